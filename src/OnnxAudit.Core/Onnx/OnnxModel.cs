@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using OnnxAudit.Errors;
+using OnnxAudit.Onnx.Proto;
+
+namespace OnnxAudit.Onnx;
+
+/// <summary>
+/// An ONNX model held in memory with all external data inlined, so that <see cref="ToBytes"/> is a
+/// self-contained model ONNX Runtime can load. Not thread-safe for mutation; reading is safe.
+/// </summary>
+public sealed class OnnxModel
+{
+    private OnnxModel(ModelProto proto, string origin, string sha256)
+    {
+        Proto = proto;
+        Origin = origin;
+        Sha256 = sha256;
+    }
+
+    /// <summary>The parsed model. Mutating it changes this model.</summary>
+    public ModelProto Proto { get; }
+
+    /// <summary>The path it was loaded from, or a descriptive name for in-memory models; used in messages.</summary>
+    public string Origin { get; }
+
+    /// <summary>Lower-case hex SHA-256 of the model file's bytes (of the serialized proto for in-memory models).</summary>
+    public string Sha256 { get; }
+
+    /// <summary>The graph (never null for a loaded model).</summary>
+    public GraphProto Graph => Proto.Graph;
+
+    /// <summary>The opset version imported for the default domain ("" or "ai.onnx"); 1 when none is declared.</summary>
+    public long DefaultOpset =>
+        Proto.OpsetImport.Where(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
+
+    /// <summary>Loads a model file. External data is resolved relative to the model's folder and inlined.</summary>
+    /// <exception cref="ModelLoadException">The file is missing, unreadable or not a usable ONNX model.</exception>
+    public static OnnxModel Load(string path) => OnnxModelReader.Read(path);
+
+    /// <summary>Wraps an in-memory model (e.g. one built by code). The proto is not copied.</summary>
+    public static OnnxModel FromProto(ModelProto proto, string origin)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        return new OnnxModel(proto, origin, Convert.ToHexStringLower(SHA256.HashData(proto.ToByteArray())));
+    }
+
+    internal static OnnxModel Create(ModelProto proto, string origin, string sha256) => new(proto, origin, sha256);
+
+    /// <summary>Serializes the model (self-contained, unknown fields preserved).</summary>
+    public byte[] ToBytes() => Proto.ToByteArray();
+
+    /// <summary>A deep copy, for building derived models without touching this one.</summary>
+    public OnnxModel Clone(string? origin = null) => new(Proto.Clone(), origin ?? Origin, Sha256);
+
+    /// <summary>Writes the model to <paramref name="path"/> atomically (temp file, then rename).</summary>
+    public void Save(string path) => OnnxModelWriter.Write(this, path);
+
+    /// <summary>Finds an initializer by name, or null.</summary>
+    public TensorProto? FindInitializer(string name) => Proto.Graph.Initializer.FirstOrDefault(t => t.Name == name);
+}
