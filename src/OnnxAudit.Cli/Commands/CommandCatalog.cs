@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary>Every verb of the CLI, one class each.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        yield return InspectCommand.Create(console);
+    }
+}

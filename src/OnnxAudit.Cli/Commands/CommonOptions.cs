@@ -1,0 +1,39 @@
+using System.CommandLine;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary>Options shared by several verbs, so that they are spelled and documented the same way.</summary>
+internal static class CommonOptions
+{
+    public static Argument<string> Model() => new("model") { Description = "Path to the ONNX model (.onnx). External data is read from the model's folder." };
+
+    public static Option<string?> Data(bool required = false) => new("--data", "-d")
+    {
+        Description = "Image data: an IDX file (MNIST family, optionally .gz; labels found beside it), a NumPy .npy (uint8 or float32, NCHW or NHWC) or a folder of PNGs (one sub-folder per class).",
+        Required = required,
+    };
+
+    public static Option<string> OutputDir(bool required = true) => new("--output", "-o") { Description = "Output folder (created if missing).", Required = required };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of tables." };
+
+    public static Option<int> Seed() => new("--seed") { Description = "Random seed; results are deterministic for a given seed.", DefaultValueFactory = _ => 1 };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Execution provider: cpu (default) or cuda (needs a CUDA build of ONNX Runtime and a GPU; fails with a clear message otherwise).",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+
+    public static RuntimeOptions Runtime(string device, int threads) => new(ParseDevice(device), threads);
+
+    public static ExecutionDevice ParseDevice(string device) => device.ToLowerInvariant() switch
+    {
+        "cpu" => ExecutionDevice.Cpu,
+        "cuda" or "gpu" => ExecutionDevice.Cuda,
+        _ => throw new Errors.OnnxAuditException($"--device {device}: unknown device; use cpu or cuda."),
+    };
+}

@@ -1,0 +1,45 @@
+namespace OnnxAudit.Progress;
+
+/// <summary>
+/// Receives progress from long-running stages (dataset passes, attack loops, training). Implementations
+/// must be thread-safe. The CLI renders it as live bars on a terminal and as plain lines otherwise.
+/// </summary>
+public interface IAuditProgress
+{
+    /// <summary>Starts a stage of <paramref name="total"/> steps and returns its handle (dispose to finish it).</summary>
+    IProgressStage Start(string description, double total);
+
+    /// <summary>Reports a one-line message (a stage result, a warning).</summary>
+    void Message(string text);
+}
+
+/// <summary>One running stage; dispose to mark it complete.</summary>
+public interface IProgressStage : IDisposable
+{
+    /// <summary>Adds <paramref name="steps"/> to the completed count.</summary>
+    void Advance(double steps = 1);
+
+    /// <summary>Replaces the stage description (e.g. with a running metric).</summary>
+    void Describe(string description);
+}
+
+/// <summary>Progress that goes nowhere (library callers that do not care, tests).</summary>
+public sealed class NullProgress : IAuditProgress
+{
+    /// <summary>The shared instance.</summary>
+    public static NullProgress Instance { get; } = new();
+
+    /// <inheritdoc />
+    public IProgressStage Start(string description, double total) => NullStage.Instance;
+
+    /// <inheritdoc />
+    public void Message(string text) { }
+
+    private sealed class NullStage : IProgressStage
+    {
+        public static NullStage Instance { get; } = new();
+        public void Advance(double steps = 1) { }
+        public void Describe(string description) { }
+        public void Dispose() { }
+    }
+}
