@@ -51,8 +51,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
             var tocPages = new List<PdfPage>();
             for (var i = 0; i < Math.Max(1, (entries.Count + perPage - 1) / perPage); i++)
             {
-                canvas.NewPage();
-                tocPages.Add(canvas.Page);
+                tocPages.Add(canvas.ReservePage());
             }
 
             var starts = new List<PdfPage>();
@@ -472,8 +471,8 @@ internal sealed class PdfReportRenderer : IReportRenderer
         var inv = CultureInfo.InvariantCulture;
         var rows = new List<KeyValue>
         {
-            new("Started", r.Timing.Started.ToString("yyyy-MM-dd HH:mm:ss 'UTC'zzz", inv)),
-            new("Finished", r.Timing.Finished.ToString("yyyy-MM-dd HH:mm:ss 'UTC'zzz", inv)),
+            new("Started", r.Timing.Started.ToString("yyyy-MM-dd HH:mm:ss zzz", inv)),
+            new("Finished", r.Timing.Finished.ToString("yyyy-MM-dd HH:mm:ss zzz", inv)),
             new("Total duration", FormatDuration(r.Timing.Total)),
         };
         rows.AddRange(r.Timing.Stages.Select(s => new KeyValue(s.Stage, FormatDuration(s.Duration))));

@@ -47,6 +47,20 @@ internal sealed class PdfCanvas : IDisposable
         PageStarted?.Invoke();
     }
 
+    /// <summary>
+    /// Appends an A4 page without opening graphics on it (drawn later, e.g. the table of contents).
+    /// why: a page whose graphics is opened and disposed without drawing gets an empty deflate
+    /// stream from PDFsharp 6.5 that poppler reports as "Bad block header in flate stream".
+    /// </summary>
+    public PdfPage ReservePage()
+    {
+        _gfx?.Dispose();
+        _gfx = null;
+        var page = Document.AddPage();
+        page.Size = PdfSharp.PageSize.A4;
+        return page;
+    }
+
     /// <summary>Starts a new page unless <paramref name="height"/> points fit below the cursor (a fresh page always "fits").</summary>
     /// <returns>True when a page break happened.</returns>
     public bool EnsureSpace(double height)

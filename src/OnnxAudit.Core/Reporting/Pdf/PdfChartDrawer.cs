@@ -6,7 +6,7 @@ namespace OnnxAudit.Reporting.Pdf;
 /// <summary>Draws a <see cref="ChartBlock"/> as vector graphics: axes, ticks, grid, series, thresholds, legend.</summary>
 internal static class PdfChartDrawer
 {
-    public const double PlotHeight = 170;
+    public const double PlotHeight = 160;
 
     /// <summary>Total height the chart needs at <paramref name="width"/> (title, plot, axis titles, legend).</summary>
     public static double Height(XGraphics gfx, PdfFonts fonts, ChartBlock c, double width) =>
