@@ -20,11 +20,12 @@ internal static class ChartScale
         var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var norm = raw / mag;
         var step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
-        var lo = Math.Floor(min / step + 1e-9) * step;
-        var hi = Math.Ceiling(max / step - 1e-9) * step;
-        var n = (int)Math.Round((hi - lo) / step);
-        var ticks = Enumerable.Range(0, n + 1).Select(i => Clean(lo + i * step, step)).ToArray();
-        return (lo, hi, ticks);
+        // Ticks are integer multiples of the step, so they are evenly spaced and 0 is exactly 0.
+        var k0 = (long)Math.Floor(min / step + 1e-9);
+        var k1 = (long)Math.Ceiling(max / step - 1e-9);
+        var ticks = Enumerable.Range(0, (int)(k1 - k0) + 1).Select(i => (k0 + i) * step).ToArray();
+        // The 1e-9 slack above may leave the data a few ulps outside the outer ticks: cover it exactly.
+        return (Math.Min(ticks[0], min), Math.Max(ticks[^1], max), ticks);
     }
 
     /// <summary>Decade ticks 10^k covering [min, max] (both &gt; 0), as log10 values.</summary>
@@ -82,6 +83,4 @@ internal static class ChartScale
         }
         return cats;
     }
-
-    private static double Clean(double v, double step) => Math.Abs(v) < step * 1e-9 ? 0 : Math.Round(v, 12);
 }
