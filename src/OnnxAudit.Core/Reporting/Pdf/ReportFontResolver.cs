@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using PdfSharp.Fonts;
+
+namespace OnnxAudit.Reporting.Pdf;
+
+/// <summary>
+/// PDFsharp font resolver for the report. Every family the renderer asks for maps to one sans-serif
+/// face in regular or bold. Font files are looked up in the search directories (recursively) in the
+/// order DejaVu Sans, Liberation Sans; when none is found, the DejaVu Sans subset embedded in this
+/// assembly (<c>Reporting/Fonts/*.ttf</c>, made by <c>tools/fonts/make_fallback_font.sh</c>) is used.
+/// Thread-safe: file lookups and reads are cached per face.
+/// </summary>
+internal sealed class ReportFontResolver : IFontResolver
+{
+    /// <summary>Face name of the regular weight.</summary>
+    public const string RegularFace = "OnnxAuditSans-Regular";
+    /// <summary>Face name of the bold weight.</summary>
+    public const string BoldFace = "OnnxAuditSans-Bold";
+
+    /// <summary>Default search directories on Linux.</summary>
+    public static IReadOnlyList<string> DefaultSearchDirectories { get; } =
+    [
+        "/usr/share/fonts",
+        "/usr/local/share/fonts",
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".fonts"),
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "fonts"),
+    ];
+
+    private static readonly Dictionary<string, string[]> Candidates = new(StringComparer.Ordinal)
+    {
+        [RegularFace] = ["DejaVuSans.ttf", "LiberationSans-Regular.ttf"],
+        [BoldFace] = ["DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"],
+    };
+
+    private static readonly Dictionary<string, string> EmbeddedNames = new(StringComparer.Ordinal)
+    {
+        [RegularFace] = "OnnxAudit.Fonts.DejaVuSans-Subset.ttf",
+        [BoldFace] = "OnnxAudit.Fonts.DejaVuSans-Bold-Subset.ttf",
+    };
+
+    private readonly IReadOnlyList<string> _searchDirectories;
+    private readonly ConcurrentDictionary<string, Lazy<(byte[] Bytes, string Source)>> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>A resolver searching <paramref name="searchDirectories"/> (missing ones are skipped).</summary>
+    public ReportFontResolver(IReadOnlyList<string> searchDirectories) => _searchDirectories = searchDirectories;
+
+    /// <summary>A resolver searching <see cref="DefaultSearchDirectories"/>.</summary>
+    public ReportFontResolver() : this(DefaultSearchDirectories) { }
+
+    /// <inheritdoc/>
+    public FontResolverInfo ResolveTypeface(string familyName, bool bold, bool italic) =>
+        // why: the report uses one sans family; italic is simulated (the fallback has no italic face).
+        new(bold ? BoldFace : RegularFace, mustSimulateBold: false, mustSimulateItalic: italic);
+
+    /// <inheritdoc/>
+    public byte[]? GetFont(string faceName) => Load(faceName).Bytes;
+
+    /// <summary>Where the face's bytes came from: a file path, or "embedded:&lt;resource&gt;".</summary>
+    public string SourceOf(string faceName) => Load(faceName).Source;
+
+    private (byte[] Bytes, string Source) Load(string faceName)
+    {
+        if (!Candidates.ContainsKey(faceName))
+            throw new ArgumentException($"Unknown face '{faceName}': expected {RegularFace} or {BoldFace}.", nameof(faceName));
+        return _cache.GetOrAdd(faceName, f => new Lazy<(byte[], string)>(() => LoadUncached(f))).Value;
+    }
+
+    private (byte[] Bytes, string Source) LoadUncached(string faceName)
+    {
+        foreach (var file in Candidates[faceName])
+            foreach (var dir in _searchDirectories)
+            {
+                var path = FindFile(dir, file);
+                if (path is not null) return (File.ReadAllBytes(path), path);
+            }
+        var resource = EmbeddedNames[faceName];
+        using var s = typeof(ReportFontResolver).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"Embedded font resource '{resource}' is missing from OnnxAudit.Core; rebuild after running tools/fonts/make_fallback_font.sh.");
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return (ms.ToArray(), "embedded:" + resource);
+    }
+
+    private static string? FindFile(string dir, string fileName)
+    {
+        if (!Directory.Exists(dir)) return null;
+        try
+        {
+            var opts = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, MatchCasing = MatchCasing.CaseInsensitive };
+            return Directory.EnumerateFiles(dir, fileName, opts).Order(StringComparer.Ordinal).FirstOrDefault();
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+}

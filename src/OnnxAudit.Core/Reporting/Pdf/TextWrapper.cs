@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using PdfSharp.Drawing;
+
+namespace OnnxAudit.Reporting.Pdf;
+
+/// <summary>
+/// Greedy word wrapper on <see cref="XGraphics.MeasureString(string, XFont)"/>: words move to the next
+/// line when they do not fit; a single word wider than the line (hashes, paths) is broken by characters;
+/// '\n' forces a break.
+/// </summary>
+internal static partial class TextWrapper
+{
+    [GeneratedRegex(@"\n|[^\S\n]+|[^\s]+")]
+    private static partial Regex Tokens();
+
+    /// <summary>Wraps styled runs into lines no wider than <paramref name="maxWidth"/> points.</summary>
+    public static List<PdfTextLine> Wrap(XGraphics gfx, IEnumerable<(string Text, XFont Font)> runs, double maxWidth)
+    {
+        var lines = new List<PdfTextLine>();
+        var line = new PdfTextLine();
+        (string Text, XFont Font)? pendingSpace = null;
+
+        void Push()
+        {
+            lines.Add(line);
+            line = new PdfTextLine();
+            pendingSpace = null;
+        }
+
+        void Append(string text, XFont font, double width)
+        {
+            if (line.Chunks.Count > 0 && ReferenceEquals(line.Chunks[^1].Font, font))
+                line.Chunks[^1] = (font, line.Chunks[^1].Text + text);
+            else
+                line.Chunks.Add((font, text));
+            line.Width += width;
+        }
+
+        foreach (var (text, font) in runs)
+        {
+            foreach (Match m in Tokens().Matches(text))
+            {
+                var tok = m.Value;
+                if (tok == "\n") { Push(); continue; }
+                if (char.IsWhiteSpace(tok[0]))
+                {
+                    if (!line.IsEmpty) pendingSpace = (" ", font);
+                    continue;
+                }
+                var w = gfx.MeasureString(tok, font).Width;
+                var spaceW = pendingSpace is { } sp ? gfx.MeasureString(sp.Text, sp.Font).Width : 0;
+                if (!line.IsEmpty && line.Width + spaceW + w > maxWidth) { Push(); spaceW = 0; }
+                if (pendingSpace is { } p) { Append(p.Text, p.Font, spaceW); pendingSpace = null; }
+                if (w <= maxWidth || !line.IsEmpty && line.Width + w <= maxWidth)
+                {
+                    Append(tok, font, w);
+                    continue;
+                }
+                // A word wider than a whole line: break it by characters.
+                var rest = tok;
+                while (rest.Length > 0)
+                {
+                    var room = maxWidth - line.Width;
+                    var n = FitPrefix(gfx, rest, font, room);
+                    if (n == 0 && !line.IsEmpty) { Push(); continue; }
+                    n = Math.Max(n, 1);
+                    var piece = rest[..n];
+                    Append(piece, font, gfx.MeasureString(piece, font).Width);
+                    rest = rest[n..];
+                    if (rest.Length > 0) Push();
+                }
+            }
+        }
+        if (!line.IsEmpty || lines.Count == 0) lines.Add(line);
+        return lines;
+    }
+
+    /// <summary>Wraps plain text in one font.</summary>
+    public static List<PdfTextLine> Wrap(XGraphics gfx, string text, XFont font, double maxWidth) =>
+        Wrap(gfx, [(text, font)], maxWidth);
+
+    /// <summary>Cuts <paramref name="text"/> to fit <paramref name="maxWidth"/>, ending with "…" when cut.</summary>
+    public static string Ellipsize(XGraphics gfx, string text, XFont font, double maxWidth)
+    {
+        if (gfx.MeasureString(text, font).Width <= maxWidth) return text;
+        var n = FitPrefix(gfx, text, font, maxWidth - gfx.MeasureString("…", font).Width);
+        return text[..n] + "…";
+    }
+
+    private static int FitPrefix(XGraphics gfx, string text, XFont font, double maxWidth)
+    {
+        int lo = 0, hi = text.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (gfx.MeasureString(text[..mid], font).Width <= maxWidth) lo = mid; else hi = mid - 1;
+        }
+        return lo;
+    }
+}
