@@ -39,7 +39,7 @@ internal static class OnnxModelReader
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new ModelLoadException($"{path}: not a valid file path ({ex.Message}); pass the path of an .onnx file.", ex);
+            throw new ModelLoadException($"{path}: not a valid file path ({OneLine(ex.Message)}); pass the path of an .onnx file.", ex);
         }
         if (Directory.Exists(full))
             throw new ModelLoadException($"{path}: is a directory, not a model file; pass the path of the .onnx file inside it (e.g. {Path.Combine(path, "model.onnx")}).");
@@ -59,49 +59,65 @@ internal static class OnnxModelReader
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new ModelLoadException($"{path}: permission denied reading the model file ({ex.Message}); check the file permissions (chmod +r) or copy the file somewhere readable.", ex);
+            throw new ModelLoadException($"{path}: permission denied reading the model file ({OneLine(ex.Message)}); check the file permissions (chmod +r) or copy the file somewhere readable.", ex);
         }
         catch (IOException ex)
         {
-            throw new ModelLoadException($"{path}: cannot read the model file ({ex.Message}); check that the file is readable and not being written.", ex);
+            throw new ModelLoadException($"{path}: cannot read the model file ({OneLine(ex.Message)}); check that the file is readable and not being written.", ex);
         }
     }
 
     /// <summary>Parses bytes as a ModelProto, turning protobuf errors into one-line messages.</summary>
     internal static ModelProto Parse(byte[] bytes, string path)
     {
+        ModelProto proto;
+        bool atEnd;
         try
         {
             using var ms = new MemoryStream(bytes, writable: false);
             using var input = CodedInputStream.CreateWithLimits(ms, SizeLimit, RecursionLimit);
-            return ModelProto.Parser.ParseFrom(input);
+            proto = ModelProto.Parser.ParseFrom(input);
+            atEnd = input.IsAtEnd;
         }
         catch (InvalidProtocolBufferException ex)
         {
-            throw Classify(bytes, path, ex);
+            throw Classify(bytes, path, OneLine(ex.Message), ex);
         }
+        // why: Google.Protobuf stops without error at a stray end-group tag (e.g. the byte 'T' of a text
+        // file), returning a partial message; bytes left over mean the file is not one protobuf message.
+        if (!atEnd)
+            throw Classify(bytes, path, "parsing stopped at an end-group tag before the end of the file", null);
+        return proto;
     }
 
-    private static ModelLoadException Classify(byte[] bytes, string path, InvalidProtocolBufferException ex)
+    private static ModelLoadException Classify(byte[] bytes, string path, string detail, Exception? ex)
     {
-        var detail = OneLine(ex.Message);
-        if (ex.Message.Contains("nesting", StringComparison.OrdinalIgnoreCase))
-            return new ModelLoadException($"{path}: protobuf messages nested deeper than {RecursionLimit} levels (subgraphs within subgraphs); the file is malformed or hostile — re-export the model.", ex);
+        if (detail.Contains("nesting", StringComparison.OrdinalIgnoreCase))
+            return Make($"{path}: protobuf messages nested deeper than {RecursionLimit} levels (subgraphs within subgraphs); the file is malformed or hostile — re-export the model.", ex);
         var scan = ProtobufScan.ScanModelTopLevel(bytes);
+        if (!scan.Truncated && !scan.Invalid && scan.WireTypeMismatch is { } m)
+            return NotAModel(path, m);
         // why: random bytes almost never form a run of ModelProto fields with the right wire types; a file
         // whose top-level fields all look like a model's but that ends mid-field was cut short.
         if (scan.Truncated && scan.AllFieldsLookLikeModel)
-            return new ModelLoadException($"{path}: the file is truncated: its {bytes.Length} bytes end in the middle of a protobuf field ({scan.FieldsRead} complete top-level fields read); re-download or re-export the model.", ex);
-        if (scan.AllFieldsLookLikeModel && !scan.Invalid)
-            return new ModelLoadException($"{path}: the model file is corrupt: its top-level fields are intact but a nested message is malformed ({detail}); re-export the model.", ex);
-        return new ModelLoadException($"{path}: not an ONNX model: the bytes are not a valid protobuf ({detail}); pass an .onnx file written by an ONNX exporter (e.g. torch.onnx.export).", ex);
+            return Make($"{path}: the file is truncated: its {bytes.Length} bytes end in the middle of a protobuf field ({scan.FieldsRead} complete top-level fields read); re-download or re-export the model.", ex);
+        if (scan.AllFieldsLookLikeModel && !scan.Invalid && !scan.Truncated)
+            return Make($"{path}: the model file is corrupt: its top-level fields are intact but a nested message is malformed ({detail}); re-export the model.", ex);
+        return Make($"{path}: not an ONNX model: the bytes are not a valid protobuf ({detail}); pass an .onnx file written by an ONNX exporter (e.g. torch.onnx.export).", ex);
     }
+
+    private static ModelLoadException Make(string message, Exception? inner) => inner is null ? new(message) : new(message, inner);
+
+    private static ModelLoadException NotAModel(string path, (int Field, int WireType) m) =>
+        new($"{path}: a valid protobuf but not an ONNX model (top-level field {m.Field} has wire type {m.WireType}, which the ModelProto field {m.Field} never has; e.g. a tensor .pb file); pass the .onnx model file instead.");
 
     private static void Validate(ModelProto proto, byte[] bytes, string path)
     {
         var scan = ProtobufScan.ScanModelTopLevel(bytes);
+        if (scan.Invalid || scan.Truncated)
+            throw Classify(bytes, path, "the parser stopped early at an end-group tag", null);
         if (scan.WireTypeMismatch is { } mismatch)
-            throw new ModelLoadException($"{path}: a valid protobuf but not an ONNX model (top-level field {mismatch.Field} has wire type {mismatch.WireType}, which no ModelProto field has; e.g. a tensor .pb file); pass the .onnx model file instead.");
+            throw NotAModel(path, mismatch);
         if (!proto.HasIrVersion && proto.Graph is null && proto.OpsetImport.Count == 0)
             throw new ModelLoadException($"{path}: a valid protobuf but not an ONNX model (it has no ir_version, graph or opset_import); pass the .onnx model file instead.");
         if (proto.Graph is null)
