@@ -35,7 +35,10 @@ public sealed class OnnxModel
         Proto.OpsetImport.Where(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
 
     /// <summary>Loads a model file. External data is resolved relative to the model's folder and inlined.</summary>
-    /// <exception cref="ModelLoadException">The file is missing, unreadable or not a usable ONNX model.</exception>
+    /// <exception cref="ModelLoadException">The file is missing, a directory, empty, unreadable, not protobuf,
+    /// truncated, not an ONNX model, has no graph / nodes / inputs / outputs / opset_import, or its
+    /// external data is missing, absolute, outside the model's folder or out of range. The message is one
+    /// line naming the file, the problem and the fix.</exception>
     public static OnnxModel Load(string path) => OnnxModelReader.Read(path);
 
     /// <summary>Wraps an in-memory model (e.g. one built by code). The proto is not copied.</summary>
@@ -53,7 +56,9 @@ public sealed class OnnxModel
     /// <summary>A deep copy, for building derived models without touching this one.</summary>
     public OnnxModel Clone(string? origin = null) => new(Proto.Clone(), origin ?? Origin, Sha256);
 
-    /// <summary>Writes the model to <paramref name="path"/> atomically (temp file, then rename).</summary>
+    /// <summary>Writes the model to <paramref name="path"/> atomically (temp file in the same folder, then
+    /// rename; nothing is left behind on failure). Unknown fields are written back unchanged.</summary>
+    /// <exception cref="OnnxAuditException">The path is a directory, its folder is missing, or writing failed.</exception>
     public void Save(string path) => OnnxModelWriter.Write(this, path);
 
     /// <summary>Finds an initializer by name, or null.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using OnnxAudit.Errors;
@@ -5,23 +6,133 @@ using OnnxAudit.Onnx.Proto;
 
 namespace OnnxAudit.Onnx;
 
-/// <summary>Reads ONNX files with size and recursion limits. (Foundation version: to be hardened.)</summary>
+/// <summary>
+/// Reads ONNX files: size and recursion limits, one-line <see cref="ModelLoadException"/> messages
+/// (file, problem, fix) for every malformed input, and external data resolved relative to the model's
+/// folder (never outside it) and inlined into raw_data.
+/// </summary>
 internal static class OnnxModelReader
 {
+    /// <summary>Largest model file protobuf can address (2 GiB − 1 bytes).</summary>
+    internal const int SizeLimit = int.MaxValue;
+
+    /// <summary>Nesting limit for messages (subgraphs of If/Loop/Scan count two levels each).</summary>
+    internal const int RecursionLimit = 100;
+
     public static OnnxModel Read(string path)
     {
-        if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found; check the path.");
-        var bytes = File.ReadAllBytes(path);
-        ModelProto proto;
+        ArgumentNullException.ThrowIfNull(path);
+        var bytes = ReadModelBytes(path);
+        var proto = Parse(bytes, path);
+        Validate(proto, bytes, path);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
+        ExternalData.Inline(proto, folder, path);
+        return OnnxModel.Create(proto, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    private static byte[] ReadModelBytes(string path)
+    {
+        string full;
         try
         {
-            proto = ModelProto.Parser.ParseFrom(bytes);
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new ModelLoadException($"{path}: not a valid file path ({OneLine(ex.Message)}); pass the path of an .onnx file.", ex);
+        }
+        if (Directory.Exists(full))
+            throw new ModelLoadException($"{path}: is a directory, not a model file; pass the path of the .onnx file inside it (e.g. {Path.Combine(path, "model.onnx")}).");
+        if (!File.Exists(full))
+            throw new ModelLoadException($"{path}: model file not found; check the path (relative paths start at {Environment.CurrentDirectory}).");
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var length = stream.Length;
+            if (length == 0)
+                throw new ModelLoadException($"{path}: file is empty (0 bytes), so it holds no model; re-export or re-download the model.");
+            if (length > SizeLimit)
+                throw new ModelLoadException($"{path}: file is {length} bytes, above the 2 GiB − 1 protobuf limit; re-export the model with its weights saved as external data (onnx.save_model(..., save_as_external_data=True)).");
+            var bytes = new byte[length];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ModelLoadException($"{path}: permission denied reading the model file ({OneLine(ex.Message)}); check the file permissions (chmod +r) or copy the file somewhere readable.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelLoadException($"{path}: cannot read the model file ({OneLine(ex.Message)}); check that the file is readable and not being written.", ex);
+        }
+    }
+
+    /// <summary>Parses bytes as a ModelProto, turning protobuf errors into one-line messages.</summary>
+    internal static ModelProto Parse(byte[] bytes, string path)
+    {
+        ModelProto proto;
+        bool atEnd;
+        try
+        {
+            using var ms = new MemoryStream(bytes, writable: false);
+            using var input = CodedInputStream.CreateWithLimits(ms, SizeLimit, RecursionLimit);
+            proto = ModelProto.Parser.ParseFrom(input);
+            atEnd = input.IsAtEnd;
         }
         catch (InvalidProtocolBufferException ex)
         {
-            throw new ModelLoadException($"{path}: not a valid ONNX protobuf ({ex.Message}); pass an .onnx model file.", ex);
+            throw Classify(bytes, path, OneLine(ex.Message), ex);
         }
-        if (proto.Graph is null) throw new ModelLoadException($"{path}: the model has no graph; re-export it.");
-        return OnnxModel.Create(proto, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        // why: Google.Protobuf stops without error at a stray end-group tag (e.g. the byte 'T' of a text
+        // file), returning a partial message; bytes left over mean the file is not one protobuf message.
+        if (!atEnd)
+            throw Classify(bytes, path, "parsing stopped at an end-group tag before the end of the file", null);
+        return proto;
     }
+
+    private static ModelLoadException Classify(byte[] bytes, string path, string detail, Exception? ex)
+    {
+        if (detail.Contains("nesting", StringComparison.OrdinalIgnoreCase))
+            return Make($"{path}: protobuf messages nested deeper than {RecursionLimit} levels (subgraphs within subgraphs); the file is malformed or hostile — re-export the model.", ex);
+        var scan = ProtobufScan.ScanModelTopLevel(bytes);
+        if (!scan.Truncated && !scan.Invalid && scan.WireTypeMismatch is { } m)
+            return NotAModel(path, m);
+        // why: random bytes almost never form a run of ModelProto fields with the right wire types; a file
+        // whose top-level fields all look like a model's but that ends mid-field was cut short.
+        if (scan.Truncated && scan.AllFieldsLookLikeModel)
+            return Make($"{path}: the file is truncated: its {bytes.Length} bytes end in the middle of a protobuf field ({scan.FieldsRead} complete top-level fields read); re-download or re-export the model.", ex);
+        if (scan.AllFieldsLookLikeModel && !scan.Invalid && !scan.Truncated)
+            return Make($"{path}: the model file is corrupt: its top-level fields are intact but a nested message is malformed ({detail}); re-export the model.", ex);
+        return Make($"{path}: not an ONNX model: the bytes are not a valid protobuf ({detail}); pass an .onnx file written by an ONNX exporter (e.g. torch.onnx.export).", ex);
+    }
+
+    private static ModelLoadException Make(string message, Exception? inner) => inner is null ? new(message) : new(message, inner);
+
+    private static ModelLoadException NotAModel(string path, (int Field, int WireType) m) =>
+        new($"{path}: a valid protobuf but not an ONNX model (top-level field {m.Field} has wire type {m.WireType}, which the ModelProto field {m.Field} never has; e.g. a tensor .pb file); pass the .onnx model file instead.");
+
+    private static void Validate(ModelProto proto, byte[] bytes, string path)
+    {
+        var scan = ProtobufScan.ScanModelTopLevel(bytes);
+        if (scan.Invalid || scan.Truncated)
+            throw Classify(bytes, path, "the parser stopped early at an end-group tag", null);
+        if (scan.WireTypeMismatch is { } mismatch)
+            throw NotAModel(path, mismatch);
+        if (!proto.HasIrVersion && proto.Graph is null && proto.OpsetImport.Count == 0)
+            throw new ModelLoadException($"{path}: a valid protobuf but not an ONNX model (it has no ir_version, graph or opset_import); pass the .onnx model file instead.");
+        if (proto.Graph is null)
+            throw new ModelLoadException($"{path}: the ONNX model has no graph (ir_version {(proto.HasIrVersion ? proto.IrVersion.ToString(CultureInfo.InvariantCulture) : "missing")}); re-export the model.");
+        if (proto.OpsetImport.Count == 0)
+            throw new ModelLoadException($"{path}: the ONNX model declares no opset_import (operator set version), so the file is incomplete or truncated; re-export the model.");
+        var g = proto.Graph;
+        var gname = g.HasName ? g.Name : "";
+        if (g.Node.Count == 0)
+            throw new ModelLoadException($"{path}: graph '{gname}' has no nodes, so there is nothing to audit; re-export the model with its layers.");
+        if (g.Output.Count == 0)
+            throw new ModelLoadException($"{path}: graph '{gname}' declares no outputs; re-export the model with its output tensors declared.");
+        if (g.Input.Count == 0)
+            throw new ModelLoadException($"{path}: graph '{gname}' declares no inputs (a constant-only model), so no image can be fed to it; pass a classifier whose graph has an input tensor.");
+    }
+
+    private static string OneLine(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim().TrimEnd('.');
 }

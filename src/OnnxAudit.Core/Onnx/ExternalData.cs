@@ -1,0 +1,178 @@
+using System.Globalization;
+using Google.Protobuf;
+using OnnxAudit.Errors;
+using OnnxAudit.Onnx.Proto;
+
+namespace OnnxAudit.Onnx;
+
+/// <summary>
+/// Resolves tensors stored as ONNX external data (data_location = EXTERNAL, external_data keys
+/// location / offset / length) relative to the model's folder and inlines them into raw_data, so the
+/// in-memory model is self-contained. Locations that are absolute or resolve outside the model folder
+/// (lexically or through symbolic links) are rejected.
+/// </summary>
+internal static class ExternalData
+{
+    /// <summary>Inlines every external tensor of the model (initializers, Constant-style tensor
+    /// attributes, and subgraphs, recursively).</summary>
+    public static void Inline(ModelProto model, string modelFolder, string modelPath)
+    {
+        if (model.Graph is null) return;
+        var ctx = new Context(Path.GetFullPath(modelFolder), modelPath);
+        InlineGraph(model.Graph, ctx);
+    }
+
+    private sealed class Context(string folder, string modelPath)
+    {
+        public string Folder { get; } = folder;
+        public string ModelPath { get; } = modelPath;
+        private string? _realFolder;
+        public string RealFolder => _realFolder ??= RealPath(Folder);
+    }
+
+    private static void InlineGraph(GraphProto g, Context ctx)
+    {
+        foreach (var t in g.Initializer) InlineTensor(t, ctx);
+        foreach (var n in g.Node)
+        {
+            foreach (var a in n.Attribute)
+            {
+                if (a.T is not null) InlineTensor(a.T, ctx);
+                foreach (var t in a.Tensors) InlineTensor(t, ctx);
+                if (a.G is not null) InlineGraph(a.G, ctx);
+                foreach (var sub in a.Graphs) InlineGraph(sub, ctx);
+            }
+        }
+    }
+
+    private static void InlineTensor(TensorProto t, Context ctx)
+    {
+        if (!t.HasDataLocation || t.DataLocation != TensorProto.Types.DataLocation.External) return;
+        var p = ctx.ModelPath;
+        var name = t.HasName ? t.Name : "";
+        string? location = null;
+        long offset = 0;
+        long? length = null;
+        foreach (var kv in t.ExternalData)
+        {
+            switch (kv.Key)
+            {
+                case "location": location = kv.Value; break;
+                case "offset": offset = ParseNonNegative(kv, name, p); break;
+                case "length": length = ParseNonNegative(kv, name, p); break;
+                default: break; // checksum and future keys are informational
+            }
+        }
+        if (string.IsNullOrEmpty(location))
+            throw new ModelLoadException($"{p}: tensor '{name}' is stored as external data but has no 'location' entry; re-export the model with its external data.");
+        if (location.Contains('\0', StringComparison.Ordinal))
+            throw new ModelLoadException($"{p}: tensor '{name}' has an external data location containing a NUL character; re-export the model.");
+        // why: Path.IsPathRooted on Linux does not treat "C:\x" or "\x" as absolute; reject those too.
+        if (Path.IsPathRooted(location) || location.StartsWith('\\') || (location.Length >= 2 && location[1] == ':'))
+            throw new ModelLoadException($"{p}: tensor '{name}' points to external data at the absolute path '{location}', which is not allowed; keep the data file in the model's folder and use a relative location.");
+
+        var full = Path.GetFullPath(Path.Combine(ctx.Folder, location));
+        if (!IsInside(full, ctx.Folder))
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' resolves to {full}, outside the model folder {ctx.Folder}; move the data file into the model's folder and use a relative location without '..'.");
+        if (Directory.Exists(full))
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' is a directory, not a data file; re-export the model with its external data.");
+        if (!File.Exists(full))
+            throw new ModelLoadException($"{p}: tensor '{name}' external data file '{location}' not found (looked for {full}); copy the data file next to the model.");
+        string real;
+        try
+        {
+            real = RealPath(full);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' cannot be resolved ({ex.Message}); replace the symbolic links with the data file itself.", ex);
+        }
+        if (!IsInside(real, ctx.RealFolder))
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' is a symbolic link to {real}, outside the model folder {ctx.RealFolder}; copy the data file into the model's folder.");
+
+        byte[] data;
+        try
+        {
+            using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var fileLength = fs.Length;
+            var n = length ?? fileLength - offset;
+            if (offset > fileLength || n < 0 || n > fileLength - offset)
+                throw new ModelLoadException($"{p}: tensor '{name}' external data '{location}' has offset {offset} and length {(length is null ? "(to end)" : n.ToString(CultureInfo.InvariantCulture))}, but the file has only {fileLength} bytes; copy the data file that belongs to this model or re-export it.");
+            if (n > int.MaxValue)
+                throw new ModelLoadException($"{p}: tensor '{name}' external data '{location}' is {n} bytes, above the 2 GiB − 1 limit of one tensor; split the tensor or use a smaller model.");
+            data = new byte[n];
+            fs.Seek(offset, SeekOrigin.Begin);
+            fs.ReadExactly(data);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ModelLoadException($"{p}: permission denied reading external data file '{location}' of tensor '{name}' ({ex.Message}); check the file permissions.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelLoadException($"{p}: cannot read external data file '{location}' of tensor '{name}' ({ex.Message}); check that the file is readable.", ex);
+        }
+
+        var dtype = (TensorProto.Types.DataType)t.DataType;
+        var size = TensorData.ElementSize(dtype);
+        if (size > 0)
+        {
+            var count = TensorData.ElementCount(t);
+            if (count * size != data.LongLength)
+                throw new ModelLoadException($"{p}: tensor '{name}' external data '{location}' holds {data.LongLength} bytes, expected {count} × {size} = {count * size} for dims [{string.Join(", ", t.Dims)}] of type {dtype}; copy the data file that belongs to this model or re-export it.");
+        }
+
+        t.RawData = ByteString.CopyFrom(data);
+        t.ExternalData.Clear();
+        t.ClearDataLocation();
+    }
+
+    private static long ParseNonNegative(StringStringEntryProto kv, string name, string p)
+    {
+        if (!long.TryParse(kv.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            throw new ModelLoadException($"{p}: tensor '{name}' external data '{kv.Key}' is '{kv.Value}', expected a non-negative integer; re-export the model with its external data.");
+        return v;
+    }
+
+    private static bool IsInside(string path, string folder)
+    {
+        var f = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        return path.StartsWith(f, StringComparison.Ordinal);
+    }
+
+    /// <summary>The absolute path with every symbolic link resolved (like POSIX realpath), for paths
+    /// that exist; components that do not exist are kept as they are.</summary>
+    internal static string RealPath(string fullPath)
+    {
+        var pending = new Stack<string>();
+        var root = Path.GetPathRoot(fullPath) ?? "/";
+        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+            pending.Push(part);
+        var current = root;
+        var hops = 0;
+        while (pending.Count > 0)
+        {
+            var part = pending.Pop();
+            if (part == ".") continue;
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? root;
+                continue;
+            }
+            var next = Path.Combine(current, part);
+            var target = new FileInfo(next).LinkTarget;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+            if (++hops > 40) throw new IOException($"too many levels of symbolic links at {next}");
+            var resolved = Path.IsPathRooted(target) ? target : Path.Combine(current, target);
+            var rroot = Path.GetPathRoot(resolved) ?? root;
+            foreach (var p in resolved[rroot.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+                pending.Push(p);
+            current = rroot;
+        }
+        return current;
+    }
+}
