@@ -60,9 +60,12 @@ public static class NpyWriter
             _ => "(" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")",
         };
         var dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
-        // why: numpy.lib.format aligns the data to 64 bytes (ARRAY_ALIGN) and terminates the header with '\n'.
+        // why: numpy.lib.format aligns the data to 64 bytes (ARRAY_ALIGN), reserves spaces so the first axis can
+        // grow to 21 digits in place (GROWTH_AXIS_MAX_DIGITS, numpy ≥ 1.23) and ends the header with '\n'; doing the
+        // same makes our files byte-identical to numpy.save's.
         const int preamble = 10;
-        var total = preamble + dict.Length + 1;
+        var growth = shape.Length == 0 ? 0 : Math.Max(0, 21 - shape[0].ToString(CultureInfo.InvariantCulture).Length);
+        var total = preamble + dict.Length + growth + 1;
         var padded = (total + 63) / 64 * 64;
         var headerLen = padded - preamble;
         if (headerLen > ushort.MaxValue) throw new ArgumentException("shape too long for a v1.0 .npy header", nameof(shape));
