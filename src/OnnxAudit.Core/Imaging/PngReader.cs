@@ -7,9 +7,10 @@ using OnnxAudit.Errors;
 namespace OnnxAudit.Imaging;
 
 /// <summary>
-/// A small PNG decoder: bit depth 8, colour types gray (0), RGB (2), palette (3, expanded to RGB, or RGBA when a tRNS
-/// chunk is present), gray+alpha (4) and RGBA (6); all five filter types; non-interlaced only. Chunk CRCs are
-/// verified. 16-bit, sub-byte depths and Adam7 interlacing are rejected with a one-line
+/// A small PNG decoder: colour types gray (0), RGB (2), palette (3, expanded to RGB, or RGBA when a tRNS chunk is
+/// present), gray+alpha (4) and RGBA (6) at bit depth 8, plus packed 1/2/4-bit gray (scaled to 0–255) and palette;
+/// all five filter types; non-interlaced only. Chunk CRCs are verified. 16-bit and Adam7 interlacing are rejected
+/// with a one-line
 /// <see cref="DataFormatException"/>. Stateless and thread-safe.
 /// </summary>
 public static class PngReader
@@ -64,7 +65,7 @@ public static class PngReader
                         throw new DataFormatException($"{source}: PNG is interlaced (Adam7), which is not supported; re-save it without interlacing.");
                     }
                     if (colorType is not (0 or 2 or 3 or 4 or 6)) throw Corrupt(source, $"unknown colour type {colorType}");
-                    if (depth != 8)
+                    if (!(depth == 8 || (colorType is 0 or 3 && depth is 1 or 2 or 4)))
                     {
                         throw new DataFormatException(string.Create(CultureInfo.InvariantCulture,
                             $"{source}: PNG has bit depth {depth} but only 8-bit images are supported; re-save it as 8-bit (e.g. PIL: img.convert('L' or 'RGB'))."));
@@ -90,7 +91,9 @@ public static class PngReader
         if (colorType == 3 && palette is null) throw Corrupt(source, "palette image without a PLTE chunk");
 
         var bpp = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
-        var stride = width * bpp;
+        // why: PNG spec §7.2 — sub-byte samples are packed MSB first, rows padded to whole bytes, and filters use
+        // a left distance of 1 byte.
+        var stride = depth == 8 ? width * bpp : (width * depth + 7) / 8;
         var raw = new byte[(long)(stride + 1) * height];
         idat.Position = 0;
         try
@@ -106,6 +109,7 @@ public static class PngReader
 
         var pixels = new byte[stride * height];
         Unfilter(raw, pixels, stride, height, bpp, source);
+        if (depth < 8) pixels = Unpack(pixels, stride, width, height, depth, scale: colorType == 0);
 
         if (colorType != 3) return new PngImage(width, height, bpp, pixels);
         var outCh = paletteAlpha is null ? 3 : 4;
@@ -149,6 +153,24 @@ public static class PngReader
                 row[x] = (byte)(src[x] + predictor);
             }
         }
+    }
+
+    private static byte[] Unpack(byte[] packed, int stride, int width, int height, int depth, bool scale)
+    {
+        var result = new byte[width * height];
+        var perByte = 8 / depth;
+        var mask = (1 << depth) - 1;
+        var factor = 255 / mask;
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var b = packed[y * stride + x / perByte];
+                var v = (b >> (8 - depth * (x % perByte + 1))) & mask;
+                result[y * width + x] = (byte)(scale ? v * factor : v);
+            }
+        }
+        return result;
     }
 
     private static int Paeth(int a, int b, int c)
