@@ -34,6 +34,33 @@ public sealed class Dataset
         _std = std;
     }
 
+    /// <summary>
+    /// Wraps in-memory NCHW pixels (taken over, not copied) as a dataset, e.g. for synthetic or hand-built cases.
+    /// <see cref="Sha256"/> is computed over the float32 little-endian bytes of <paramref name="pixels"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes or label count do not match.</exception>
+    public static Dataset FromPixels(string source, float[] pixels, int n, int c, int h, int w, long[]? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (n < 1 || c < 1 || h < 1 || w < 1) throw new ArgumentException($"dataset shape {n}×{c}×{h}×{w} must be positive");
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.AsSpan());
+        var sha = BitConverter.IsLittleEndian
+            ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))
+            : throw new PlatformNotSupportedException("big-endian hosts are not supported");
+        return new Dataset(source, pixels, n, c, h, w, labels, sha);
+    }
+
+    /// <summary>
+    /// A new dataset with the given images (and labels) in the given order, e.g. to split auxiliary and evaluation
+    /// data. Keeps <see cref="Source"/>, <see cref="Sha256"/> (of the original source), class names and normalisation.
+    /// </summary>
+    public Dataset Subset(ReadOnlySpan<int> indices)
+    {
+        if (indices.IsEmpty) throw new ArgumentException("a subset needs at least one index", nameof(indices));
+        var (data, _, labels) = Batch(indices);
+        return new Dataset(Source, data, indices.Length, C, H, W, labels, Sha256, ClassNames, LabelsSource, _mean, _std);
+    }
+
     /// <summary>The path the images were loaded from (file or folder), as the user gave it.</summary>
     public string Source { get; }
     /// <summary>The labels file, when labels came from a separate file; null otherwise.</summary>

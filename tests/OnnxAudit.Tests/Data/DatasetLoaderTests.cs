@@ -200,4 +200,19 @@ public sealed class DatasetLoaderTests
         var ex = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(dir));
         Assert.EndsWith($"image is 3×2 but {Path.Combine(dir, "c", "1.png")} is 2×2; resize all images in {dir} to one size.", ex.Message);
     }
+
+    [Fact]
+    public void FromPixelsAndSubset_KeepShapeLabelsAndOrder()
+    {
+        var pixels = Enumerable.Range(0, 3 * 4).Select(i => i / 12f).ToArray();
+        var ds = Dataset.FromPixels("mem", pixels, 3, 1, 2, 2, [7, 8, 9]);
+        Assert.Equal(64, ds.Sha256.Length);
+        var sub = ds.Subset([2, 0]);
+        Assert.Equal((2, 1, 2, 2), (sub.N, sub.C, sub.H, sub.W));
+        Assert.Equal([9L, 7L], sub.Labels!);
+        Numerics.AssertClose(expected: ds.GetImage(2), actual: sub.GetImage(0), atol: 0, rtol: 0);
+        Assert.Equal(ds.Sha256, sub.Sha256);
+        Assert.Throws<ArgumentException>(() => Dataset.FromPixels("mem", pixels, 2, 1, 2, 2));
+        Assert.Throws<ArgumentException>(() => Dataset.FromPixels("mem", pixels, 3, 1, 2, 2, [1]));
+    }
 }
