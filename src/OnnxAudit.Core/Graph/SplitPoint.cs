@@ -5,7 +5,7 @@ namespace OnnxAudit.Graph;
 /// <param name="Tensor">Tensor name.</param>
 /// <param name="Shape">Its shape at the analysis batch size.</param>
 /// <param name="ElementsPerSample">Elements per sample.</param>
-/// <param name="Compression">Input elements per sample / <paramref name="ElementsPerSample"/> (&gt; 1 means smaller than the input).</param>
+/// <param name="Compression">Input elements per sample / <paramref name="ElementsPerSample"/> (&gt; 1 means smaller than the input; 0 for an empty tensor).</param>
 /// <param name="ProducerLayerIndex">The layer whose output it is.</param>
 /// <param name="ProducerLabel">That layer's display label.</param>
 /// <param name="PrefixLayerIndices">Layers that f1 runs (ancestors of the tensor that depend on the input), in execution order.</param>

@@ -25,7 +25,7 @@ internal static class SplitPointFinder
             var producer = layers[layerOfTensor[t]];
             var elements = ctx.ElementsPerSample(t);
             var shape = ctx.Shapes.TryGetValue(t, out var s) ? s.Shape : [];
-            result.Add(new SplitPoint(t, shape, elements, elements > 0 ? (double)inputElements / elements : double.PositiveInfinity,
+            result.Add(new SplitPoint(t, shape, elements, elements > 0 ? (double)inputElements / elements : 0,
                 producer.Index, producer.Label, prefix, string.Join(" → ", prefix.Select(li => layers[li].Label))));
         }
         return result;

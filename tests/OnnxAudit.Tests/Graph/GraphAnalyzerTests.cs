@@ -262,6 +262,15 @@ public class GraphAnalyzerTests
         Assert.Equal(64, analysis.Identity.Sha256.Length);
     }
 
+    [Fact]
+    public void Analysis_SerializesToJson()
+    {
+        // The CLI's --json output serializes the records as they are.
+        var json = System.Text.Json.JsonSerializer.Serialize(GraphAnalyzer.Analyze(Residual().Build()));
+        Assert.Contains("\"SplitPoints\":[{\"Tensor\":\"f\"", json);
+        Assert.Contains("\"D1\":4", json);
+    }
+
     [Theory]
     [InlineData("/conv1/Conv", "Conv", "conv1")]
     [InlineData("/features/features.0/Conv", "Conv", "features.0")]
