@@ -263,6 +263,30 @@ public class GraphAnalyzerTests
     }
 
     [Fact]
+    public void Activations_ReadTheirParameters()
+    {
+        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+            .Input("x", "N", 3).Output("y")
+            .Weight("slope", 3)
+            .Node("Constant", [], ["six"], "c6", new Onnx.Proto.AttributeProto { Name = "value", Type = Onnx.Proto.AttributeProto.Types.AttributeType.Tensor, T = Onnx.TensorData.FromFloats("", [], [6f]) })
+            .Node("Constant", [], ["zero"], "c0", new Onnx.Proto.AttributeProto { Name = "value", Type = Onnx.Proto.AttributeProto.Types.AttributeType.Tensor, T = Onnx.TensorData.FromFloats("", [], [0f]) })
+            .Node("Clip", ["x", "zero", "six"], ["a"], "clip")
+            .Node("LeakyRelu", ["a"], ["b"], "leaky", Float("alpha", 0.25f))
+            .Node("PRelu", ["b", "slope"], ["c"], "prelu")
+            .Node("Selu", ["c"], ["y"], "selu")
+            .Build());
+        Assert.Equal(new ActivationInfo("Clip", Min: 0, Max: 6), analysis.FindLayer("clip")!.Activation);
+        Assert.Equal(new ActivationInfo("LeakyRelu", Alpha: 0.25), analysis.FindLayer("leaky")!.Activation);
+        Assert.Equal(new ActivationInfo("PRelu", SlopeName: "slope"), analysis.FindLayer("prelu")!.Activation);
+        Assert.Equal(3, analysis.FindLayer("prelu")!.ParameterCount);
+        Assert.Equal(new ActivationInfo("Selu", Alpha: 1.67326319217681884765625, Gamma: 1.05070102214813232421875), analysis.FindLayer("selu")!.Activation);
+        Assert.All(analysis.Layers.Where(l => l.OpType != "Constant"), l => Assert.Equal(LayerKind.Activation, l.Kind));
+        Assert.Empty(analysis.ReluLayers);
+        Assert.Null(analysis.Head);
+        Assert.Equal(["a", "b", "c"], analysis.SplitPoints.Select(p => p.Tensor));
+    }
+
+    [Fact]
     public void Analysis_SerializesToJson()
     {
         // The CLI's --json output serializes the records as they are.
