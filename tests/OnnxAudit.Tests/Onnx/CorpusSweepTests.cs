@@ -95,4 +95,33 @@ public sealed class CorpusSweepTests : IClassFixture<CorpusSweepTests.TempFolder
         var all = FindCorpus().ToHashSet(StringComparer.Ordinal);
         Assert.All(ExpectedRejections.Keys, k => Assert.Contains(k, all));
     }
+
+    [Fact]
+    public void Corpus_TensorPbFiles_AreRejectedAsNotAModel()
+    {
+        // every test-data tensor (.pb, a serialized TensorProto / SequenceProto) is a valid protobuf that
+        // is not a model: the loader must say so, never accept it or call it truncated
+        var files = Suites.Select(s => Path.Combine(CorpusRoot, s)).Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.pb", SearchOption.AllDirectories))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.True(files.Count > 0, $"no .pb files under {CorpusRoot}; install the corpus with `apt-get install libonnx-testdata` (CI installs it).");
+        var wrong = new List<string>();
+        foreach (var f in files)
+        {
+            try
+            {
+                OnnxModel.Load(f);
+                wrong.Add($"{f}: loaded");
+            }
+            catch (ModelLoadException ex) when (!ex.Message.Contains("not an ONNX model", StringComparison.Ordinal))
+            {
+                wrong.Add(ex.Message);
+            }
+            catch (ModelLoadException)
+            {
+                // expected
+            }
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {files.Count} .pb files misclassified, e.g. {string.Join(" | ", wrong.Take(5))}");
+    }
 }
