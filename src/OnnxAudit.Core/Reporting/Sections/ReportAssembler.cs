@@ -1,0 +1,77 @@
+using OnnxAudit.Graph;
+using OnnxAudit.Reporting.Model;
+
+namespace OnnxAudit.Reporting.Sections;
+
+/// <summary>Puts the report together: cover (model card), executive summary with one verdict per threat
+/// (threats without a contribution are listed as not assessed, with the reason), the graph section, the
+/// data section, every auditor's sections, methodology and reproducibility.</summary>
+public static class ReportAssembler
+{
+    /// <summary>The federated threat (neuron exclusivity).</summary>
+    public const string FederatedThreat = "Federated gradient leakage";
+    /// <summary>The convolutional threat (R-CONV).</summary>
+    public const string ConvolutionalThreat = "Convolutional gradient leakage";
+    /// <summary>The split-inference threat.</summary>
+    public const string SplitThreat = "Split-inference inversion";
+
+    /// <summary>The threats in executive-summary order.</summary>
+    public static IReadOnlyList<string> Threats { get; } = [FederatedThreat, ConvolutionalThreat, SplitThreat];
+
+    /// <summary>Citations used by every report.</summary>
+    public static IReadOnlyList<Citation> BaseCitations { get; } =
+    [
+        new("Pan22", "X. Pan, M. Zhang, Y. Yan, J. Zhu, Z. Yang. Exploring the Security Boundary of Data Reconstruction via Neuron Exclusivity Analysis. USENIX Security 2022."),
+        new("Eltaras24", "T. A. Eltaras, Q. Malluhi, A. Savino, S. Di Carlo, A. Qayyum. R-CONV: An Analytical Approach for Efficient Data Reconstruction via Convolutional Gradients. WISE 2024, LNCS 15440."),
+        new("He19", "Z. He, T. Zhang, R. B. Lee. Model Inversion Attacks Against Collaborative Inference. ACSAC 2019."),
+    ];
+
+    /// <summary>Assembles the report.</summary>
+    /// <param name="card">Cover-page model identity.</param>
+    /// <param name="analysis">The graph analysis (rendered as a section).</param>
+    /// <param name="dataSection">The data section, or null when no data was given.</param>
+    /// <param name="contributions">Auditor contributions, any order.</param>
+    /// <param name="notAssessedReasons">For threats without a contribution: why (threat → one sentence).</param>
+    /// <param name="reproducibility">Versions, seeds, hashes, command line.</param>
+    /// <param name="timing">Timestamps and durations.</param>
+    public static AuditReport Assemble(
+        ModelCard card,
+        GraphAnalysis analysis,
+        ReportSection? dataSection,
+        IReadOnlyList<AuditContribution> contributions,
+        IReadOnlyDictionary<string, string> notAssessedReasons,
+        Reproducibility reproducibility,
+        ReportTiming timing)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        ArgumentNullException.ThrowIfNull(contributions);
+        ArgumentNullException.ThrowIfNull(notAssessedReasons);
+        var verdicts = new List<ThreatVerdict>();
+        var sections = new List<ReportSection> { GraphSectionBuilder.Build(analysis) };
+        if (dataSection is not null) sections.Add(dataSection);
+        var method = new List<string>
+        {
+            "OnnxAudit loads the model with its own ONNX importer, analyses the graph (layers, ReLU layers, classifier head, split points) " +
+            "and measures every tensor shape by running ONNX Runtime once with all intermediate tensors exposed as outputs. Gradients are " +
+            "computed by gradient graphs that OnnxAudit builds in standard ONNX operators and runs on ONNX Runtime (checked against PyTorch autograd).",
+        };
+        var citations = new List<Citation>(BaseCitations);
+        foreach (var threat in Threats)
+        {
+            var c = contributions.FirstOrDefault(x => x.Verdict.Threat == threat);
+            if (c is null)
+            {
+                var reason = notAssessedReasons.TryGetValue(threat, out var r) ? r : "This auditor did not run.";
+                verdicts.Add(new ThreatVerdict(threat, Severity.NotAssessed, reason, []));
+                continue;
+            }
+            verdicts.Add(c.Verdict);
+            sections.AddRange(c.Sections);
+            method.AddRange(c.Method);
+            foreach (var cit in c.Citations) if (citations.All(x => x.Key != cit.Key)) citations.Add(cit);
+        }
+        var report = new AuditReport($"Privacy audit of {card.Name}", card, verdicts, sections, new Methodology(method, citations), reproducibility, timing);
+        report.Validate();
+        return report;
+    }
+}
