@@ -8,5 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliConsole console)
     {
         yield return InspectCommand.Create(console);
+        yield return ReportCommand.Create(console);
+        yield return GradientCommand.Create(console);
     }
 }

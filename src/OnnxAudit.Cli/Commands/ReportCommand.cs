@@ -71,7 +71,7 @@ internal static class ReportCommand
 
             var repro = new Reproducibility(
             [
-                new("Tool", ReportInfoPublic.Creator),
+                new("Tool", ReportInfo.Creator),
                 new("ONNX Runtime", SessionFactory.OrtVersion),
                 new("Execution provider", runtime.Device.ToString().ToLowerInvariant()),
                 new("Seed", parse.GetValue(seed).ToString(System.Globalization.CultureInfo.InvariantCulture)),

@@ -17,17 +17,18 @@ public static class GradientExport
     public static void WriteNpy(string dir, FederatedGradientResult result, IReadOnlyList<int> indices, IReadOnlyList<long> labels)
     {
         ArgumentNullException.ThrowIfNull(result);
-        Directory.CreateDirectory(dir);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "loss.txt", "batch.json" };
+        // why: every file name is decided before anything is written, so a collision leaves no partial output.
         foreach (var p in result.Parameters)
         {
             var file = GradientNames.Sanitize(p.Name) + ".npy";
             if (!taken.Add(file))
                 throw new Errors.OnnxAuditException($"{dir}: parameters '{p.Name}' and another one both map to file '{file}'; rename one initializer in the model.");
             files[p.Name] = file;
-            NpyWriter.Write(Path.Combine(dir, file), p.Values, p.Dims);
         }
+        Directory.CreateDirectory(dir);
+        foreach (var p in result.Parameters) NpyWriter.Write(Path.Combine(dir, files[p.Name]), p.Values, p.Dims);
         WriteAtomic(Path.Combine(dir, "loss.txt"), result.Loss.ToString("R", CultureInfo.InvariantCulture) + "\n");
         var json = JsonSerializer.Serialize(new { indices, labels, loss = result.Loss, files }, new JsonSerializerOptions { WriteIndented = true });
         WriteAtomic(Path.Combine(dir, "batch.json"), json + "\n");

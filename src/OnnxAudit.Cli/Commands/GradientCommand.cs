@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using OnnxAudit.Autodiff;
+using OnnxAudit.Data;
+using OnnxAudit.Errors;
+using OnnxAudit.Onnx;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary><c>onnx-audit gradient MODEL --data D -o DIR [--batch-size M] [--indices i,j,…] [--seed S]</c>: writes the
+/// batch-averaged cross-entropy gradient of every parameter — the update a federated client would send.</summary>
+internal static class GradientCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data(required: true);
+        var output = CommonOptions.OutputDir();
+        var batch = new Option<int>("--batch-size", "-b") { Description = "Samples in the batch (drawn without replacement with --seed) when --indices is not given.", DefaultValueFactory = _ => 8 };
+        var indicesOption = new Option<string?>("--indices") { Description = "Comma-separated sample indices of the batch (overrides --batch-size)." };
+        var seed = CommonOptions.Seed();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var command = new Command("gradient",
+            "Compute the batch-averaged gradient of the mean cross-entropy loss w.r.t. every float initializer and write <initializer>.npy " +
+            "(float32, the parameter's shape), loss.txt and batch.json (indices, labels) into the output folder.")
+        {
+            model, data, output, batch, indicesOption, seed, device, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var modelPath = parse.GetRequiredValue(model);
+            var dataPath = parse.GetRequiredValue(data)!;
+            var outDir = parse.GetRequiredValue(output);
+            ReportCommand.CheckOutputDir(outDir);
+            var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
+            var loaded = OnnxModel.Load(modelPath);
+            var dataset = DatasetLoader.Load(dataPath);
+            if (!dataset.HasLabels) throw new DataFormatException($"{dataPath}: no labels were found; the cross-entropy gradient needs labels (put the labels file beside the images).");
+            var inputShape = loaded.Graph.Input.First(i => loaded.FindInitializer(i.Name) is null).Type?.TensorType?.Shape?.Dim
+                .Select(d => d.HasDimValue ? (long?)d.DimValue : null).ToArray() ?? [];
+            dataset.CheckFits(inputShape, modelPath);
+            var indices = ChooseIndices(parse.GetValue(indicesOption), parse.GetValue(batch), parse.GetValue(seed), dataset.N);
+            var (x, dims, labels) = dataset.Batch(indices);
+            var result = FederatedGradient.Compute(loaded, x, dims, labels!, runtime);
+            GradientExport.WriteNpy(outDir, result, indices, labels!);
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {result.Parameters.Count} gradients (batch of {indices.Length}, loss {result.Loss:G6}) to {outDir}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static int[] ChooseIndices(string? text, int batchSize, int seed, int n)
+    {
+        if (text is not null)
+        {
+            var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var result = new int[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 0 || result[i] >= n)
+                    throw new OnnxAuditException($"--indices {text}: '{parts[i]}' is not a sample index between 0 and {n - 1}; give comma-separated indices into the data.");
+            }
+            if (result.Length == 0) throw new OnnxAuditException($"--indices {text}: no index given.");
+            return result;
+        }
+        if (batchSize < 1 || batchSize > n) throw new OnnxAuditException($"--batch-size {batchSize}: must be between 1 and the {n} samples in the data.");
+        var rng = new Random(seed);
+        var all = Enumerable.Range(0, n).ToArray();
+        rng.Shuffle(all);
+        return all[..batchSize];
+    }
+}
