@@ -1,0 +1,217 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxAudit.Autodiff;
+using OnnxAudit.Onnx;
+using OnnxAudit.Onnx.Proto;
+
+namespace OnnxAudit.Runtime;
+
+/// <summary>
+/// Computes loss and gradients for batches with one ONNX Runtime session over a gradient model built once by
+/// <see cref="GradientGraphBuilder"/>. Inputs and outputs are bound (IoBinding) to pinned buffers owned by this object;
+/// they are re-allocated only when the batch size changes. Not thread-safe: one call at a time. Dispose to release the
+/// native session.
+/// </summary>
+public sealed class GradientSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _runOptions;
+    private readonly string _inputName;
+    private readonly string? _labelsName;
+    private readonly string? _targetName;
+    private readonly Dictionary<string, long[]> _outputDims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> _inputDims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Buffer> _outputs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Buffer> _params = new(StringComparer.Ordinal);
+    private Buffer? _input;
+    private LongBuffer? _labels;
+    private Buffer? _target;
+    private long _batch = -1;
+    private bool _disposed;
+
+    /// <summary>Builds the gradient model and the session.</summary>
+    /// <param name="model">The classifier (not modified).</param>
+    /// <param name="request">What to differentiate; see <see cref="GradientRequest"/>.</param>
+    /// <param name="options">Device and threads; null = <see cref="RuntimeOptions.Default"/>.</param>
+    public GradientSession(OnnxModel model, GradientRequest request, RuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(request);
+        GradientModel = GradientGraphBuilder.Build(model, request);
+        Request = request;
+        var g = GradientModel.Graph;
+        var initializers = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        _labelsName = (request.Loss as SoftmaxCrossEntropyLoss)?.LabelsInput;
+        _targetName = (request.Loss as SquaredErrorLoss)?.TargetInput;
+        foreach (var vi in g.Input.Where(v => !initializers.Contains(v.Name))) _inputDims[vi.Name] = Dims(vi);
+        _inputName = model.Graph.Input.Select(v => v.Name).FirstOrDefault(n => model.FindInitializer(n) is null)
+            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input.");
+        foreach (var vo in g.Output) _outputDims[vo.Name] = Dims(vo);
+        if (request.ParametersAsInputs)
+        {
+            foreach (var name in request.WithRespectTo)
+                if (model.FindInitializer(name) is { } t)
+                    _params[name] = new Buffer(TensorData.ToFloats(t), TensorData.Dims(t));
+        }
+        _session = SessionFactory.Create(GradientModel.ToBytes(), options ?? RuntimeOptions.Default, model.Origin);
+        try
+        {
+            _binding = _session.CreateIoBinding();
+            _runOptions = new RunOptions();
+            foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+        }
+        catch
+        {
+            _binding?.Dispose();
+            _session.Dispose();
+            throw;
+        }
+        Result = new GradientRun(this);
+    }
+
+    /// <summary>The gradient model (for inspection or saving).</summary>
+    public OnnxModel GradientModel { get; }
+
+    /// <summary>The request this session was built for.</summary>
+    public GradientRequest Request { get; }
+
+    /// <summary>The name of the data input (float NCHW).</summary>
+    public string InputName => _inputName;
+
+    /// <summary>The view returned by <see cref="Run"/>; its spans are overwritten by the next call.</summary>
+    public GradientRun Result { get; }
+
+    /// <summary>
+    /// Runs one batch. <paramref name="input"/> is float32 with shape <paramref name="dims"/> (dims[0] = batch size).
+    /// <paramref name="labels"/> (int64, one per sample) is required for the cross-entropy loss, <paramref name="target"/>
+    /// (shape of the matched tensor with this batch size) for the squared-error loss. <paramref name="parameters"/> overrides
+    /// parameter values when the session was built with <see cref="GradientRequest.ParametersAsInputs"/> (values persist
+    /// for later calls). Returns <see cref="Result"/>, valid until the next call.
+    /// </summary>
+    public GradientRun Run(ReadOnlySpan<float> input, ReadOnlySpan<long> dims, ReadOnlySpan<long> labels = default,
+        ReadOnlySpan<float> target = default, IReadOnlyDictionary<string, float[]>? parameters = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (dims.Length == 0) throw new ArgumentException("dims must include the batch dimension", nameof(dims));
+        var batch = dims[0];
+        if (batch != _batch) Rebind(batch, dims.ToArray());
+        if (input.Length != _input!.Data.Length)
+            throw new ArgumentException($"input has {input.Length} values, expected {_input.Data.Length} for shape [{string.Join(", ", _input.Dims)}]", nameof(input));
+        input.CopyTo(_input.Data);
+        if (_labels is not null)
+        {
+            if (labels.Length != batch) throw new ArgumentException($"labels has {labels.Length} values, expected {batch}", nameof(labels));
+            labels.CopyTo(_labels.Data);
+        }
+        if (_target is not null)
+        {
+            if (target.Length != _target.Data.Length) throw new ArgumentException($"target has {target.Length} values, expected {_target.Data.Length}", nameof(target));
+            target.CopyTo(_target.Data);
+        }
+        if (parameters is not null)
+        {
+            foreach (var (name, values) in parameters)
+            {
+                if (!_params.TryGetValue(name, out var buf))
+                    throw new ArgumentException($"'{name}' is not a parameter input of this gradient session (build with ParametersAsInputs and list it in WithRespectTo)", nameof(parameters));
+                if (values.Length != buf.Data.Length) throw new ArgumentException($"parameter '{name}' has {values.Length} values, expected {buf.Data.Length}", nameof(parameters));
+                values.CopyTo(buf.Data, 0);
+            }
+        }
+        _session.RunWithBinding(_runOptions, _binding);
+        return Result;
+    }
+
+    private void Rebind(long batch, long[] inputDims)
+    {
+        _binding.ClearBoundInputs();
+        _binding.ClearBoundOutputs();
+        _input?.Dispose();
+        _labels?.Dispose();
+        _target?.Dispose();
+        foreach (var b in _outputs.Values) b.Dispose();
+        _outputs.Clear();
+        var declared = _inputDims[_inputName];
+        if (declared.Length != inputDims.Length)
+            throw new ArgumentException($"input rank {inputDims.Length} does not match the model's input '{_inputName}' of rank {declared.Length}");
+        _input = new Buffer(new float[inputDims.Aggregate(1L, (a, b) => a * b)], inputDims);
+        _binding.BindInput(_inputName, _input.Value);
+        if (_labelsName is not null)
+        {
+            _labels = new LongBuffer(new long[batch], [batch]);
+            _binding.BindInput(_labelsName, _labels.Value);
+        }
+        if (_targetName is not null)
+        {
+            var td = Resolve(_inputDims[_targetName], batch);
+            _target = new Buffer(new float[td.Aggregate(1L, (a, b) => a * b)], td);
+            _binding.BindInput(_targetName, _target.Value);
+        }
+        foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+        foreach (var (name, dims) in _outputDims)
+        {
+            var d = Resolve(dims, batch);
+            var buf = new Buffer(new float[d.Aggregate(1L, (a, b) => a * b)], d);
+            _outputs[name] = buf;
+            _binding.BindOutput(name, buf.Value);
+        }
+        _batch = batch;
+    }
+
+    private static long[] Resolve(long[] dims, long batch) => dims.Select(d => d < 0 ? batch : d).ToArray();
+
+    private static long[] Dims(ValueInfoProto v) =>
+        v.Type?.TensorType?.Shape is { } s
+            ? s.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1L).ToArray()
+            : throw new InvalidOperationException($"gradient output '{v.Name}' has no static shape");
+
+    internal (float[] Data, long[] Dims) Output(string name) =>
+        _outputs.TryGetValue(name, out var b) ? (b.Data, b.Dims)
+            : throw new KeyNotFoundException($"'{name}' is not an output of this gradient session; outputs are [{string.Join(", ", _outputDims.Keys)}]");
+
+    internal IEnumerable<string> OutputNames => _outputDims.Keys;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _binding.Dispose();
+        _runOptions.Dispose();
+        _input?.Dispose();
+        _labels?.Dispose();
+        _target?.Dispose();
+        foreach (var b in _outputs.Values) b.Dispose();
+        foreach (var b in _params.Values) b.Dispose();
+        _session.Dispose();
+    }
+
+    private sealed class Buffer : IDisposable
+    {
+        public Buffer(float[] init, long[] dims)
+        {
+            Data = GC.AllocateArray<float>(init.Length, pinned: true);
+            init.CopyTo(Data, 0);
+            Dims = dims;
+            Value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Data), dims);
+        }
+
+        public float[] Data { get; }
+        public long[] Dims { get; }
+        public OrtValue Value { get; }
+        public void Dispose() => Value.Dispose();
+    }
+
+    private sealed class LongBuffer : IDisposable
+    {
+        public LongBuffer(long[] init, long[] dims)
+        {
+            Data = GC.AllocateArray<long>(init.Length, pinned: true);
+            Value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<long>(Data), dims);
+        }
+
+        public long[] Data { get; }
+        public OrtValue Value { get; }
+        public void Dispose() => Value.Dispose();
+    }
+}
