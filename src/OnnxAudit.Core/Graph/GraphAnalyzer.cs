@@ -1,0 +1,88 @@
+using OnnxAudit.Errors;
+using OnnxAudit.Onnx;
+using OnnxAudit.Onnx.Proto;
+
+namespace OnnxAudit.Graph;
+
+/// <summary>
+/// Analyzes an ONNX classifier: execution order, operators, layers, tensor shapes (measured with ONNX Runtime),
+/// ReLU layers, the fully-connected head and candidate split points. Stateless and thread-safe.
+/// </summary>
+public static class GraphAnalyzer
+{
+    /// <summary>Analyzes <paramref name="model"/>. Runs ONNX Runtime once on a dummy batch of
+    /// <see cref="GraphAnalysisOptions.BatchSize"/> samples to measure tensor shapes. The model is not modified.</summary>
+    /// <exception cref="ModelLoadException">The graph is malformed (cycle, dangling input, no input/output), has free
+    /// dimensions other than the batch, or ONNX Runtime cannot run it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is below 1.</exception>
+    public static GraphAnalysis Analyze(OnnxModel model, GraphAnalysisOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= GraphAnalysisOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options));
+        var origin = model.Origin;
+        var graph = model.Graph ?? throw new ModelLoadException($"{origin}: the model has no graph; it is not a usable ONNX model — re-export it.");
+
+        var initializerNames = new HashSet<string>(graph.Initializer.Select(t => t.Name));
+        // why: before IR 4 initializers were also listed as graph inputs; those are weights, not data.
+        var dataInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
+        if (dataInputs.Count == 0) throw new ModelLoadException($"{origin}: the graph has no data input (every input is an initializer); an image classifier needs one — re-export the model with its input.");
+        if (graph.Output.Count == 0) throw new ModelLoadException($"{origin}: the graph declares no output; re-export the model with its output.");
+
+        var order = TopologicalSorter.Sort(graph, origin);
+        var shapes = ShapeProbe.Measure(model, dataInputs, options, out var batch);
+        var ctx = new GraphContext(model, order, dataInputs.Select(i => i.Name).ToList(), shapes, batch);
+
+        var counters = new Dictionary<string, int>();
+        var nodeNames = ctx.Nodes.Select(n =>
+        {
+            var k = counters.GetValueOrDefault(n.OpType);
+            counters[n.OpType] = k + 1;
+            return n.Name.Length > 0 ? n.Name : $"{n.OpType}_{k}";
+        }).ToList();
+        var nodes = ctx.Nodes.Select((n, i) => new GraphNode(i, order[i], nodeNames[i], n.OpType, n.Domain, n.Input.ToList(), n.Output.ToList())).ToList();
+
+        var opsets = model.Proto.OpsetImport.Select(o => new OpsetInfo(o.Domain, o.Version)).ToList();
+        var operators = ctx.Nodes.GroupBy(n => (n.OpType, Domain: NormalizeDomain(n.Domain)))
+            .Select(gr => new OperatorUsage(gr.Key.OpType, gr.Key.Domain, gr.Count(),
+                opsets.Where(o => NormalizeDomain(o.Domain) == gr.Key.Domain).Select(o => o.Version).DefaultIfEmpty(0).Max()))
+            .ToList();
+
+        // why: every floating-point initializer is a parameter (weights, biases, PRelu slopes and also batch-norm
+        // running statistics); integer initializers are shape constants and are counted separately.
+        long parameters = 0, constants = 0;
+        foreach (var t in graph.Initializer.GroupBy(t => t.Name).Select(x => x.Last()))
+        {
+            if (ElementTypes.IsFloating(t.DataType)) parameters += TensorData.ElementCount(t);
+            else constants += TensorData.ElementCount(t);
+        }
+
+        var layers = LayerBuilder.Build(ctx, nodeNames, out var layerOfTensor);
+
+        var input = dataInputs[0].Name;
+        var output = graph.Output[0].Name;
+        var relus = layers.Where(l => l.OpType == "Relu" && l.Kind == LayerKind.Activation)
+            .Select(l => new ReluLayer(l.Index, l.Name, l.Label, l.Input, l.Output, l.OutputElementsPerSample)).ToList();
+        var head = HeadFinder.Find(ctx, layers, layerOfTensor, output);
+        var splits = SplitPointFinder.Find(ctx, layers, layerOfTensor, input, output);
+
+        var identity = new ModelIdentity(origin, model.Sha256, model.Proto.ProducerName, model.Proto.ProducerVersion, model.Proto.IrVersion, graph.Name,
+            opsets, dataInputs.Select(Signature).ToList(), graph.Output.Select(Signature).ToList());
+        return new GraphAnalysis(identity, batch, input, output, nodes, operators, parameters, constants, layers, shapes, relus, head, splits);
+    }
+
+    private static string NormalizeDomain(string d) => d == "ai.onnx" ? "" : d;
+
+    private static TensorSignature Signature(ValueInfoProto v)
+    {
+        var tt = v.Type?.TensorType;
+        if (tt is null) return new TensorSignature(v.Name, "", []);
+        var dims = tt.Shape?.Dim.Select(d => d.ValueCase switch
+        {
+            TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => d.DimParam,
+            _ => "?",
+        }).ToList() ?? [];
+        return new TensorSignature(v.Name, tt.HasElemType ? ElementTypes.Name(tt.ElemType) : "", dims);
+    }
+}
