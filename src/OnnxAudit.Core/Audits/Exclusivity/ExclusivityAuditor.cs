@@ -101,8 +101,8 @@ public static class ExclusivityAuditor
         var layers = withLayers
             ? masks.Layers.Select((l, i) => Distribution(l, hist[i], active[i])).ToList()
             : [];
-        return new BatchStatistics(m, Wilson.Estimate(insecure, batches), Wilson.Estimate(secure, batches),
-            Wilson.Estimate(batches - insecure - secure, batches), layers);
+        return new BatchStatistics(m, Proportion(insecure, batches), Proportion(secure, batches),
+            Proportion(batches - insecure - secure, batches), layers);
     }
 
     private static IEnumerable<BatchStatistics> Sweep(ActivationMasks masks, int[] sizes, int batches, BatchSampler sampler, IProgressStage stage)
@@ -135,9 +135,16 @@ public static class ExclusivityAuditor
         }
         for (var s = 0; s < sizes.Length; s++)
         {
-            yield return new BatchStatistics(sizes[s], Wilson.Estimate(insecure[s], batches), Wilson.Estimate(secure[s], batches),
-                Wilson.Estimate(batches - insecure[s] - secure[s], batches), []);
+            yield return new BatchStatistics(sizes[s], Proportion(insecure[s], batches), Proportion(secure[s], batches),
+                Proportion(batches - insecure[s] - secure[s], batches), []);
         }
+    }
+
+    // why: DESIGN.md "Metrics" — 95% Wilson interval (the data helper's Statistics.WilsonInterval, z = 1.96).
+    private static ProportionEstimate Proportion(int count, int total)
+    {
+        var w = Metrics.Statistics.WilsonInterval(count, total);
+        return new ProportionEstimate(count, total, w.Estimate, w.Lower, w.Upper);
     }
 
     private static LayerExanDistribution Distribution(HeadReluLayer layer, long[] hist, double activeSum)

@@ -90,18 +90,6 @@ public class ExclusivityStatisticsTests
     }
 
     [Fact]
-    public void Wilson_KnownValues()
-    {
-        // 5/10: 0.2366 … 0.7634; 0/20: 0 … 0.1611 (textbook values).
-        var e = Wilson.Estimate(5, 10);
-        Numerics.AssertClose(expected: 0.23659, actual: e.Low, atol: 1e-5, rtol: 0);
-        Numerics.AssertClose(expected: 0.76341, actual: e.High, atol: 1e-5, rtol: 0);
-        var z = Wilson.Estimate(0, 20);
-        Assert.Equal(0, z.Low);
-        Numerics.AssertClose(expected: 0.16113, actual: z.High, atol: 1e-5, rtol: 0);
-    }
-
-    [Fact]
     public void Compute_Sweep_InsecureProportionIsNonIncreasingAndSecureNeedsWidth()
     {
         var rng = new Random(11);
