@@ -70,7 +70,12 @@ internal sealed record FcnHead(string InputName, IReadOnlyList<LinearLayer> Laye
                 layer = Make(mw2, null, transposed: true, reluAfter);
                 x = node.Input[0];
             }
-            if (layer is null) break;
+            if (layer is null)
+            {
+                // why: a ReLU whose input is not an affine layer belongs to Φ; the head starts at its output.
+                if (reluAfter is not null) { t = reluAfter; reluAfter = null; }
+                break;
+            }
             layers.Insert(0, layer);
             t = x!;
             reluAfter = null;
@@ -79,12 +84,11 @@ internal sealed record FcnHead(string InputName, IReadOnlyList<LinearLayer> Laye
                 reluAfter = t;
                 t = relu.Input[0];
             }
-            else break;
+            // else: an affine layer feeding another affine layer without ReLU (e.g. after exclusivity reduction);
+            // keep walking — that layer then has ReluOutput = null.
         }
         if (layers.Count == 0)
             throw new UnsupportedOperatorException($"{model.Origin}: the output '{logits}' is not produced by a Gemm or MatMul(+Add) layer with constant weights; the exclusivity attack needs a fully-connected classifier head.");
-        if (reluAfter is not null)
-            throw new UnsupportedOperatorException($"{model.Origin}: the head starts with a ReLU ('{reluAfter}') that is not preceded by an affine layer; the attack cannot use it.");
         var graphInputs = g.Input.Select(i => i.Name).ToHashSet();
         var whole = graphInputs.Contains(t) || (producer.TryGetValue(t, out var fl) && fl.OpType is "Flatten" or "Reshape" && graphInputs.Contains(fl.Input[0]));
         return new FcnHead(t, layers, logits) { IsWholeModel = whole };
