@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Independent PyTorch reference of the neuron-exclusivity statistic (Pan et al., USENIX Security 2022, §4, §7.4).
 
 Loads the ONNX weights with onnx.numpy_helper, recomputes the head activations in torch (Flatten / Gemm / MatMul /
@@ -11,6 +11,7 @@ Usage:
 """
 import argparse
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -23,8 +24,7 @@ import torch
 from onnx import numpy_helper
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-IMAGES = os.path.join(ROOT, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz")
-LABELS = os.path.join(ROOT, "samples", "fashion-mnist-test-2000-labels-idx1-ubyte.gz")
+IMAGES = "samples/fashion-mnist-test-2000-images-idx3-ubyte.gz"
 MODELS = ["fcn-512-init", "fcn-512", "fcn-deep"]
 BATCH = 8
 BATCHES = 1000
@@ -41,7 +41,7 @@ def read_idx(path):
 
 
 def load_images():
-    x = read_idx(IMAGES).astype(np.float32) / 255.0
+    x = read_idx(os.path.join(ROOT, IMAGES)).astype(np.float32) / 255.0
     return torch.from_numpy(x.reshape(-1, 1, 28, 28).copy())
 
 
@@ -118,7 +118,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", help="time the statistic for one model (forward pass included) and print seconds")
     ap.add_argument("--batches", type=int, default=BATCHES)
+    ap.add_argument("--root", help="repository root holding models/ and samples/ (default: this checkout)")
     args = ap.parse_args()
+    global ROOT
+    if args.root:
+        ROOT = os.path.abspath(args.root)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
     if args.bench:
@@ -133,7 +137,9 @@ def main():
 
     x = load_images()
     n = x.shape[0]
-    out = {"generator": "tests/reference/exclusivity_reference.py", "torch": torch.__version__, "batch_size": BATCH,
+    with open(os.path.join(ROOT, IMAGES), "rb") as f:
+        data_sha = hashlib.sha256(f.read()).hexdigest()
+    out = {"data_sha256": data_sha, "generator": "tests/reference/exclusivity_reference.py", "torch": torch.__version__, "batch_size": BATCH,
            "batches": args.batches, "seed": SEED, "samples": n, "models": {}}
     for name in MODELS:
         path = os.path.join(ROOT, "models", name + ".onnx")
@@ -152,7 +158,10 @@ def main():
             counts = batch_counts(acts, idx)
             explicit.append({"indices": idx.tolist(), "counts": [c.tolist() for c in counts],
                              "state": classify(counts, BATCH, acts[0].shape[1])})
+        with open(path, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
         out["models"][name] = {
+            "sha256": sha,
             "widths": [a.shape[1] for a in acts],
             "insecure": k, "secure": tally["secure"], "undetermined": tally["undetermined"],
             "insecure_proportion": k / args.batches, "insecure_low": lo, "insecure_high": hi,
