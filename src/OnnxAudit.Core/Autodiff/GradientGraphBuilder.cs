@@ -88,6 +88,13 @@ public static class GradientGraphBuilder
                 foreach (var o in n.Output) if (o.Length > 0) requiresGrad.Add(o);
         }
         var rootAncestors = Ancestors(g, [root]);
+        // Fail early, before shapes are needed, on the first node of the gradient path without a rule.
+        foreach (var n in forward)
+        {
+            if (n.Output.Any(rootAncestors.Contains) && n.Input.Any(requiresGrad.Contains) && !NonDifferentiable.Contains(n.OpType)
+                && GradientRules.Find(n.Domain ?? "", n.OpType) is null)
+                throw new UnsupportedOperatorException(n.OpType, n.Name, opset, GradientRules.Supported, model.Origin);
+        }
 
         var e = new GraphEmitter(g, opset);
         var inputName = dataInputs.FirstOrDefault();
