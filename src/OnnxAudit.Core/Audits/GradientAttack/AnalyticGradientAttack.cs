@@ -20,7 +20,7 @@ internal static class AnalyticGradientAttack
         var k = head.Classes;
         var last = head.Layers[^1];
         var gH = head.WeightGradient(gradient, hCount); // [K, d_H]
-        var groups = GroupColumns(gH, k, last.In, options.RelativeTolerance, notes);
+        var groups = GroupColumns(gH, k, last.In, options.RelativeTolerance, options.MergeTolerance, notes);
         var m = groups.Count;
         if (m == 0)
             return new GradientAttackResult(0, [], LossScaleMethod.TwoThirdsRule, "none", [.. notes, "B.1 found no group of ≥ 2 columns with equal class ratios: no sample has two ExANs at the last ReLU layer"]);
@@ -113,7 +113,7 @@ internal static class AnalyticGradientAttack
     }
 
     /// <summary>B.1 grouping: columns j of ∂W_H with the same direction (within tolerance); groups of size ≥ 2.</summary>
-    internal static List<List<int>> GroupColumns(float[] gH, int k, int width, double tol, List<string> notes)
+    internal static List<List<int>> GroupColumns(float[] gH, int k, int width, double tol, double mergeTol, List<string> notes)
     {
         var units = new double[width][];
         var skipped = 0;
@@ -151,6 +151,21 @@ internal static class AnalyticGradientAttack
             // why: a single column can be a mixture of several samples; only repeats (≥ 2) identify a sample (N_H ≥ 2).
             if (group.Count >= 2) groups.Add(group);
         }
+        // why: in trained models a very confident sample has a near-zero loss vector, so columns it shares with sample a
+        // point almost along u^a and can form a second, spurious group next to a's. Groups whose directions agree within
+        // MergeTolerance are one sample (distinct samples' loss vectors differ by orders of magnitude more).
+        var merged = 0;
+        for (var a = 0; a < groups.Count; a++)
+            for (var b = groups.Count - 1; b > a; b--)
+            {
+                var close = true;
+                for (var c = 0; c < k && close; c++) close = Math.Abs(units[groups[a][0]][c] - units[groups[b][0]][c]) <= mergeTol;
+                if (!close) continue;
+                groups[a].AddRange(groups[b]);
+                groups.RemoveAt(b);
+                merged++;
+            }
+        if (merged > 0) notes.Add($"B.1: merged {merged} near-duplicate groups (direction difference ≤ {mergeTol})");
         notes.Add($"B.1: {width - skipped} non-zero columns, {groups.Count} groups of ≥ 2 (sizes {string.Join(",", groups.Select(g => g.Count))})");
         return groups;
     }

@@ -3,9 +3,10 @@ namespace OnnxAudit.Audits.GradientAttack;
 /// <summary>Options of the analytic attack (Pan et al. Appendix B).</summary>
 /// <param name="RelativeTolerance">B.1: two last-layer gradient columns belong to one sample when their unit-norm
 /// directions differ by at most this much in every class entry.</param>
-public sealed record GradientAttackOptions(double RelativeTolerance = 1e-4)
+/// <param name="MergeTolerance">Groups whose directions differ by at most this much are merged (one sample).</param>
+public sealed record GradientAttackOptions(double RelativeTolerance = 1e-5, double MergeTolerance = 1e-3)
 {
-    /// <summary>Tolerance 1e-4 (float32 gradients agree to ~1e-7 within a sample).</summary>
+    /// <summary>Tolerance 1e-5 (float32 gradient columns of one sample agree to ~1e-7).</summary>
     public static GradientAttackOptions Default { get; } = new();
 }
 
