@@ -1,0 +1,49 @@
+using OnnxAudit.Errors;
+using OnnxAudit.Onnx;
+
+namespace OnnxAudit.Audits.Exclusivity;
+
+/// <summary>Exclusivity reduction (Pan et al. §6, Corollary 1).</summary>
+public static class ExclusivityHardening
+{
+    /// <summary>
+    /// Returns a new model without the first ReLU of the classifier head: every consumer of that ReLU's output reads
+    /// its input instead. The input model is not changed.
+    /// </summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="firstReluOutput">Output tensor of the head's first ReLU (i = 1, from the graph analysis); null
+    /// finds it from the head's affine chain.</param>
+    /// <exception cref="UnsupportedOperatorException">No such ReLU, or its output is a graph output.</exception>
+    public static OnnxModel RemoveFirstHeadRelu(OnnxModel model, string? firstReluOutput = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        firstReluOutput ??= GradientAttack.FcnHead.Extract(model).Layers[0].ReluOutput
+            ?? throw new UnsupportedOperatorException($"{model.Origin}: the classifier head has no ReLU after its first affine layer; nothing to remove.");
+        var clone = model.Clone(model.Origin + " (exclusivity reduction)");
+        var g = clone.Graph;
+        var relu = g.Node.FirstOrDefault(n => n.OpType == "Relu" && n.Output.Count == 1 && n.Output[0] == firstReluOutput)
+            ?? throw new UnsupportedOperatorException($"{model.Origin}: no Relu node produces '{firstReluOutput}'; pass the first head ReLU output reported by `onnx-audit inspect`.");
+        if (g.Output.Any(o => o.Name == firstReluOutput))
+            throw new UnsupportedOperatorException($"{model.Origin}: '{firstReluOutput}' is a graph output, so the ReLU cannot be removed without changing the model's interface.");
+        var input = relu.Input[0];
+        // why: Corollary 1 — W_1·σ̂(W_0X + b_0): the next layer consumes the pre-activation directly.
+        foreach (var n in g.Node)
+            for (var k = 0; k < n.Input.Count; k++)
+                if (n.Input[k] == firstReluOutput) n.Input[k] = input;
+        g.Node.Remove(relu);
+        var vi = g.ValueInfo.FirstOrDefault(v => v.Name == firstReluOutput);
+        if (vi is not null) g.ValueInfo.Remove(vi);
+        return OnnxModel.FromProto(clone.Proto, clone.Origin);
+    }
+
+    /// <summary>
+    /// The layer list to audit a hardened model with: layer 1 becomes the (linear) pre-activation tensor of the removed
+    /// ReLU, counted as always active; the other layers are unchanged.
+    /// </summary>
+    public static IReadOnlyList<HeadReluLayer> HardenedLayers(OnnxModel original, IReadOnlyList<HeadReluLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        var relu = original.Graph.Node.First(n => n.OpType == "Relu" && n.Output[0] == layers[0].OutputName);
+        return [layers[0] with { OutputName = relu.Input[0], IsLinear = true }, .. layers.Skip(1)];
+    }
+}
