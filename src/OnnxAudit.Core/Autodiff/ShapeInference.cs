@@ -33,6 +33,9 @@ internal static class ShapeInference
         }
         foreach (var n in g.Node)
         {
+            // why: an input of unknown shape (e.g. produced by an operator this pass does not know) leaves the outputs
+            // unknown; the builder then reports the unsupported operator instead of failing here.
+            if (n.Input.Any(i => i.Length > 0 && !shapes.ContainsKey(i))) continue;
             long[]?[] outs;
             try
             {

@@ -50,7 +50,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("Privacy audit of fcn-512", text, StringComparison.Ordinal);
         Assert.Contains("Model and graph analysis", text, StringComparison.Ordinal);
         Assert.Contains("Candidate split points", text, StringComparison.Ordinal);
-        Assert.Contains("Model accuracy on this data", text, StringComparison.Ordinal);
+        Assert.Contains("Model accuracy on this", text, StringComparison.Ordinal);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
         Assert.Equal("1.0", json.GetProperty("schemaVersion").GetString());
     }
