@@ -37,19 +37,15 @@ internal sealed class ForwardSystem
             var m = Matrix<double>.Build.Dense(n, n, ata); // symmetric, so column-major = row-major
             double maxDiag = 0, minDiag = double.MaxValue;
             for (var i = 0; i < n; i++) { maxDiag = Math.Max(maxDiag, m[i, i]); minDiag = Math.Min(minDiag, m[i, i]); }
-            if (minDiag <= rankTolerance * rankTolerance * maxDiag) { _rank[grp] = -1; continue; } // an unknown no row touches
-            try
-            {
-                var c = m.Cholesky();
-                _chol[grp] = c;
-                _rank[grp] = n;
-                // why: a Cholesky factor with a tiny pivot means AᵀA is numerically singular (rank-deficient A).
-                var l = c.Factor;
-                double lmax = 0, lmin = double.MaxValue;
-                for (var i = 0; i < n; i++) { lmax = Math.Max(lmax, l[i, i]); lmin = Math.Min(lmin, l[i, i]); }
-                if (lmin <= rankTolerance * lmax) { _chol[grp] = null; _rank[grp] = -1; }
-            }
-            catch (ArgumentException) { _rank[grp] = -1; }
+            // why: a tiny ridge keeps the factor usable as a preconditioner when A is rank-deficient; full rank is
+            // judged from the pivots (σ_min/σ_max of A ≈ min/max diagonal of the Cholesky factor).
+            for (var i = 0; i < n; i++) m[i, i] += 1e-13 * maxDiag;
+            var c = m.Cholesky();
+            _chol[grp] = c;
+            var l = c.Factor;
+            double lmax = 0, lmin = double.MaxValue;
+            for (var i = 0; i < n; i++) { lmax = Math.Max(lmax, l[i, i]); lmin = Math.Min(lmin, l[i, i]); }
+            _rank[grp] = minDiag <= 0 || lmin <= rankTolerance * lmax ? -1 : n;
         }
     }
 
@@ -57,7 +53,7 @@ internal sealed class ForwardSystem
     public int Unknowns => _g.InChannels * _g.InH * _g.InW;
 
     /// <summary>False when some group's forward system is numerically rank-deficient.</summary>
-    public bool FullRank => _chol.All(c => c is not null);
+    public bool FullRank => _rank.All(r => r > 0);
 
     /// <summary>Solves for X [N,H,W] given O [F,Oh,Ow]; returns X and the relative residual ‖W*X+b−O‖/‖O−b‖.</summary>
     public (double[] X, double Residual) Solve(ReadOnlySpan<double> o)

@@ -125,6 +125,120 @@ internal sealed class RConvReconstructor
         return new RConvReconstruction(true, img, steps, null, null, total.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The per-group SVD solution of the gradient systems: minimum-norm X, and the null space left free.</summary>
+    internal sealed record GradientSolution(double[] X, double Residual, int[] Rank, Matrix<double>[] NullSpace)
+    {
+        public bool FullRank => NullSpace.All(z => z.ColumnCount == 0);
+    }
+
+    /// <summary>
+    /// Solves every input channel of a conv layer from its weight gradient: per group, one SVD of the
+    /// (F/G)·Kh·Kw × H·W matrix of ∂ℓ/∂O coefficients (shared by the group's channels, which are its right-hand
+    /// sides). Singular values below tol·σ_max are dropped: X is the minimum-norm solution and the dropped right
+    /// singular vectors span what the gradient leaves free.
+    /// </summary>
+    internal static GradientSolution SolveGradientSystem(ConvGeometry g, ReadOnlySpan<double> dO, ReadOnlySpan<float> dW, double rankTolerance)
+    {
+        var hw = g.InH * g.InW;
+        var x = new double[g.InChannels * hw];
+        var ranks = new int[g.Groups];
+        var nulls = new Matrix<double>[g.Groups];
+        double res2 = 0, rhs2 = 0;
+        for (var grp = 0; grp < g.Groups; grp++)
+        {
+            var a = ConvConstraints.GradientMatrix(g, dO, grp);
+            var b = ConvConstraints.GradientRhs(g, dW, grp);
+            var svd = a.Svd(computeVectors: true);
+            var sv = svd.S;
+            var max = sv.Count > 0 ? sv.AbsoluteMaximum() : 0;
+            var r = max == 0 ? 0 : sv.Count(v => v > rankTolerance * max);
+            ranks[grp] = r;
+            var v = svd.VT.Transpose();
+            // x = V_r · S_r⁻¹ · U_rᵀ · b
+            var utb = svd.U.SubMatrix(0, a.RowCount, 0, r).TransposeThisAndMultiply(b);
+            for (var i = 0; i < r; i++) utb.SetRow(i, utb.Row(i) / sv[i]);
+            var sol = v.SubMatrix(0, hw, 0, r) * utb;
+            nulls[grp] = v.SubMatrix(0, hw, r, hw - r);
+            var resid = (a * sol) - b;
+            res2 += resid.FrobeniusNorm() * resid.FrobeniusNorm();
+            rhs2 += b.FrobeniusNorm() * b.FrobeniusNorm();
+            for (var cl = 0; cl < g.ChannelsPerGroup; cl++)
+                for (var p = 0; p < hw; p++)
+                    x[((((grp * g.ChannelsPerGroup) + cl) * hw) + p)] = sol[p, cl];
+        }
+        return new GradientSolution(x, rhs2 > 0 ? Math.Sqrt(res2 / rhs2) : 0, ranks, nulls);
+    }
+
+    /// <summary>
+    /// Fixes the null-space components the gradient left free with the forward equations:
+    /// X = X⁰ + Z·α per channel, α from least squares of W*(X⁰ + Zα) + b = O. Null when the combined system is
+    /// short or rank-deficient.
+    /// </summary>
+    internal static (double[] X, double Residual)? SolveCombined(ConvGeometry g, GradientSolution gs, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<double> o, double rankTolerance)
+    {
+        var hw = g.InH * g.InW;
+        var x = (double[])gs.X.Clone();
+        double res2 = 0, rhs2 = 0;
+        for (var grp = 0; grp < g.Groups; grp++)
+        {
+            var z = gs.NullSpace[grp];
+            var d = z.ColumnCount;
+            var rows = ConvConstraints.ForwardRows(g, w, grp);
+            var cols = g.ChannelsPerGroup * d;
+            if (d == 0) continue;
+            if (rows.Length < cols) return null;
+            var m = Matrix<double>.Build.Dense(rows.Length, cols);
+            var rhs = Vector<double>.Build.Dense(rows.Length);
+            var ohw = g.OutH * g.OutW;
+            for (var r = 0; r < rows.Length; r++)
+            {
+                var f = (grp * g.FiltersPerGroup) + (r / ohw);
+                var t = o[(grp * g.FiltersPerGroup * ohw) + r] - (bias.IsEmpty ? 0 : bias[f]);
+                foreach (var (col, coef) in rows[r])
+                {
+                    int cl = col / hw, pix = col % hw;
+                    t -= coef * x[(((grp * g.ChannelsPerGroup) + cl) * hw) + pix];
+                    for (var k = 0; k < d; k++) m[r, (cl * d) + k] += coef * z[pix, k];
+                }
+                rhs[r] = t;
+            }
+            var qr = m.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+            var rd = qr.R.Diagonal().Map(Math.Abs);
+            if (rd.Minimum() <= rankTolerance * rd.Maximum()) return null;
+            var alpha = qr.Solve(rhs);
+            var resid = (m * alpha) - rhs;
+            res2 += resid.DotProduct(resid);
+            rhs2 += rhs.DotProduct(rhs);
+            for (var cl = 0; cl < g.ChannelsPerGroup; cl++)
+            {
+                var add = z * alpha.SubVector(cl * d, d);
+                for (var p = 0; p < hw; p++) x[(((grp * g.ChannelsPerGroup) + cl) * hw) + p] += add[p];
+            }
+        }
+        return (x, rhs2 > 0 ? Math.Sqrt(res2 / rhs2) : 0);
+    }
+
+    /// <summary>
+    /// Numerical rank of each group's gradient constraint matrix built from ∂ℓ/∂O (singular values above
+    /// tol·σ_max). why: issue 5 scope 2 — counting rows over-states the risk when ReLU zeroes ∂ℓ/∂O entries.
+    /// </summary>
+    internal static IReadOnlyList<RConvRankCheck> RankCheck(ConvGeometry g, ReadOnlySpan<double> dO, double tolerance, string source)
+    {
+        var list = new List<RConvRankCheck>();
+        for (var grp = 0; grp < g.Groups; grp++)
+        {
+            var a = ConvConstraints.GradientMatrix(g, dO, grp);
+            var zero = 0;
+            for (var r = 0; r < a.RowCount; r++)
+                if (a.Row(r).AbsoluteMaximum() == 0) zero++;
+            var sv = a.Svd(computeVectors: false).S;
+            var max = sv.Count > 0 ? sv.AbsoluteMaximum() : 0;
+            var rank = max == 0 ? 0 : sv.Count(v => v > tolerance * max);
+            list.Add(new RConvRankCheck(g.Name, grp, a.RowCount, a.ColumnCount, zero, rank, tolerance, source));
+        }
+        return list;
+    }
+
     private double[]? SolveConv(ConvGeometry g, IReadOnlyDictionary<string, float[]> gradients, double[] dO, double[]? o,
         List<RConvLayerStep> steps, out string? failure)
     {
@@ -132,73 +246,65 @@ internal sealed class RConvReconstructor
         var sw = Stopwatch.StartNew();
         var hw = g.InH * g.InW;
         var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
-        string? gradientProblem = null;
-        if (rows >= hw && _options.PreferGradientConstraints)
+        var fwdRows = g.OutChannels * g.OutH * g.OutW;
+        var unknowns = g.InChannels * hw;
+        string gradientProblem;
+        GradientSolution? gs = null;
+        if (rows >= hw)
         {
             var dW = Grad(gradients, g.WeightName, g.OutChannels * g.ChannelsPerGroup * g.KernelH * g.KernelW);
-            var x = new double[g.InChannels * hw];
-            double res2 = 0, rhs2 = 0;
-            for (var grp = 0; grp < g.Groups && gradientProblem is null; grp++)
+            gs = SolveGradientSystem(g, dO, dW, _options.RankTolerance);
+            if (gs.FullRank)
             {
-                var a = ConvConstraints.GradientMatrix(g, dO, grp);
-                var b = ConvConstraints.GradientRhs(g, dW, grp);
-                var qr = a.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
-                // why: QR's R diagonal flags rank deficiency (e.g. filters silenced by ReLU leave rows of zeros); a
-                // least-squares answer there is not the input, so fall back or report instead of returning noise.
-                var rd = qr.R.Diagonal().Map(Math.Abs);
-                if (rd.Minimum() <= _options.RankTolerance * rd.Maximum())
-                {
-                    gradientProblem = string.Create(CultureInfo.InvariantCulture,
-                        $"its gradient system ({rows} rows, {hw} unknowns per channel) is numerically rank-deficient on this sample");
-                    break;
-                }
-                var sol = qr.Solve(b);
-                var resid = (a * sol) - b;
-                res2 += resid.FrobeniusNorm() * resid.FrobeniusNorm();
-                rhs2 += b.FrobeniusNorm() * b.FrobeniusNorm();
-                for (var cl = 0; cl < g.ChannelsPerGroup; cl++)
-                    for (var p = 0; p < hw; p++)
-                        x[((grp * g.ChannelsPerGroup) + cl) * hw + p] = sol[p, cl];
+                steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.GradientConstraints, rows, hw, gs.Residual, sw.Elapsed.TotalSeconds));
+                return gs.X;
             }
-            if (gradientProblem is null)
-            {
-                steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.GradientConstraints, rows, hw, rhs2 > 0 ? Math.Sqrt(res2 / rhs2) : 0, sw.Elapsed.TotalSeconds));
-                return x;
-            }
+            gradientProblem = string.Create(CultureInfo.InvariantCulture,
+                $"its gradient system has rank {gs.Rank.Min()} < H·W = {hw} per channel on this sample ({rows} rows; stride phases or silenced filters)");
         }
-        else if (rows < hw)
+        else
         {
             gradientProblem = string.Create(CultureInfo.InvariantCulture, $"gradient constraints are short (F·Kh·Kw = {rows} < H·W = {hw} per channel)");
         }
 
-        // forward constraints
-        var fwdRows = g.OutChannels * g.OutH * g.OutW;
-        var unknowns = g.InChannels * hw;
         if (o is null)
         {
-            failure = $"{gradientProblem ?? "gradient constraints not used"}, and the forward constraints W*X + b = O need O, which is unknown here (the activation above is not invertible, or there is no reconstructed layer above)";
+            failure = $"{gradientProblem}, and the forward constraints W*X + b = O need O, which is unknown here (the activation above is not invertible, or there is no reconstructed layer above)";
             return null;
         }
-        if (fwdRows < unknowns)
+        if (fwdRows >= unknowns)
         {
-            failure = string.Create(CultureInfo.InvariantCulture, $"{gradientProblem}, and the forward constraints are short too (F·Oh·Ow = {fwdRows} < N·H·W = {unknowns})");
+            if (!_forward.TryGetValue(g.Name, out var fs))
+            {
+                var setup = Stopwatch.StartNew();
+                fs = new ForwardSystem(g, W(g.WeightName), g.BiasName is null ? null : W(g.BiasName), _options.RankTolerance);
+                _forward[g.Name] = fs;
+                SetupSeconds += setup.Elapsed.TotalSeconds;
+                sw.Restart();
+            }
+            if (fs.FullRank)
+            {
+                var (xf, res) = fs.Solve(o);
+                steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.ForwardConstraints, fwdRows, unknowns, res, sw.Elapsed.TotalSeconds));
+                return xf;
+            }
+            // not full rank: fall through (combined gradient + forward solve for this case is not implemented yet)
+        }
+        if (gs is not null)
+        {
+            var free = gs.NullSpace.Sum(z => z.ColumnCount) * g.ChannelsPerGroup;
+            var comb = SolveCombined(g, gs, W(g.WeightName), g.BiasName is null ? default : W(g.BiasName), o, _options.RankTolerance);
+            if (comb is { } c)
+            {
+                steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.CombinedConstraints, fwdRows, free, c.Residual, sw.Elapsed.TotalSeconds));
+                return c.X;
+            }
+            failure = string.Create(CultureInfo.InvariantCulture,
+                $"{gradientProblem}, and the forward equations (F·Oh·Ow = {fwdRows}) do not determine the {free} unknowns the gradient leaves free");
             return null;
         }
-        if (!_forward.TryGetValue(g.Name, out var fs))
-        {
-            var setup = Stopwatch.StartNew();
-            fs = new ForwardSystem(g, W(g.WeightName), g.BiasName is null ? null : W(g.BiasName), _options.RankTolerance);
-            _forward[g.Name] = fs;
-            SetupSeconds += setup.Elapsed.TotalSeconds;
-            sw.Restart();
-        }
-        if (!fs.FullRank)
-        {
-            failure = $"{gradientProblem}, and the forward system W*X + b = O is numerically rank-deficient for these weights";
-            return null;
-        }
-        var (xf, res) = fs.Solve(o);
-        steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.ForwardConstraints, fwdRows, unknowns, res, sw.Elapsed.TotalSeconds));
-        return xf;
+        failure = string.Create(CultureInfo.InvariantCulture,
+            $"{gradientProblem}, and the forward constraints are {(fwdRows < unknowns ? $"short too (F·Oh·Ow = {fwdRows} < N·H·W = {unknowns})" : "numerically rank-deficient for these weights")}");
+        return null;
     }
 }

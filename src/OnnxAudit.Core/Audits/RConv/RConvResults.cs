@@ -9,6 +9,8 @@ public enum RConvSolveMethod
     GradientConstraints,
     /// <summary>Least squares of the forward equations W*X + b = O (O from the inverted activation above).</summary>
     ForwardConstraints,
+    /// <summary>Gradient constraints for what they determine, forward equations for the null space they leave.</summary>
+    CombinedConstraints,
 }
 
 /// <summary>One solved layer of a reconstruction.</summary>
@@ -49,8 +51,7 @@ public sealed record RConvRankCheck(string Layer, int Group, int Rows, int Unkno
 /// <summary>Options of the R-CONV audit.</summary>
 /// <param name="RankTolerance">Relative tolerance for numerical rank (σ_i &gt; tol·σ_max); 1e-6 matches float32 gradients.</param>
 /// <param name="Images">How many images to reconstruct.</param>
-/// <param name="PreferGradientConstraints">Use gradient constraints whenever their system is full rank (else forward first).</param>
-public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10, bool PreferGradientConstraints = true)
+public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10)
 {
     /// <summary>Defaults: tolerance 1e-6, 10 images.</summary>
     public static RConvOptions Default { get; } = new();
