@@ -35,6 +35,7 @@ import numpy as np
 import onnx
 import onnx.checker
 import onnx.numpy_helper
+import onnx.shape_inference
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -377,7 +378,15 @@ def export_onnx(model, path):
     return proto
 
 
+def _shape_of(value_info):
+    dims = value_info.type.tensor_type.shape.dim
+    return [d.dim_param if d.dim_param else int(d.dim_value) for d in dims]
+
+
 def node_list(proto):
+    """Nodes in graph order with attributes and the shapes onnx shape inference gives their outputs."""
+    inferred = onnx.shape_inference.infer_shapes(proto)
+    shapes = {vi.name: _shape_of(vi) for vi in list(inferred.graph.value_info) + list(inferred.graph.output)}
     nodes = []
     for n in proto.graph.node:
         attrs = {}
@@ -385,7 +394,8 @@ def node_list(proto):
             v = onnx.helper.get_attribute_value(at)
             attrs[at.name] = v.decode() if isinstance(v, bytes) else (list(v) if isinstance(v, (list, tuple)) else v)
         nodes.append({"name": n.name, "op_type": n.op_type, "inputs": list(n.input),
-                      "outputs": list(n.output), "attributes": attrs})
+                      "outputs": list(n.output), "attributes": attrs,
+                      "output_shapes": [shapes.get(o) for o in n.output]})
     return nodes
 
 
@@ -482,7 +492,8 @@ python3 models/build_models.py
 
 CPU only, 2 threads (`OMP_WAIT_POLICY=PASSIVE`), deterministic algorithms. During training each
 `Linear` runs as a 1×1 convolution (oneDNN) because Debian's torch uses the reference BLAS; in eval
-mode and in the export it is `F.linear` → `Gemm`. Seeds:
+mode and in the export it is `F.linear` → `Gemm`. Training times are wall-clock seconds on a
+shared, heavily loaded 2-core machine. Seeds:
 
 {seeds}
 
