@@ -26,9 +26,12 @@ internal static class ReportCommand
         var failOn = new Option<string?>("--fail-on") { Description = "Exit with code 1 when a finding is at or above this severity: high, medium or low." };
         failOn.AcceptOnlyFromAmong("high", "medium", "low");
         var formats = new Option<string>("--formats") { Description = "Comma-separated output formats: pdf, html, json.", DefaultValueFactory = _ => "pdf,html,json" };
+        var batchSize = new Option<int>("--batch-size", "-b") { Description = "The federated clients' training batch size M (exclusivity audit and gradient attack).", DefaultValueFactory = _ => 8 };
+        var splits = new Option<string[]>("--splits") { Description = "Split points to attack: 'all' (default) or tensor names (see 'onnx-audit inspect').", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["all"] };
+        var quick = new Option<bool>("--quick") { Description = "Fewer batches, images and iterations (stated in the report) for a fast first look." };
         var command = new Command("report", "Audit the model and write report.pdf, report.html and report.json into the output folder. " + ExitCodes.HelpText)
         {
-            model, data, output, seed, failOn, device, threads, formats,
+            model, data, output, seed, failOn, device, threads, formats, batchSize, splits, quick,
         };
         command.SetAction(parse =>
         {
@@ -64,10 +67,35 @@ internal static class ReportCommand
 
             var notAssessed = new Dictionary<string, string>();
             var contributions = new List<AuditContribution>();
+            var settings = new ReportSettings(parse.GetValue(batchSize), parse.GetValue(splits) ?? ["all"], parse.GetValue(quick), parse.GetValue(seed), runtime);
+            if (settings.BatchSize < 1) throw new Errors.OnnxAuditException($"--batch-size {settings.BatchSize}: must be at least 1.");
             foreach (var threat in ReportAssembler.Threats)
-                notAssessed[threat] = dataset is null
-                    ? "Not assessed: no data was given (--data); every auditor measures leakage on sample data."
-                    : "Not assessed: this auditor is not part of this version of OnnxAudit.";
+            {
+                if (dataset is null)
+                {
+                    notAssessed[threat] = "Not assessed: no data was given (--data); every auditor measures leakage on sample data.";
+                    continue;
+                }
+                var auditor = ReportAuditors.For(threat);
+                if (auditor is null)
+                {
+                    notAssessed[threat] = "Not assessed: this auditor is not part of this version of OnnxAudit.";
+                    continue;
+                }
+                var t0 = clock.Elapsed;
+                try
+                {
+                    contributions.Add(auditor(loaded, analysis, dataset, settings, progress));
+                }
+                catch (Errors.OnnxAuditException ex) when (ex is not Errors.DataFormatException)
+                {
+                    // why: one auditor that cannot handle this model (e.g. an operator without a gradient rule) must not
+                    // stop the others; the report says why that threat was not assessed.
+                    notAssessed[threat] = "Not assessed: " + ex.Message;
+                    progress.Message($"{threat}: not assessed — {ex.Message}");
+                }
+                timings.Add(new TimingEntry(threat, clock.Elapsed - t0));
+            }
 
             var repro = new Reproducibility(
             [
@@ -75,6 +103,8 @@ internal static class ReportCommand
                 new("ONNX Runtime", SessionFactory.OrtVersion),
                 new("Execution provider", runtime.Device.ToString().ToLowerInvariant()),
                 new("Seed", parse.GetValue(seed).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new("Mode", parse.GetValue(quick) ? "quick (--quick: fewer batches, images and iterations; see each section)" : "full"),
+                new("Federated batch size M", parse.GetValue(batchSize).ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new("Model SHA-256", loaded.Sha256),
                 new("Data SHA-256", dataset?.Sha256 ?? "(no data)"),
                 new("Command line", "onnx-audit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote))),

@@ -20,13 +20,14 @@ public sealed record AuditReport(
     Reproducibility Reproducibility,
     ReportTiming Timing)
 {
-    /// <summary>The most severe assessed verdict or finding, or <see cref="Severity.None"/> when none is.</summary>
+    /// <summary>The most severe assessed verdict or finding, or <see cref="Severity.NotAssessed"/> when nothing was assessed.</summary>
     public Severity HighestSeverity()
     {
         var all = ExecutiveSummary.Select(v => v.Severity)
             .Concat(Sections.SelectMany(s => s.Blocks).OfType<FindingBlock>().Select(f => f.Severity))
             .Where(s => s != Severity.NotAssessed);
-        return all.DefaultIfEmpty(Severity.None).Max();
+        // why: a report in which nothing could be assessed must not read "highest severity: none" (that would claim safety).
+        return all.DefaultIfEmpty(Severity.NotAssessed).Max();
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first problem (duplicate or invalid section id, ragged table, …).</summary>

@@ -1,0 +1,28 @@
+using OnnxAudit.Data;
+using OnnxAudit.Graph;
+using OnnxAudit.Onnx;
+using OnnxAudit.Progress;
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary>Settings of one <c>report</c> run that the auditors share.</summary>
+/// <param name="BatchSize">The federated clients' batch size M.</param>
+/// <param name="Splits">"all" or split tensor names.</param>
+/// <param name="Quick">Reduced budgets (each auditor states its own in its section).</param>
+/// <param name="Seed">Random seed.</param>
+/// <param name="Runtime">ONNX Runtime options.</param>
+internal sealed record ReportSettings(int BatchSize, IReadOnlyList<string> Splits, bool Quick, int Seed, RuntimeOptions Runtime);
+
+/// <summary>Runs one auditor for the report and returns its contribution.</summary>
+internal delegate AuditContribution ReportAuditor(OnnxModel model, GraphAnalysis analysis, Dataset data, ReportSettings settings, IAuditProgress progress);
+
+/// <summary>The auditors the <c>report</c> verb runs, by threat.</summary>
+internal static class ReportAuditors
+{
+    public static ReportAuditor? For(string threat) => threat switch
+    {
+        _ => null,
+    };
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using OnnxAudit.Tests.Reporting;
+using OnnxAudit.Tests.TestUtil;
+
+namespace OnnxAudit.Tests.Cli;
+
+/// <summary>Issue 6 acceptance through the real `report` verb: PDF text has every section and verdict, HTML parses and
+/// has the same verdicts, JSON validates against its schema and is deterministic apart from the timing block,
+/// and --fail-on sets the exit code.</summary>
+public sealed class ReportCommandTests : IDisposable
+{
+    private readonly string _dir = RepoPaths.NewTempDir();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Images => Path.Combine(RepoPaths.Samples, "fashion-mnist-test-2000-images-idx3-ubyte.gz");
+
+    private CliRunner.Result Report(string model, string outDir, params string[] extra) =>
+        CliRunner.Run(["report", RepoPaths.Model(model), "--data", Images, "-o", outDir, "--quick", "--seed", "3", .. extra]);
+
+    [Fact]
+    public void Report_SameInputsAndSeed_IdenticalJsonApartFromTiming()
+    {
+        var outDir = Path.Combine(_dir, "r");
+        var first = Report("fcn-512", outDir, "--formats", "json");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var a = File.ReadAllText(Path.Combine(outDir, "report.json"));
+        Directory.Delete(outDir, recursive: true);
+        var second = Report("fcn-512", outDir, "--formats", "json");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        var b = File.ReadAllText(Path.Combine(outDir, "report.json"));
+        Assert.Equal(WithoutTiming(a), WithoutTiming(b));
+    }
+
+    private static string WithoutTiming(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        Assert.True(node.Remove("timing"), "report.json has no timing block");
+        return node.ToJsonString();
+    }
+
+    [Fact]
+    public void Report_PdfHtmlJson_CarrySectionsAndVerdicts()
+    {
+        var outDir = Path.Combine(_dir, "all");
+        var r = Report("lenet5", outDir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        var schemaPath = Path.Combine(RepoPaths.Root, "src", "OnnxAudit.Core", "Reporting", "report.schema.json");
+        var schema = new MiniJsonSchema(JsonDocument.Parse(File.ReadAllText(schemaPath)).RootElement.Clone());
+        var errors = schema.Validate(json);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+
+        var verdicts = json.GetProperty("executiveSummary").EnumerateArray()
+            .Select(v => (Threat: v.GetProperty("threat").GetString()!, Severity: v.GetProperty("severity").GetString()!)).ToArray();
+        Assert.Equal(3, verdicts.Length);
+        var sections = json.GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("title").GetString()!).ToArray();
+
+        var pdfText = CliCommandTests.PdfText(Path.Combine(outDir, "report.pdf"));
+        var flat = string.Join(' ', pdfText.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        foreach (var s in sections) Assert.Contains(s, flat, StringComparison.Ordinal);
+        foreach (var v in verdicts) Assert.Contains(v.Threat, flat, StringComparison.Ordinal);
+        Assert.Contains("Methodology", flat, StringComparison.Ordinal);
+        Assert.Contains("Reproducibility", flat, StringComparison.Ordinal);
+
+        var html = XDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.html")));
+        var htmlText = string.Join(' ', html.Root!.Value.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        foreach (var v in verdicts) Assert.Contains(v.Threat, htmlText, StringComparison.Ordinal);
+        foreach (var s in sections) Assert.Contains(s, htmlText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_FailOn_ExitCodeFollowsHighestSeverity()
+    {
+        var outDir = Path.Combine(_dir, "gate");
+        var r = Report("fcn-512", outDir, "--formats", "json", "--fail-on", "low");
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        var highest = json.GetProperty("highestSeverity").GetString();
+        var expected = highest is "high" or "medium" or "low" ? 1 : 0;
+        Assert.True(r.ExitCode == expected, $"highest {highest}, exit {r.ExitCode}: {r.Stderr}");
+    }
+
+    [Fact]
+    public void Report_FailOnUnknownLevel_Exit2()
+    {
+        var r = Report("fcn-512", Path.Combine(_dir, "x"), "--fail-on", "critical");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("critical", r.Stderr, StringComparison.Ordinal);
+    }
+}
