@@ -90,7 +90,7 @@ public static class ExclusivityReport
             evidence += string.Create(ic, $"; the attack on {atM.Count} batches of size {m} recovered {recoveredAtM} of {atM.Count * m} samples at PSNR ≥ 30 dB");
         evidence += ".";
         var safe = stats.Sweep.Where(p => p.Insecure.High < 0.01).Select(p => (int?)p.BatchSize).FirstOrDefault();
-        var recommendation = "Recommendation: " + (safe is { } s
+        var recommendation = (safe is { } s
             ? string.Create(ic, $"train with batch size ≥ {s} (the smallest sweep size whose insecure proportion has a 95% upper bound below 1%)")
             : "no sweep batch size brings the insecure proportion's upper bound below 1%")
             + (stats.LargestInsecureBatchSize is { } li ? string.Create(ic, $"; batches of size ≤ {li} are insecure in ≥ 5% of cases") : "")
@@ -130,7 +130,7 @@ public static class ExclusivityReport
         if (hardening is not null) AddHardening(blocks, hardening);
 
         var section = new ReportSection(SectionId, ReportAssembler.FederatedThreat, blocks);
-        var actions = severity is Severity.High or Severity.Medium ? new[] { recommendation["Recommendation: ".Length..] } : [];
+        var actions = severity is Severity.High or Severity.Medium ? new[] { recommendation } : [];
         return new AuditContribution(new ThreatVerdict(ReportAssembler.FederatedThreat, severity, evidence, actions, SectionId), [section], Method, [Pan22]);
     }
 
