@@ -41,10 +41,11 @@ internal static class ExclusivityBench
         if (args[3] == "attack")
         {
             var m = args.Length > 4 ? int.Parse(args[4], ic) : 8;
-            var a = GradientAttackSimulation.Run(model, x, dims, labels, layers, AttackSimulationOptions.Default with { BatchSize = m }, NullProgress.Instance);
+            var a = GradientAttackSimulation.Run(model, x, dims, labels, layers, AttackSimulationOptions.Default with { BatchSize = m, InsecureBatches = args.Length > 5 ? int.Parse(args[5], ic) : 4 }, NullProgress.Instance);
             Console.WriteLine(string.Create(ic, $"attack M={m} [{a.Stage}] insecure: {a.Insecure.Batches} batches, size exact {a.Insecure.BatchSizeExact}, label acc {a.Insecure.LabelAccuracy:F3}, PSNR {a.Insecure.MeanPsnr:F1}, SSIM {a.Insecure.MeanSsim:F4}, recovered {a.Insecure.RecoveredShare:F3}"));
             Console.WriteLine(string.Create(ic, $"attack M={m} random: {a.Random.Batches} batches, size exact {a.Random.BatchSizeExact}, label acc {a.Random.LabelAccuracy:F3}, PSNR {a.Random.MeanPsnr:F1}, recovered {a.Random.RecoveredShare:F3}"));
             foreach (var b in a.Batches.Where(b => b.Explanation is not null).Take(2)) Console.WriteLine("  " + b.Explanation);
+            if (Environment.GetEnvironmentVariable("EXCL_DEBUG") == "1") Debug(model, x, dims, labels, a);
         }
         if (args[3] == "harden")
         {
@@ -57,6 +58,37 @@ internal static class ExclusivityBench
             Console.WriteLine(string.Create(ic, $"hardened attack M=8: inferred sizes {string.Join(",", a.Batches.Select(b => b.InferredBatchSize))}, recovered {a.Random.RecoveredShare:F3}, PSNR {a.Random.MeanPsnr:F1}"));
             Console.WriteLine(string.Create(ic, $"accuracy original {Accuracy(model, x, dims, labels):F4} hardened (no retraining) {Accuracy(hard, x, dims, labels):F4}"));
         }
+    }
+
+    private static void Debug(OnnxModel model, float[] x, long[] dims, int[] labels, AttackSimulationResult a)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var logits = Logits(model, x, dims);
+        foreach (var b in a.Batches)
+        {
+            Console.WriteLine(string.Create(ic, $"batch [{string.Join(",", b.DatasetIndices)}] {b.State} inferred {b.InferredBatchSize} acc {b.LabelAccuracy:F2}"));
+            for (var i = 0; i < b.ExanCounts.Length; i++) Console.WriteLine($"   N_{i + 1}: {string.Join(",", b.ExanCounts[i])}");
+            foreach (var s in b.Samples)
+            {
+                var row = logits.AsSpan(s.DatasetIndex * 10, 10).ToArray();
+                var mx = row.Max();
+                var e = row.Select(v => Math.Exp(v - mx)).ToArray();
+                var z = e.Sum();
+                var g = e.Select((v, c) => v / z - (c == s.TrueLabel ? 1 : 0)).ToArray();
+                Console.WriteLine(string.Create(ic, $"   sample {s.DatasetIndex} y={s.TrueLabel} rec={s.RecoveredLabel} psnr={s.Psnr:F1} |g|={Math.Sqrt(g.Sum(v => v * v)):E2} g=[{string.Join(" ", g.Select(v => v.ToString("E1", ic)))}]"));
+            }
+            foreach (var n in b.Notes) Console.WriteLine("   note: " + n);
+        }
+    }
+
+    private static float[] Logits(OnnxModel model, float[] x, long[] dims)
+    {
+        using var session = Runtime.SessionFactory.Create(model.ToBytes(), Runtime.RuntimeOptions.Default, model.Origin);
+        var name = session.InputMetadata.Keys.First();
+        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, dims);
+        using var ro = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var outs = session.Run(ro, [name], [input], [session.OutputMetadata.Keys.First()]);
+        return outs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     private static string P(ProportionEstimate p) => string.Create(CultureInfo.InvariantCulture, $"{p.Proportion:F3} [{p.Low:F3}, {p.High:F3}]");

@@ -1,5 +1,9 @@
+using OnnxAudit.Audits.GradientAttack;
+using OnnxAudit.Data;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
+using OnnxAudit.Progress;
+using OnnxAudit.Runtime;
 
 namespace OnnxAudit.Audits.Exclusivity;
 
@@ -45,5 +49,39 @@ public static class ExclusivityHardening
         ArgumentNullException.ThrowIfNull(original);
         var relu = original.Graph.Node.First(n => n.OpType == "Relu" && n.Output[0] == layers[0].OutputName);
         return [layers[0] with { OutputName = relu.Input[0], IsLinear = true }, .. layers.Skip(1)];
+    }
+
+    /// <summary>
+    /// Hardens <paramref name="model"/> and checks it on <paramref name="data"/>: exclusivity states of batches of size
+    /// d_1 + 1 (all secure by Corollary 1), the attack on random batches of size <paramref name="batchSize"/>, and the
+    /// accuracy before and after (when the data has labels).
+    /// </summary>
+    public static HardeningResult Verify(OnnxModel model, IReadOnlyList<HeadReluLayer> layers, Dataset data, int batchSize, int batches,
+        int attackBatches, int seed, RuntimeOptions runtime, IAuditProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(data);
+        var hardened = RemoveFirstHeadRelu(model, layers[0].OutputName);
+        var hl = HardenedLayers(model, layers);
+        var x = data.Pixels.ToArray();
+        long[] dims = [data.N, data.C, data.H, data.W];
+        int[]? labels = data.HasLabels ? [.. data.Labels!.Select(v => (int)v)] : null;
+        var d1 = layers[0].Width;
+        var m = Math.Min(d1 + 1, data.N);
+        var stats = ExclusivityAuditor.Run(hardened, x, dims, labels, hl,
+            ExclusivityOptions.Default with { BatchSize = m, Batches = batches, Seed = seed, SweepSizes = [], SameClassBatches = false, Runtime = runtime }, progress);
+        AttackSimulationResult? attack = null;
+        double? before = null, after = null;
+        if (labels is not null)
+        {
+            if (attackBatches > 0)
+                attack = GradientAttackSimulation.Run(hardened, x, dims, labels, hl, AttackSimulationOptions.Default with
+                {
+                    BatchSize = batchSize, InsecureBatches = 0, RandomBatches = attackBatches, Seed = seed, Runtime = runtime,
+                }, progress);
+            before = ModelEvaluation.Accuracy(model, data, runtime, progress).Accuracy;
+            after = ModelEvaluation.Accuracy(hardened, data, runtime, progress).Accuracy;
+        }
+        return new HardeningResult(d1, stats.Main, attack, before, after);
     }
 }

@@ -20,7 +20,7 @@ internal static class AnalyticGradientAttack
         var k = head.Classes;
         var last = head.Layers[^1];
         var gH = head.WeightGradient(gradient, hCount); // [K, d_H]
-        var groups = GroupColumns(gH, k, last.In, options.RelativeTolerance, options.MergeTolerance, notes);
+        var groups = GroupColumns(gH, k, last.In, options.RelativeTolerance, options.ConeTolerance, notes);
         var m = groups.Count;
         if (m == 0)
             return new GradientAttackResult(0, [], LossScaleMethod.TwoThirdsRule, "none", [.. notes, "B.1 found no group of ≥ 2 columns with equal class ratios: no sample has two ExANs at the last ReLU layer"]);
@@ -75,9 +75,16 @@ internal static class AnalyticGradientAttack
             {
                 if (exans[s].Length == 0) { patterns[i][s] = new bool[width]; failures[s] ??= $"no ExAN left at layer {i + 1}"; continue; }
                 // why: Algorithm B.3 line 7 — the gradient row of an ExAN j (our [out, in] layout; the paper's "column")
-                // is (1/M)·δ_j·h_i^m, non-zero exactly where sample m activates layer i. Take the row of largest norm.
-                var j = exans[s].MaxBy(r => RowNorm(gw, width, r));
-                patterns[i][s] = Enumerable.Range(0, width).Select(c => gw[j * width + c] != 0f).ToArray();
+                // is (1/M)·δ_j·h_i^m, non-zero exactly where sample m activates layer i. A row of a neuron shared with a
+                // sample of much smaller loss still points along sample m's loss vector within float precision (so B.1
+                // may put it in m's group) but its non-zeros are the union of both patterns; the intersection over all
+                // rows of the group is m's pattern as soon as one of them is a true ExAN (N_H ≥ 2 guarantees it).
+                var p = new bool[width];
+                Array.Fill(p, true);
+                foreach (var j in exans[s])
+                    for (var c = 0; c < width; c++)
+                        if (gw[j * width + c] == 0f) p[c] = false;
+                patterns[i][s] = p;
             }
             exans = Exclusive(patterns[i], width);
             for (var s = 0; s < m; s++)
@@ -112,10 +119,14 @@ internal static class AnalyticGradientAttack
         return new GradientAttackResult(m, samples, method, inputMethod, notes);
     }
 
-    /// <summary>B.1 grouping: columns j of ∂W_H with the same direction (within tolerance); groups of size ≥ 2.</summary>
-    internal static List<List<int>> GroupColumns(float[] gH, int k, int width, double tol, double mergeTol, List<string> notes)
+    /// <summary>
+    /// B.1 grouping: columns j of ∂W_H with the same direction (within <paramref name="tol"/>) form groups of size ≥ 2;
+    /// groups whose direction lies in the cone of the other groups' directions are dropped.
+    /// </summary>
+    internal static List<List<int>> GroupColumns(float[] gH, int k, int width, double tol, double coneTol, List<string> notes)
     {
         var units = new double[width][];
+        var norms = new double[width];
         var skipped = 0;
         for (var j = 0; j < width; j++)
         {
@@ -132,42 +143,64 @@ internal static class AnalyticGradientAttack
             if (!finite || !(norm > 0)) { skipped++; continue; }
             // why: B.1 divides by [Ḡ_H]_1, which can be ~0; normalising by the column norm keeps every ratio
             // r_c = u_c/u_1 while making the tolerance relative to the column's magnitude.
+            norms[j] = norm;
             units[j] = [.. Enumerable.Range(0, k).Select(c => gH[c * width + j] / norm)];
         }
         var assigned = new bool[width];
         var groups = new List<List<int>>();
-        for (var j = 0; j < width; j++)
+        // Seeds in order of decreasing norm: a group is seeded by its strongest column.
+        foreach (var j in Enumerable.Range(0, width).Where(j => units[j] is not null).OrderByDescending(j => norms[j]))
         {
-            if (units[j] is null || assigned[j]) continue;
+            if (assigned[j]) continue;
             var group = new List<int> { j };
             assigned[j] = true;
-            for (var q = j + 1; q < width; q++)
+            for (var q = 0; q < width; q++)
             {
                 if (units[q] is null || assigned[q]) continue;
-                var close = true;
-                for (var c = 0; c < k && close; c++) close = Math.Abs(units[j][c] - units[q][c]) <= tol;
-                if (close) { group.Add(q); assigned[q] = true; }
+                if (MaxAbsDiff(units[j], units[q]) <= tol) { group.Add(q); assigned[q] = true; }
             }
             // why: a single column can be a mixture of several samples; only repeats (≥ 2) identify a sample (N_H ≥ 2).
             if (group.Count >= 2) groups.Add(group);
         }
-        // why: in trained models a very confident sample has a near-zero loss vector, so columns it shares with sample a
-        // point almost along u^a and can form a second, spurious group next to a's. Groups whose directions agree within
-        // MergeTolerance are one sample (distinct samples' loss vectors differ by orders of magnitude more).
-        var merged = 0;
-        for (var a = 0; a < groups.Count; a++)
-            for (var b = groups.Count - 1; b > a; b--)
+        // why: a column shared by samples a and b is h_a·ḡ^a + h_b·ḡ^b (h ≥ 0): its direction lies on the arc between
+        // u^a and u^b. In trained models the loss vectors differ by orders of magnitude, so such mixtures crowd near the
+        // dominant sample's direction and two of them can agree within the tolerance — a spurious group. Samples'
+        // directions are the extreme rays of the cone the columns span; a group inside the cone of the others is a
+        // mixture. Drop the one with the smallest residual first and re-test (M < K keeps true directions independent).
+        var dropped = 0;
+        while (groups.Count > 1)
+        {
+            var dirs = groups.Select(gr => GroupDirection(units, gr, k)).ToArray();
+            var best = -1;
+            var bestResid = double.PositiveInfinity;
+            for (var q = 0; q < groups.Count; q++)
             {
-                var close = true;
-                for (var c = 0; c < k && close; c++) close = Math.Abs(units[groups[a][0]][c] - units[groups[b][0]][c]) <= mergeTol;
-                if (!close) continue;
-                groups[a].AddRange(groups[b]);
-                groups.RemoveAt(b);
-                merged++;
+                var others = Enumerable.Range(0, groups.Count).Where(r => r != q).Select(r => dirs[r]).ToArray();
+                var resid = Nnls.Residual(others, dirs[q], k);
+                if (resid < bestResid) { bestResid = resid; best = q; }
             }
-        if (merged > 0) notes.Add($"B.1: merged {merged} near-duplicate groups (direction difference ≤ {mergeTol})");
+            if (!(bestResid <= coneTol)) break;
+            groups.RemoveAt(best);
+            dropped++;
+        }
+        if (dropped > 0) notes.Add($"B.1: dropped {dropped} groups whose direction is a non-negative mixture of other groups' (shared columns)");
         notes.Add($"B.1: {width - skipped} non-zero columns, {groups.Count} groups of ≥ 2 (sizes {string.Join(",", groups.Select(g => g.Count))})");
         return groups;
+    }
+
+    private static double MaxAbsDiff(double[] a, double[] b)
+    {
+        double d = 0;
+        for (var c = 0; c < a.Length; c++) d = Math.Max(d, Math.Abs(a[c] - b[c]));
+        return d;
+    }
+
+    private static double[] GroupDirection(double[][] units, List<int> group, int k)
+    {
+        var d = new double[k];
+        foreach (var j in group) for (var c = 0; c < k; c++) d[c] += units[j][c];
+        var n = Math.Sqrt(d.Sum(v => v * v));
+        return [.. d.Select(v => v / n)];
     }
 
     private static double[] Direction(float[] gH, int k, int width, List<int> group)

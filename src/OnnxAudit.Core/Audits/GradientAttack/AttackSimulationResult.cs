@@ -26,7 +26,14 @@ public sealed record AttackSimulationOptions(int BatchSize = 8, int InsecureBatc
 /// <param name="Psnr">PSNR (peak 1) for image inputs; +∞ for an exact match; NaN if none or not an image.</param>
 /// <param name="Ssim">SSIM for image inputs (NaN otherwise).</param>
 /// <param name="Reconstruction">The recovered head input (same layout as the sample), or null.</param>
-public sealed record SampleOutcome(int DatasetIndex, int TrueLabel, int? RecoveredLabel, double Mse, double Psnr, double Ssim, float[]? Reconstruction);
+public sealed record SampleOutcome(int DatasetIndex, int TrueLabel, int? RecoveredLabel, double Mse, double Psnr, double Ssim, float[]? Reconstruction)
+{
+    /// <summary>The victim's image (C×H×W, as fed to the model).</summary>
+    public float[]? Original { get; init; }
+
+    /// <summary>The recovered image (C×H×W): the head input for an FCN, the stage-2 result for a CNN; null when none.</summary>
+    public float[]? ImageReconstruction { get; init; }
+}
 
 /// <summary>The attack on one victim batch.</summary>
 /// <param name="DatasetIndices">The batch.</param>

@@ -2,11 +2,13 @@ namespace OnnxAudit.Audits.GradientAttack;
 
 /// <summary>Options of the analytic attack (Pan et al. Appendix B).</summary>
 /// <param name="RelativeTolerance">B.1: two last-layer gradient columns belong to one sample when their unit-norm
-/// directions differ by at most this much in every class entry.</param>
-/// <param name="MergeTolerance">Groups whose directions differ by at most this much are merged (one sample).</param>
-public sealed record GradientAttackOptions(double RelativeTolerance = 1e-5, double MergeTolerance = 1e-3)
+/// directions differ by at most this much in every class entry (the ExAN columns of one sample are float32 multiples
+/// of one loss vector and agree to ~1e-7).</param>
+/// <param name="ConeTolerance">B.1: a group whose direction is a non-negative combination of the other groups' directions
+/// within this residual (unit-norm vectors) is a mixture of shared columns, not a sample, and is dropped.</param>
+public sealed record GradientAttackOptions(double RelativeTolerance = 1e-6, double ConeTolerance = 1e-5)
 {
-    /// <summary>Tolerance 1e-5 (float32 gradient columns of one sample agree to ~1e-7).</summary>
+    /// <summary>Tolerance 1e-6, cone residual 1e-5.</summary>
     public static GradientAttackOptions Default { get; } = new();
 }
 

@@ -84,7 +84,16 @@ public static class GradientAttackSimulation
             counter.Count(b, counts);
             var state = ExclusivityCounter.Classify(counts, m, layers[0].Width, layers.Count);
             var perLayer = Enumerable.Range(0, layers.Count).Select(i => counts.AsSpan(i * m, m).ToArray()).ToArray();
-            outcomes.Add(Evaluate(b, labels, truth, head.InputWidth, head.IsWholeModel ? sampleDims : null, attack, state, perLayer));
+            var outcome = Evaluate(b, labels, truth, head.InputWidth, head.IsWholeModel ? sampleDims : null, attack, state, perLayer);
+            outcome = outcome with
+            {
+                Samples = [.. outcome.Samples.Select((s, t) => s with
+                {
+                    Original = batch.AsSpan(t * per, per).ToArray(),
+                    ImageReconstruction = head.IsWholeModel ? s.Reconstruction : null,
+                })],
+            };
+            outcomes.Add(outcome);
             stage.Advance();
         }
         var ins = outcomes.Take(options.InsecureBatches).Where(o => o.State == ExclusivityState.Insecure).ToList();

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Text.Json;
+using OnnxAudit.Audits.Exclusivity;
+using OnnxAudit.Data;
+using OnnxAudit.Errors;
+using OnnxAudit.Graph;
+using OnnxAudit.Onnx;
+using OnnxAudit.Reporting.Model;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary><c>onnx-audit exclusivity MODEL --data D [--batch-size M] [--batches N] [--seed S] [--json]</c>: the
+/// neuron-exclusivity statistics (Pan et al.) as tables or JSON. Exit code 1 when the verdict is high.</summary>
+internal static class ExclusivityCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data(required: true);
+        var batch = BatchSize();
+        var batches = new Option<int>("--batches") { Description = "Sampled batches per statistic.", DefaultValueFactory = _ => 1000 };
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var command = new Command("exclusivity",
+            "Neuron-exclusivity statistics of the classifier head on sample data: insecure / secure / undetermined batch proportions with 95% " +
+            "Wilson intervals, ExANs per layer, a batch-size sweep and same-class batches. " + ExitCodes.HelpText)
+        {
+            model, data, batch, batches, seed, json, device, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
+            var (loaded, analysis, dataset) = LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime);
+            var m = parse.GetValue(batch);
+            var n = parse.GetValue(batches);
+            if (n < 1) throw new OnnxAuditException($"--batches {n}: must be at least 1.");
+            CheckBatchSize(m, dataset);
+            var progress = new ConsoleProgress(console.Error, console.Interactive);
+            var layers = HeadReluLayers.From(analysis.Head!);
+            int[]? labels = dataset.HasLabels ? [.. dataset.Labels!.Select(v => (int)v)] : null;
+            var stats = ExclusivityAuditor.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], labels, layers,
+                ExclusivityOptions.Default with { BatchSize = m, Batches = n, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
+            var contribution = ExclusivityReport.Build(stats, null, null);
+            if (parse.GetValue(json))
+                console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = contribution.Verdict.Severity.ToString(), statistics = stats }, JsonOptions));
+            else
+                foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
+            return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    internal static Option<int> BatchSize() => new("--batch-size", "-b") { Description = "Deployment batch size M.", DefaultValueFactory = _ => 8 };
+
+    internal static void CheckBatchSize(int m, Dataset dataset)
+    {
+        if (m < 1 || m > dataset.N)
+            throw new OnnxAuditException($"--batch-size {m}: must be between 1 and the {dataset.N} samples of {dataset.Source}; use a smaller batch size or more data.");
+    }
+
+    /// <summary>Loads and checks model and data; throws <see cref="OnnxAuditException"/> (exit 2) when the exclusivity analysis does not apply.</summary>
+    internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime)
+    {
+        var loaded = OnnxModel.Load(modelPath);
+        var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+        var dataset = DatasetLoader.Load(dataPath);
+        dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+        if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
+            throw new UnsupportedOperatorException($"{modelPath}: {reason} Use a model whose classifier head has ReLU layers.");
+        return (loaded, analysis, dataset);
+    }
+}
