@@ -1,3 +1,4 @@
+using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
@@ -23,6 +24,12 @@ internal static class ReportAuditors
 {
     public static ReportAuditor? For(string threat) => threat switch
     {
+        ReportAssembler.FederatedThreat => Exclusivity,
         _ => null,
     };
+
+    private static AuditContribution Exclusivity(OnnxModel model, GraphAnalysis analysis, Dataset data, ReportSettings settings, IAuditProgress progress) =>
+        ExclusivityReport.Build(ExclusivityAudit.RunAll(model, analysis, data,
+            ExclusivityAuditOptions.Default with { BatchSize = settings.BatchSize, Seed = settings.Seed, Quick = settings.Quick, Runtime = settings.Runtime },
+            progress));
 }
