@@ -15,6 +15,16 @@ public class OpGradientTests
 
     public static TheoryData<OpCase> Cases => OpCases.Data();
 
+    [Fact]
+    public void Cases_CoverEverySupportedOp()
+    {
+        // both theories below run on OpCases.All(), so this makes every rule get a shape test and a finite-difference test
+        var ops = OpCases.All().Select(c => c.Op).ToHashSet(StringComparer.Ordinal);
+        var missing = GradientRules.Supported.Where(op => !ops.Contains(op)).ToArray();
+        Assert.True(missing.Length == 0, "ops without a single-op case: " + string.Join(", ", missing));
+        Assert.Empty(ops.Except(GradientRules.Supported));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Backward_GradientShapesMatchInputs(OpCase c)
