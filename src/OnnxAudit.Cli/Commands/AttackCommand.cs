@@ -46,56 +46,58 @@ internal static class AttackCommand
             var k = parse.GetValue(batches);
             if (k < 1) throw new OnnxAuditException($"--batches {k}: must be at least 1.");
             if (!dataset.HasLabels) throw new DataFormatException($"{dataset.Source}: no labels were found; the victim's gradient needs labels (put the labels file beside the images).");
-            var progress = new ConsoleProgress(console.Error, console.Interactive);
-            var layers = HeadReluLayers.From(analysis.Head!);
-            var r = GradientAttackSimulation.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], [.. dataset.Labels!.Select(v => (int)v)],
-                layers, AttackSimulationOptions.Default with { BatchSize = m, InsecureBatches = k, RandomBatches = k, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
+            return SpectreProgress.Run(console, progress =>
+            {
+                var layers = HeadReluLayers.From(analysis.Head!);
+                var r = GradientAttackSimulation.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], [.. dataset.Labels!.Select(v => (int)v)],
+                    layers, AttackSimulationOptions.Default with { BatchSize = m, InsecureBatches = k, RandomBatches = k, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
 
-            Directory.CreateDirectory(outDir);
-            var ic = CultureInfo.InvariantCulture;
-            int c = (int)r.SampleDims[0], h = (int)r.SampleDims[1], w = (int)r.SampleDims[2];
-            var files = new List<string>();
-            for (var i = 0; i < r.Batches.Count; i++)
-            {
-                var b = r.Batches[i];
-                var name = string.Create(ic, $"batch-{i + 1:D2}-{b.State.ToString().ToLowerInvariant()}.png");
-                var gray = Enumerable.Repeat(0.5f, c * h * w).ToArray();
-                ImageGrid.WritePng(Path.Combine(outDir, name),
-                    [[.. b.Samples.Select(s => s.Original!)], [.. b.Samples.Select(s => s.ImageReconstruction ?? gray)]], c, h, w, scale: 2);
-                files.Add(name);
-            }
-            var summary = new
-            {
-                model = loaded.Origin,
-                stage = r.Stage,
-                batchSize = m,
-                insecure = r.Insecure,
-                random = r.Random,
-                batches = r.Batches.Select((b, i) => new
+                Directory.CreateDirectory(outDir);
+                var ic = CultureInfo.InvariantCulture;
+                int c = (int)r.SampleDims[0], h = (int)r.SampleDims[1], w = (int)r.SampleDims[2];
+                var files = new List<string>();
+                for (var i = 0; i < r.Batches.Count; i++)
                 {
-                    image = files[i],
-                    state = b.State.ToString().ToLowerInvariant(),
-                    indices = b.DatasetIndices,
-                    inferredBatchSize = b.InferredBatchSize,
-                    labelAccuracy = b.LabelAccuracy,
-                    meanPsnr = b.MeanPsnr,
-                    meanSsim = b.MeanSsim,
-                    recovered = b.Recovered,
-                    samples = b.Samples.Select(s => new { index = s.DatasetIndex, label = s.TrueLabel, recoveredLabel = s.RecoveredLabel, psnr = s.Psnr, ssim = s.Ssim }),
-                    explanation = b.Explanation,
-                    notes = b.Notes,
-                }),
-            };
-            var path = Path.Combine(outDir, "summary.json");
-            var tmp = path + ".tmp";
-            File.WriteAllText(tmp, JsonSerializer.Serialize(summary, ExclusivityCommand.JsonOptions));
-            File.Move(tmp, path, overwrite: true);
-            console.Out.WriteLine(string.Create(ic,
-                $"insecure batches: {r.Insecure.Batches}, batch size exact {r.Insecure.BatchSizeExact}, label accuracy {r.Insecure.LabelAccuracy:P1}, mean PSNR {r.Insecure.MeanPsnr:F1} dB; " +
-                $"random batches: {r.Random.Batches}, label accuracy {r.Random.LabelAccuracy:P1}, recovered {r.Random.RecoveredShare:P1}"));
-            console.Out.WriteLine($"wrote {files.Count} images and summary.json to {outDir}");
-            var recovered = r.Batches.SelectMany(b => b.Samples).Any(s => s.Psnr >= 30);
-            return recovered ? ExitCodes.Findings : ExitCodes.Ok;
+                    var b = r.Batches[i];
+                    var name = string.Create(ic, $"batch-{i + 1:D2}-{b.State.ToString().ToLowerInvariant()}.png");
+                    var gray = Enumerable.Repeat(0.5f, c * h * w).ToArray();
+                    ImageGrid.WritePng(Path.Combine(outDir, name),
+                        [[.. b.Samples.Select(s => s.Original!)], [.. b.Samples.Select(s => s.ImageReconstruction ?? gray)]], c, h, w, scale: 2);
+                    files.Add(name);
+                }
+                var summary = new
+                {
+                    model = loaded.Origin,
+                    stage = r.Stage,
+                    batchSize = m,
+                    insecure = r.Insecure,
+                    random = r.Random,
+                    batches = r.Batches.Select((b, i) => new
+                    {
+                        image = files[i],
+                        state = b.State.ToString().ToLowerInvariant(),
+                        indices = b.DatasetIndices,
+                        inferredBatchSize = b.InferredBatchSize,
+                        labelAccuracy = b.LabelAccuracy,
+                        meanPsnr = b.MeanPsnr,
+                        meanSsim = b.MeanSsim,
+                        recovered = b.Recovered,
+                        samples = b.Samples.Select(s => new { index = s.DatasetIndex, label = s.TrueLabel, recoveredLabel = s.RecoveredLabel, psnr = s.Psnr, ssim = s.Ssim }),
+                        explanation = b.Explanation,
+                        notes = b.Notes,
+                    }),
+                };
+                var path = Path.Combine(outDir, "summary.json");
+                var tmp = path + ".tmp";
+                File.WriteAllText(tmp, JsonSerializer.Serialize(summary, ExclusivityCommand.JsonOptions));
+                File.Move(tmp, path, overwrite: true);
+                console.Out.WriteLine(string.Create(ic,
+                    $"insecure batches: {r.Insecure.Batches}, batch size exact {r.Insecure.BatchSizeExact}, label accuracy {r.Insecure.LabelAccuracy:P1}, mean PSNR {r.Insecure.MeanPsnr:F1} dB; " +
+                    $"random batches: {r.Random.Batches}, label accuracy {r.Random.LabelAccuracy:P1}, recovered {r.Random.RecoveredShare:P1}"));
+                console.Out.WriteLine($"wrote {files.Count} images and summary.json to {outDir}");
+                var recovered = r.Batches.SelectMany(b => b.Samples).Any(s => s.Psnr >= 30);
+                return recovered ? ExitCodes.Findings : ExitCodes.Ok;
+            });
         });
         return command;
     }

@@ -38,17 +38,19 @@ internal static class ExclusivityCommand
             var n = parse.GetValue(batches);
             if (n < 1) throw new OnnxAuditException($"--batches {n}: must be at least 1.");
             CheckBatchSize(m, dataset);
-            var progress = new ConsoleProgress(console.Error, console.Interactive);
-            var layers = HeadReluLayers.From(analysis.Head!);
-            int[]? labels = dataset.HasLabels ? [.. dataset.Labels!.Select(v => (int)v)] : null;
-            var stats = ExclusivityAuditor.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], labels, layers,
-                ExclusivityOptions.Default with { BatchSize = m, Batches = n, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
-            var contribution = ExclusivityReport.Build(stats, null, null);
-            if (parse.GetValue(json))
-                console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = contribution.Verdict.Severity.ToString(), statistics = stats }, JsonOptions));
-            else
-                foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
-            return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;
+            return SpectreProgress.Run(console, progress =>
+            {
+                var layers = HeadReluLayers.From(analysis.Head!);
+                int[]? labels = dataset.HasLabels ? [.. dataset.Labels!.Select(v => (int)v)] : null;
+                var stats = ExclusivityAuditor.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], labels, layers,
+                    ExclusivityOptions.Default with { BatchSize = m, Batches = n, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
+                var contribution = ExclusivityReport.Build(stats, null, null);
+                if (parse.GetValue(json))
+                    console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = contribution.Verdict.Severity.ToString(), statistics = stats }, JsonOptions));
+                else
+                    foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
+                return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;
+            });
         });
         return command;
     }

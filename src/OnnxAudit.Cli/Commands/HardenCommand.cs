@@ -53,19 +53,21 @@ internal static class HardenCommand
             hardened.Save(outPath);
             console.Out.WriteLine($"wrote {outPath}: removed the ReLU producing '{layers[0].OutputName}' (d_1 = {layers[0].Width})");
             if (dataset is null) return ExitCodes.Ok;
-            var progress = new ConsoleProgress(console.Error, console.Interactive);
-            var v = ExclusivityHardening.Verify(loaded, layers, dataset, parse.GetValue(batch), 200, 4, parse.GetValue(seed), runtime, progress);
-            var ic = CultureInfo.InvariantCulture;
-            console.Out.WriteLine(string.Create(ic, $"secure batches of size {v.Statistics.BatchSize} (> d_1 = {v.FirstLayerWidth}): {v.Statistics.Secure.Count}/{v.Statistics.Secure.Total}"));
-            if (v.Attack is { } a)
+            return SpectreProgress.Run(console, progress =>
             {
-                var rec = a.Batches.SelectMany(b => b.Samples).Count(s => s.Psnr >= 30);
-                console.Out.WriteLine(string.Create(ic,
-                    $"attack on {a.Batches.Count} random batches of size {parse.GetValue(batch)}: {rec} samples recovered at PSNR >= 30 dB, mean PSNR {a.Random.MeanPsnr:F1} dB, inferred batch sizes {string.Join(",", a.Batches.Select(b => b.InferredBatchSize))}"));
-            }
-            if (v.AccuracyBefore is { } b0 && v.AccuracyAfter is { } b1)
-                console.Out.WriteLine(string.Create(ic, $"accuracy before {b0:P2}, after (no retraining) {b1:P2}"));
-            return ExitCodes.Ok;
+                var v = ExclusivityHardening.Verify(loaded, layers, dataset, parse.GetValue(batch), 200, 4, parse.GetValue(seed), runtime, progress);
+                var ic = CultureInfo.InvariantCulture;
+                console.Out.WriteLine(string.Create(ic, $"secure batches of size {v.Statistics.BatchSize} (> d_1 = {v.FirstLayerWidth}): {v.Statistics.Secure.Count}/{v.Statistics.Secure.Total}"));
+                if (v.Attack is { } a)
+                {
+                    var rec = a.Batches.SelectMany(b => b.Samples).Count(s => s.Psnr >= 30);
+                    console.Out.WriteLine(string.Create(ic,
+                        $"attack on {a.Batches.Count} random batches of size {parse.GetValue(batch)}: {rec} samples recovered at PSNR >= 30 dB, mean PSNR {a.Random.MeanPsnr:F1} dB, inferred batch sizes {string.Join(",", a.Batches.Select(b => b.InferredBatchSize))}"));
+                }
+                if (v.AccuracyBefore is { } b0 && v.AccuracyAfter is { } b1)
+                    console.Out.WriteLine(string.Create(ic, $"accuracy before {b0:P2}, after (no retraining) {b1:P2}"));
+                return ExitCodes.Ok;
+            });
         });
         return command;
     }
