@@ -9,13 +9,15 @@ namespace OnnxAudit.Audits.GradientAttack;
 /// <param name="LearningRate">Adam step size (pixels in [0,1]).</param>
 /// <param name="TvWeight">λ_TV of the per-image objective mean((Φ(x) − Φ̂)²) + λ_TV·TV(x), TV = Σ(Δ_h x)² + Σ(Δ_w x)².</param>
 /// <param name="Start">Constant start value of every pixel.</param>
-public sealed record FeatureMatchingOptions(int Iterations = 1000, double LearningRate = 0.02, double TvWeight = 1e-3, float Start = 0.5f)
+// why: defaults from a sweep on lenet5 (M = 2 insecure batches, Fashion-MNIST): λ_TV ∈ {0, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2}
+// gave mean PSNR 13.5 / 15.9 / 18.2 / 19.5 / 18.7 / 18.0 / 17.3 / 16.4 dB at 1000 steps; 3000 steps gained nothing; start 0 was worse.
+public sealed record FeatureMatchingOptions(int Iterations = 1000, double LearningRate = 0.02, double TvWeight = 1e-4, float Start = 0.5f)
 {
-    /// <summary>The defaults (measured on lenet5, see the tests).</summary>
+    /// <summary>1000 steps, lr 0.02, λ_TV 1e-4, start 0.5.</summary>
     public static FeatureMatchingOptions Default { get; } = new();
 
-    /// <summary>Fewer iterations for quick runs.</summary>
-    public static FeatureMatchingOptions Quick { get; } = new(Iterations: 300);
+    /// <summary>300 steps at lr 0.05 (about 0.5 dB below the default on lenet5).</summary>
+    public static FeatureMatchingOptions Quick { get; } = new(Iterations: 300, LearningRate: 0.05);
 
     /// <summary>Stage 2 disabled.</summary>
     public static FeatureMatchingOptions Off { get; } = new(Iterations: 0);
