@@ -13,7 +13,8 @@ namespace OnnxAudit.Audits.Exclusivity;
 /// <param name="Batches">Sampled batches per statistic.</param>
 /// <param name="AttackBatches">Insecure batches attacked (and as many random ones).</param>
 /// <param name="Seed">Seed of every sampler.</param>
-/// <param name="Quick">Fewer batches (200 statistics batches, 2 attack batches, 100 hardening batches).</param>
+/// <param name="Quick">Fewer batches (200 statistics batches, 2 attack batches, 100 hardening batches) and, for CNNs, fewer stage-2
+/// feature-matching steps (<see cref="FeatureMatchingOptions.Quick"/>).</param>
 /// <param name="Runtime">ONNX Runtime options.</param>
 /// <param name="Harden">Also verify the exclusivity reduction (hardened copy: secure proportion, attack, accuracy).</param>
 public sealed record ExclusivityAuditOptions(int BatchSize = 8, int Batches = 1000, int AttackBatches = 4, int Seed = 0, bool Quick = false,
@@ -89,6 +90,7 @@ public static class ExclusivityAudit
             var ao = AttackSimulationOptions.Default with
             {
                 BatchSize = options.BatchSize, InsecureBatches = attackBatches, RandomBatches = attackBatches, Seed = options.Seed, Runtime = options.Runtime,
+                FeatureMatching = options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default,
             };
             if (stats.Main.Insecure.Count == 0) ao = ao with { InsecureBatches = 0 };
             attack = GradientAttackSimulation.Run(model, x, dims, labels, layers, ao, progress);
@@ -100,7 +102,7 @@ public static class ExclusivityAudit
         }
         if (options.Harden)
             hardening = ExclusivityHardening.Verify(model, layers, data, options.BatchSize, options.Quick ? 100 : 200, attackBatches, options.Seed,
-                options.Runtime ?? RuntimeOptions.Default, progress);
+                options.Runtime ?? RuntimeOptions.Default, progress, options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default);
         return new ExclusivityAuditResult(null, stats, attack, smaller, hardening, notes);
     }
 }

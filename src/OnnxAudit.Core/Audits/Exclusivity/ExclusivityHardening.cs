@@ -54,10 +54,11 @@ public static class ExclusivityHardening
     /// <summary>
     /// Hardens <paramref name="model"/> and checks it on <paramref name="data"/>: exclusivity states of batches of size
     /// d_1 + 1 (all secure by Corollary 1), the attack on random batches of size <paramref name="batchSize"/>, and the
-    /// accuracy before and after (when the data has labels).
+    /// accuracy before and after (when the data has labels). <paramref name="featureMatching"/> sets stage 2 of the attack for
+    /// CNNs (null = <see cref="FeatureMatchingOptions.Default"/>).
     /// </summary>
     public static HardeningResult Verify(OnnxModel model, IReadOnlyList<HeadReluLayer> layers, Dataset data, int batchSize, int batches,
-        int attackBatches, int seed, RuntimeOptions runtime, IAuditProgress progress)
+        int attackBatches, int seed, RuntimeOptions runtime, IAuditProgress progress, FeatureMatchingOptions? featureMatching = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(data);
@@ -78,6 +79,7 @@ public static class ExclusivityHardening
                 attack = GradientAttackSimulation.Run(hardened, x, dims, labels, hl, AttackSimulationOptions.Default with
                 {
                     BatchSize = batchSize, InsecureBatches = 0, RandomBatches = attackBatches, Seed = seed, Runtime = runtime,
+                    FeatureMatching = featureMatching,
                 }, progress);
             before = ModelEvaluation.Accuracy(model, data, runtime, progress).Accuracy;
             after = ModelEvaluation.Accuracy(hardened, data, runtime, progress).Accuracy;

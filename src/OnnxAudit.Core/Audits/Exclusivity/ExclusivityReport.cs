@@ -31,6 +31,10 @@ public static class ExclusivityReport
         "and are dropped), B.2 reads each label from the sign of its loss vector, the last bias gradient fixes the loss-vector scales, B.3 recovers the " +
         "activation patterns layer by layer, and each input is the ratio of an exclusive first-layer weight-gradient row to its bias gradient. Recovered " +
         "samples are matched to the originals by the Hungarian method on MSE; PSNR uses peak 1 on data in [0,1].",
+        "For CNN classifiers f = g∘Φ the attack is hybrid (Pan et al. §5): stage 1 is the analytic attack above on the head g and recovers each " +
+        "sample's head input Φ̂_m; stage 2 finds each image by feature matching, min_x mean((Φ(x) − Φ̂_m)²) + λ_TV·TV(x) with TV the sum of squared " +
+        "neighbour differences, by Adam on the pixels from a constant mid-gray start, clamped to [0,1], with gradients w.r.t. the input from OnnxAudit's " +
+        "gradient graphs. Samples are matched on the head input; PSNR and SSIM compare the stage-2 images with the originals.",
         "Hardening (exclusivity reduction, Pan et al. Corollary 1) removes the first ReLU of the head; every batch with M > d_1 then lies in the secure boundary.",
     ];
 

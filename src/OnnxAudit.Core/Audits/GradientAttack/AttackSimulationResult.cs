@@ -14,6 +14,10 @@ namespace OnnxAudit.Audits.GradientAttack;
 public sealed record AttackSimulationOptions(int BatchSize = 8, int InsecureBatches = 4, int RandomBatches = 4, int Seed = 0,
     GradientAttackOptions? Attack = null, RuntimeOptions? Runtime = null, int MaxSearch = 20000)
 {
+    /// <summary>Stage 2 of the hybrid attack for CNN classifiers (head input ≠ image); null = <see cref="FeatureMatchingOptions.Default"/>,
+    /// <see cref="FeatureMatchingOptions.Off"/> = stage 1 only. Ignored for FCNs.</summary>
+    public FeatureMatchingOptions? FeatureMatching { get; init; }
+
     /// <summary>M = 8, 4 insecure + 4 random batches, seed 0.</summary>
     public static AttackSimulationOptions Default { get; } = new();
 }
@@ -22,9 +26,10 @@ public sealed record AttackSimulationOptions(int BatchSize = 8, int InsecureBatc
 /// <param name="DatasetIndex">Index in the data set.</param>
 /// <param name="TrueLabel">The victim's label.</param>
 /// <param name="RecoveredLabel">The matched recovered sample's label, or null if none matched.</param>
-/// <param name="Mse">MSE between the true and recovered head input (image for an FCN); NaN if none.</param>
-/// <param name="Psnr">PSNR (peak 1) for image inputs; +∞ for an exact match; NaN if none or not an image.</param>
-/// <param name="Ssim">SSIM for image inputs (NaN otherwise).</param>
+/// <param name="Mse">MSE between the true and recovered head input (image for an FCN, Φ(x) for a CNN); NaN if none.</param>
+/// <param name="Psnr">PSNR (peak 1) of the recovered image: the head input for an FCN, the stage-2 image for a CNN; +∞ for an
+/// exact match; NaN if none, not an image, or a CNN without stage 2.</param>
+/// <param name="Ssim">SSIM of the same image pair (NaN otherwise).</param>
 /// <param name="Reconstruction">The recovered head input (same layout as the sample), or null.</param>
 public sealed record SampleOutcome(int DatasetIndex, int TrueLabel, int? RecoveredLabel, double Mse, double Psnr, double Ssim, float[]? Reconstruction)
 {
@@ -68,11 +73,16 @@ public sealed record AttackSummary(int Batches, int BatchSizeExact, double Label
 
 /// <summary>The result of <see cref="GradientAttackSimulation.Run"/>.</summary>
 /// <param name="ModelOrigin">Model file.</param>
-/// <param name="HeadIsWholeModel">True for a plain FCN (the head input is the image); false for a CNN head (stage 1 only).</param>
+/// <param name="HeadIsWholeModel">True for a plain FCN (the head input is the image); false for a CNN head (hybrid attack).</param>
 /// <param name="SampleDims">Shape of one sample (C, H, W) for image grids.</param>
 /// <param name="Batches">All attacked batches (insecure first).</param>
 /// <param name="Insecure">Summary over insecure batches.</param>
 /// <param name="Random">Summary over the random batches.</param>
-/// <param name="Stage">"analytic (FCN)" or "stage 1 only (head input of a CNN; image PSNR not computed)".</param>
+/// <param name="Stage">"analytic (FCN)", "hybrid attack: stage 1 analytic, stage 2 feature matching (N iterations, λ_TV …)" for a CNN,
+/// or "stage 1 only (…)" when stage 2 was turned off.</param>
 public sealed record AttackSimulationResult(string ModelOrigin, bool HeadIsWholeModel, long[] SampleDims, IReadOnlyList<BatchAttackOutcome> Batches,
-    AttackSummary Insecure, AttackSummary Random, string Stage);
+    AttackSummary Insecure, AttackSummary Random, string Stage)
+{
+    /// <summary>The stage-2 options used for a CNN (null for an FCN or when stage 2 was off).</summary>
+    public FeatureMatchingOptions? FeatureMatching { get; init; }
+}

@@ -67,6 +67,8 @@ public static class GradientAttackSimulation
         var outcomes = new List<BatchAttackOutcome>();
         using var stage = progress.Start("gradient attack", chosen.Count);
         using var headForward = head.IsWholeModel ? null : new ModelForward(model, [head.InputName], options.Runtime);
+        var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
+        using var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : new FeatureMatching(model, head.InputName, sampleDims, fm, options.Runtime);
         foreach (var b in chosen)
         {
             var batch = b.SelectMany(i => images.AsSpan(i * per, per).ToArray()).ToArray();
@@ -84,13 +86,23 @@ public static class GradientAttackSimulation
             counter.Count(b, counts);
             var state = ExclusivityCounter.Classify(counts, m, layers[0].Width, layers.Count);
             var perLayer = Enumerable.Range(0, layers.Count).Select(i => counts.AsSpan(i * m, m).ToArray()).ToArray();
-            var outcome = Evaluate(b, labels, truth, head.InputWidth, head.IsWholeModel ? sampleDims : null, attack, state, perLayer);
+            float[]?[]? stage2Images = null;
+            if (stage2 is not null)
+            {
+                // why: Pan et al. §5 stage 2: every head input recovered by stage 1 is inverted through Φ by feature matching.
+                var withInput = Enumerable.Range(0, attack.Samples.Count).Where(r => attack.Samples[r].HeadInput is not null).ToList();
+                var (imgs, _) = stage2.Run([.. withInput.Select(r => attack.Samples[r].HeadInput!)]);
+                stage2Images = new float[]?[attack.Samples.Count];
+                for (var k = 0; k < withInput.Count; k++) stage2Images[withInput[k]] = imgs[k];
+            }
+            var outcome = Evaluate(b, labels, truth, head.InputWidth, head.IsWholeModel ? sampleDims : null, attack, state, perLayer,
+                stage2Images is null ? null : (batch, sampleDims, stage2Images));
             outcome = outcome with
             {
                 Samples = [.. outcome.Samples.Select((s, t) => s with
                 {
                     Original = batch.AsSpan(t * per, per).ToArray(),
-                    ImageReconstruction = head.IsWholeModel ? s.Reconstruction : null,
+                    ImageReconstruction = head.IsWholeModel ? s.Reconstruction : s.ImageReconstruction,
                 })],
             };
             outcomes.Add(outcome);
@@ -98,12 +110,29 @@ public static class GradientAttackSimulation
         }
         var ins = outcomes.Take(options.InsecureBatches).Where(o => o.State == ExclusivityState.Insecure).ToList();
         var rnd = outcomes.Skip(chosen.Count - options.RandomBatches).ToList();
-        return new AttackSimulationResult(model.Origin, head.IsWholeModel, sampleDims, outcomes, Summarize(ins), Summarize(rnd),
-            head.IsWholeModel ? "analytic (FCN)" : "stage 1 only (head input of a CNN; image PSNR not computed)");
+        var stageText = head.IsWholeModel ? "analytic (FCN)"
+            : stage2 is null ? "stage 1 only (head input of a CNN; image PSNR not computed)"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"hybrid attack: stage 1 analytic, stage 2 feature matching ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3}, Adam lr {fm.LearningRate:G3})");
+        return new AttackSimulationResult(model.Origin, head.IsWholeModel, sampleDims, outcomes, Summarize(ins), Summarize(rnd), stageText)
+        {
+            FeatureMatching = stage2 is null ? null : fm,
+        };
     }
 
+    /// <summary>Matches recovered to true samples (Hungarian on head-input MSE) and scores them.</summary>
+    /// <param name="batch">Dataset indices of the batch.</param>
+    /// <param name="labels">True labels of the data set.</param>
+    /// <param name="truth">True head inputs of the batch (M × width).</param>
+    /// <param name="width">Head input width.</param>
+    /// <param name="imageDims">(C, H, W) when the head input is the image (FCN), else null.</param>
+    /// <param name="attack">The attacker's output.</param>
+    /// <param name="state">Ground-truth exclusivity state.</param>
+    /// <param name="counts">N_i^m, [layer][sample].</param>
+    /// <param name="stage2">For a CNN after stage 2: the batch's images (truth), one sample's shape (C, H, W) and the stage-2
+    /// image of each recovered sample (null where stage 1 recovered no head input); image metrics then compare these.</param>
     internal static BatchAttackOutcome Evaluate(int[] batch, int[] labels, float[] truth, int width, long[]? imageDims,
-        GradientAttackResult attack, ExclusivityState state, int[][] counts)
+        GradientAttackResult attack, ExclusivityState state, int[][] counts, (float[] Images, long[] Dims, float[]?[] Reconstructions)? stage2 = null)
     {
         var m = batch.Length;
         var rec = attack.Samples;
@@ -119,7 +148,24 @@ public static class GradientAttackSimulation
             var x = r >= 0 ? rec[r].HeadInput : null;
             var tv = truth.AsSpan(t * width, width);
             double mse = double.NaN, psnr = double.NaN, ssim = double.NaN;
-            if (x is not null)
+            float[]? image = null;
+            if (x is not null && stage2 is { } s2)
+            {
+                // why: matching stays on the head input (what stage 1 separates per sample); the image metrics of the
+                // matched pair score stage 2.
+                mse = ImageMetrics.Mse(tv, x);
+                image = s2.Reconstructions[r];
+                var d = s2.Dims;
+                var per = (int)d.Aggregate(1L, (a, b) => a * b);
+                var orig = s2.Images.AsSpan(t * per, per);
+                if (image is not null && d.Length == 3)
+                {
+                    psnr = ImageMetrics.PsnrFromMse(ImageMetrics.Mse(orig, image));
+                    if (d[1] >= ImageMetrics.SsimWindow && d[2] >= ImageMetrics.SsimWindow)
+                        ssim = ImageMetrics.Ssim(orig, image, (int)d[0], (int)d[1], (int)d[2]);
+                }
+            }
+            else if (x is not null)
             {
                 mse = ImageMetrics.Mse(tv, x);
                 if (imageDims is { Length: 3 })
@@ -129,7 +175,7 @@ public static class GradientAttackSimulation
                         ssim = ImageMetrics.Ssim(tv, x, (int)imageDims[0], (int)imageDims[1], (int)imageDims[2]);
                 }
             }
-            samples.Add(new SampleOutcome(batch[t], labels[batch[t]], r >= 0 ? rec[r].Label : null, mse, psnr, ssim, x));
+            samples.Add(new SampleOutcome(batch[t], labels[batch[t]], r >= 0 ? rec[r].Label : null, mse, psnr, ssim, x) { ImageReconstruction = image });
         }
         var recovered = samples.Where(s => s.Reconstruction is not null).ToList();
         var acc = samples.Count(s => s.RecoveredLabel == s.TrueLabel) / (double)m;
