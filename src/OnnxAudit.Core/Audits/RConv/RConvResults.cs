@@ -55,11 +55,14 @@ public sealed record RConvRankCheck(string Layer, int Group, int Rows, int Unkno
 
 /// <summary>Options of the R-CONV audit.</summary>
 /// <param name="RankTolerance">Relative tolerance for numerical rank (σ_i &gt; tol·σ_max); 1e-6 matches float32 gradients.</param>
-/// <param name="Images">How many images to reconstruct.</param>
+/// <param name="Images">How many images to reconstruct (0 = conditions and rank checks only).</param>
 /// <param name="JointTolerance">LSQR stopping tolerance of the joint forward + gradient solve.</param>
 /// <param name="JointResidualLimit">Largest relative forward residual accepted from the joint solve.</param>
-public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10, double JointTolerance = 1e-9, double JointResidualLimit = 1e-2)
+/// <param name="Seed">Chooses which data images are attacked (a seeded permutation of the data set).</param>
+/// <param name="Runtime">ONNX Runtime device and threads for the gradient session (null = default).</param>
+public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10, double JointTolerance = 1e-9, double JointResidualLimit = 1e-2,
+    int Seed = 0, OnnxAudit.Runtime.RuntimeOptions? Runtime = null)
 {
-    /// <summary>Defaults: tolerance 1e-6, 10 images.</summary>
+    /// <summary>Defaults: tolerance 1e-6, 10 images, seed 0, default runtime.</summary>
     public static RConvOptions Default { get; } = new();
 }
