@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return ExclusivityCommand.Create(console);
         yield return AttackCommand.Create(console);
         yield return HardenCommand.Create(console);
+        yield return RConvCommand.Create(console);
     }
 }

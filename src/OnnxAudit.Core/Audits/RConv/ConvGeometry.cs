@@ -53,4 +53,15 @@ public sealed record ConvGeometry(
         return new ConvGeometry(name, weightName, biasName, inChannels, outChannels, kernelH, kernelW, strideH, strideW,
             padTop, padLeft, padBottom, padRight, dilationH, dilationW, groups, inH, inW, oh, ow);
     }
+
+    /// <summary>Maps the graph analyzer's <see cref="OnnxAudit.Graph.ConvInfo"/> of a 2-D Conv (auto_pad resolved) onto a geometry.</summary>
+    public static ConvGeometry FromConvInfo(string name, OnnxAudit.Graph.ConvInfo c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (c.Kernel.Count != 2)
+            throw new OnnxAudit.Errors.UnsupportedOperatorException($"conv '{name}' has {c.Kernel.Count} spatial axes; R-CONV handles 2-D convolutions only");
+        return Create(name, c.WeightName, c.BiasName, (int)c.InChannels, (int)c.OutChannels, (int)c.KernelH, (int)c.KernelW,
+            (int)c.StrideH, (int)c.StrideW, (int)c.Pads[0], (int)c.Pads[1], (int)c.Pads[2], (int)c.Pads[3],
+            (int)c.DilationH, (int)c.DilationW, (int)c.Groups, (int)c.InputH, (int)c.InputW);
+    }
 }

@@ -15,7 +15,6 @@ internal sealed class RConvReconstructor
     private readonly RConvNetwork _net;
     private readonly RConvOptions _options;
     private readonly Dictionary<string, float[]> _weights = [];
-    private readonly Dictionary<string, ForwardSystem> _forward = [];
 
     public RConvReconstructor(RConvNetwork net, RConvOptions options)
     {
@@ -25,9 +24,6 @@ internal sealed class RConvReconstructor
 
     /// <summary>∂ℓ/∂O of each conv layer as computed on the last reconstruction (for the rank check).</summary>
     public Dictionary<string, double[]> LastOutputGradients { get; } = [];
-
-    /// <summary>Seconds spent building once-per-model forward factorisations so far.</summary>
-    public double SetupSeconds { get; private set; }
 
     private float[] W(string name)
     {
@@ -272,23 +268,20 @@ internal sealed class RConvReconstructor
             failure = $"{gradientProblem}, and the forward constraints W*X + b = O need O, which is unknown here (the activation above is not invertible, or there is no reconstructed layer above)";
             return null;
         }
-        if (fwdRows >= unknowns)
+        if (gs is null && fwdRows + (g.InChannels * (long)rows) >= unknowns)
         {
-            if (!_forward.TryGetValue(g.Name, out var fs))
+            // why: the gradient rows alone are short, the forward rows alone are (for the R-CONV LeNet's layer 1) exactly
+            // determined and ill-conditioned; stacked they are over-determined and well-conditioned (JointSystem remarks).
+            var dW = Grad(gradients, g.WeightName, g.OutChannels * g.ChannelsPerGroup * g.KernelH * g.KernelW);
+            var js = JointSystem.Solve(g, W(g.WeightName), g.BiasName is null ? default : W(g.BiasName), o, dO, dW, _options.JointTolerance);
+            if (js.ForwardResidual <= _options.JointResidualLimit)
             {
-                var setup = Stopwatch.StartNew();
-                fs = new ForwardSystem(g, W(g.WeightName), g.BiasName is null ? null : W(g.BiasName), _options.RankTolerance);
-                _forward[g.Name] = fs;
-                SetupSeconds += setup.Elapsed.TotalSeconds;
-                sw.Restart();
+                steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.JointGradientForward, js.Rows, unknowns, js.ForwardResidual, sw.Elapsed.TotalSeconds) { Iterations = js.Iterations });
+                return js.X;
             }
-            if (fs.FullRank)
-            {
-                var (xf, res) = fs.Solve(o);
-                steps.Add(new RConvLayerStep(g.Name, "Conv", RConvSolveMethod.ForwardConstraints, fwdRows, unknowns, res, sw.Elapsed.TotalSeconds));
-                return xf;
-            }
-            // not full rank: fall through (combined gradient + forward solve for this case is not implemented yet)
+            failure = string.Create(CultureInfo.InvariantCulture,
+                $"{gradientProblem}, and the stacked forward + gradient system ({js.Rows} rows, {unknowns} unknowns) leaves a forward residual of {js.ForwardResidual:G3}: the constraints are inconsistent or rank-deficient here");
+            return null;
         }
         if (gs is not null)
         {

@@ -7,8 +7,9 @@ public enum RConvSolveMethod
     FullyConnectedDivision,
     /// <summary>Per-channel least squares of the weight-gradient equations.</summary>
     GradientConstraints,
-    /// <summary>Least squares of the forward equations W*X + b = O (O from the inverted activation above).</summary>
-    ForwardConstraints,
+    /// <summary>One weighted least-squares system of the forward equations W*X + b = O (O from the inverted activation
+    /// above; they couple channels) stacked on every channel's weight-gradient equations, solved by LSQR.</summary>
+    JointGradientForward,
     /// <summary>Gradient constraints for what they determine, forward equations for the null space they leave.</summary>
     CombinedConstraints,
 }
@@ -21,7 +22,11 @@ public enum RConvSolveMethod
 /// <param name="Unknowns">Unknowns of that system.</param>
 /// <param name="RelativeResidual">‖A·x − b‖ / ‖b‖ of the solved system(s).</param>
 /// <param name="Seconds">Wall time of this layer.</param>
-public sealed record RConvLayerStep(string Layer, string OpType, RConvSolveMethod Method, int Rows, int Unknowns, double RelativeResidual, double Seconds);
+public sealed record RConvLayerStep(string Layer, string OpType, RConvSolveMethod Method, int Rows, int Unknowns, double RelativeResidual, double Seconds)
+{
+    /// <summary>Iterations of an iterative solve (LSQR for <see cref="RConvSolveMethod.JointGradientForward"/>); 0 for direct solves.</summary>
+    public int Iterations { get; init; }
+}
 
 /// <summary>The outcome of reconstructing one sample from its gradient.</summary>
 /// <param name="Succeeded">True when the walk reached the image.</param>
@@ -50,9 +55,14 @@ public sealed record RConvRankCheck(string Layer, int Group, int Rows, int Unkno
 
 /// <summary>Options of the R-CONV audit.</summary>
 /// <param name="RankTolerance">Relative tolerance for numerical rank (σ_i &gt; tol·σ_max); 1e-6 matches float32 gradients.</param>
-/// <param name="Images">How many images to reconstruct.</param>
-public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10)
+/// <param name="Images">How many images to reconstruct (0 = conditions and rank checks only).</param>
+/// <param name="JointTolerance">LSQR stopping tolerance of the joint forward + gradient solve.</param>
+/// <param name="JointResidualLimit">Largest relative forward residual accepted from the joint solve.</param>
+/// <param name="Seed">Chooses which data images are attacked (a seeded permutation of the data set).</param>
+/// <param name="Runtime">ONNX Runtime device and threads for the gradient session (null = default).</param>
+public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10, double JointTolerance = 1e-9, double JointResidualLimit = 1e-2,
+    int Seed = 0, OnnxAudit.Runtime.RuntimeOptions? Runtime = null)
 {
-    /// <summary>Defaults: tolerance 1e-6, 10 images.</summary>
+    /// <summary>Defaults: tolerance 1e-6, 10 images, seed 0, default runtime.</summary>
     public static RConvOptions Default { get; } = new();
 }

@@ -126,20 +126,24 @@ public class ConvConstraintsTests
     }
 
     [Fact]
-    public void ForwardSystem_RecoversInput_FromOutput()
+    public void JointSystem_RecoversInput_WhenForwardAndGradientAreEachShort()
     {
-        // cnn6 conv1-like: 1→16, k3, s2, p1 on 10×10 → 5×5: 400 rows ≥ 100 unknowns
-        var g = ConvGeometry.Create("f", "w", "b", 1, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 10, 10);
+        // 3→2 k3 s1 p1 on 6×6: gradient 2·9 = 18 rows < 36 per channel; forward 2·36 = 72 < 108; together 72 + 54 = 126 ≥ 108
+        var g = ConvGeometry.Create("j", "w", "b", 3, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 6);
         var r = new Random(6);
-        var w = RandF(r, 16 * 9);
-        var b = RandF(r, 16);
-        var x = Rand(r, 100);
+        var w = RandF(r, 2 * 3 * 9);
+        var b = RandF(r, 2);
+        var x = Rand(r, 108);
+        var dO = Rand(r, 2 * 36);
         var o = ConvConstraints.Forward(g, x, w, b);
-        var fs = new ForwardSystem(g, w, b, 1e-9);
-        Assert.True(fs.FullRank);
-        var (rec, residual) = fs.Solve(o);
-        Numerics.AssertClose(expected: x, actual: rec, atol: 1e-9, rtol: 0);
-        Assert.True(residual < 1e-10);
+        var dW = ConvConstraints.WeightGradient(g, x, dO).Select(v => (float)v).ToArray();
+        var s = JointSystem.Solve(g, w, b, o, dO, dW);
+        Assert.Equal(72 + 54, s.Rows);
+        Numerics.AssertClose(expected: x, actual: s.X, atol: 1e-5, rtol: 0);
+        Assert.True(s.ForwardResidual < 1e-6, $"forward residual {s.ForwardResidual}");
+        // without the gradient rows the same forward system is short: the solve must not pretend otherwise
+        var sNoGrad = JointSystem.Solve(g, w, b, o, new double[dO.Length], new float[dW.Length]);
+        Assert.True(x.Zip(sNoGrad.X, (p, q) => Math.Abs(p - q)).Max() > 1e-2);
     }
 
     [Theory]

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Text.Json;
+using OnnxAudit.Audits.RConv;
+using OnnxAudit.Data;
+using OnnxAudit.Graph;
+using OnnxAudit.Onnx;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary><c>onnx-audit rconv MODEL [--data D --reconstruct N] [--json]</c>: R-CONV conditions per conv layer; with data,
+/// rank checks and analytic reconstructions from single-sample gradients.</summary>
+internal static class RConvCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data();
+        var reconstruct = new Option<int>("--reconstruct", "-n") { Description = "Images to attack (single-sample gradients) when --data is given.", DefaultValueFactory = _ => 10 };
+        var json = CommonOptions.Json();
+        var seed = CommonOptions.Seed();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var command = new Command("rconv", "R-CONV convolutional gradient leakage: per-layer filter-count conditions, rank checks on real gradients, and the analytic reconstruction.")
+        {
+            model, data, reconstruct, json, seed, device, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetRequiredValue(model);
+            var n = parse.GetValue(reconstruct);
+            if (n < 0) throw new Errors.OnnxAuditException($"--reconstruct {n}: must be 0 or more.");
+            var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
+            var loaded = OnnxModel.Load(path);
+            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+            Dataset? dataset = null;
+            if (parse.GetValue(data) is { } dataPath)
+            {
+                dataset = DatasetLoader.Load(dataPath);
+                dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), path);
+            }
+            var options = RConvOptions.Default with { Images = dataset is null ? 0 : n, Seed = parse.GetValue(seed), Runtime = runtime };
+            var result = RConvAuditor.Run(loaded, analysis, dataset, options, new ConsoleProgress(console.Error, console.Interactive));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
+                return ExitCodes.Ok;
+            }
+            foreach (var section in RConvReport.Build(result).Sections)
+                SpectreBlocks.Write(console.Ansi, section);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The result without pixel arrays (those go to the report).</summary>
+    internal static object Summary(RConvAuditResult r) => new
+    {
+        model = r.ModelOrigin,
+        sha256 = r.ModelSha256,
+        notAssessedReason = r.NotAssessedReason,
+        imageShape = r.ImageShape,
+        severity = RConvReport.Classify(r).Severity.ToString(),
+        conditions = r.Conditions.Select(c => new
+        {
+            layer = c.Geometry.Name,
+            inChannels = c.Geometry.InChannels, filters = c.Geometry.OutChannels, kernel = new[] { c.Geometry.KernelH, c.Geometry.KernelW },
+            stride = new[] { c.Geometry.StrideH, c.Geometry.StrideW }, groups = c.Geometry.Groups,
+            input = new[] { c.Geometry.InH, c.Geometry.InW }, output = new[] { c.Geometry.OutH, c.Geometry.OutW },
+            unknownsX = c.UnknownsX, forwardA = c.ForwardConstraintsA, gradientB = c.GradientConstraintsB,
+            rowsPerChannel = c.RowsPerChannel, unknownsPerChannel = c.UnknownsPerChannel,
+            gradientCondition = c.GradientConditionHolds, phaseRows = c.PhaseRows, phaseUnknowns = c.PhaseUnknowns,
+            forwardCount = c.ForwardCountHolds, following = c.FollowingOpType, activationInvertible = c.ActivationInvertible,
+            mitigationRule = c.MitigationRuleHolds, maxSafeFilters = c.MaxSafeFilters, verdict = c.Verdict.ToString(), explanation = c.Explanation,
+        }),
+        rankChecks = r.RankChecks,
+        chainBreakLayer = r.ChainBreakLayer,
+        chainBreakReason = r.ChainBreakReason,
+        seed = r.Seed,
+        meanPsnr = r.MeanPsnr,
+        meanSsim = r.MeanSsim,
+        meanSecondsPerImage = r.MeanSecondsPerImage,
+        images = r.Images.Select(i => new
+        {
+            index = i.DataIndex, label = i.Label, psnr = i.Psnr, ssim = i.Ssim, seconds = i.Detail.Seconds,
+            failedLayer = i.Detail.FailedLayer, failureReason = i.Detail.FailureReason,
+            steps = i.Detail.Steps.Select(s => new { layer = s.Layer, method = s.Method.ToString(), rows = s.Rows, unknowns = s.Unknowns, residual = s.RelativeResidual, seconds = s.Seconds, iterations = s.Iterations }),
+        }),
+    };
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using OnnxAudit.Tests.TestUtil;
+
+namespace OnnxAudit.Tests.Cli;
+
+public class CliRConvTests
+{
+    private static string Data => Path.Combine(RepoPaths.Samples, "fashion-mnist-test-2000-images-idx3-ubyte.gz");
+
+    [Fact]
+    public void Rconv_Lenet5_ConditionsTable_ExitsZero()
+    {
+        var r = CliRunner.Run("rconv", RepoPaths.Model("lenet5"));
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("safe by counting", r.Stdout);
+        Assert.Contains("leaks (gradient)", r.Stdout);
+    }
+
+    [Fact]
+    public void Rconv_Cnn6_WithData_Json_ReportsReconstruction()
+    {
+        var r = CliRunner.Run("rconv", RepoPaths.Model("cnn6"), "--data", Data, "--reconstruct", "1", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal(6, root.GetProperty("conditions").GetArrayLength());
+        Assert.Equal("High", root.GetProperty("severity").GetString());
+        Assert.True(root.GetProperty("meanPsnr").GetDouble() >= 60);
+        Assert.Equal(6, root.GetProperty("rankChecks").GetArrayLength());
+    }
+
+    [Fact]
+    public void Rconv_BadInputs_ExitTwo()
+    {
+        var missing = CliRunner.Run("rconv", Path.Combine(RepoPaths.NewTempDir(), "none.onnx"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.StartsWith("error:", missing.Stderr.Trim());
+        var negative = CliRunner.Run("rconv", RepoPaths.Model("cnn6"), "--data", Data, "--reconstruct", "-3");
+        Assert.Equal(2, negative.ExitCode);
+        Assert.Contains("--reconstruct", negative.Stderr);
+    }
+}
