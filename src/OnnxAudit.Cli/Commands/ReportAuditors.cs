@@ -1,4 +1,5 @@
 using OnnxAudit.Audits.Exclusivity;
+using OnnxAudit.Audits.RConv;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
@@ -25,6 +26,7 @@ internal static class ReportAuditors
     public static ReportAuditor? For(string threat) => threat switch
     {
         ReportAssembler.FederatedThreat => Exclusivity,
+        ReportAssembler.ConvolutionalThreat => RConv,
         _ => null,
     };
 
@@ -32,4 +34,8 @@ internal static class ReportAuditors
         ExclusivityReport.Build(ExclusivityAudit.RunAll(model, analysis, data,
             ExclusivityAuditOptions.Default with { BatchSize = settings.BatchSize, Seed = settings.Seed, Quick = settings.Quick, Runtime = settings.Runtime },
             progress));
+
+    private static AuditContribution RConv(OnnxModel model, GraphAnalysis analysis, Dataset data, ReportSettings settings, IAuditProgress progress) =>
+        RConvReport.Build(RConvAuditor.Run(model, analysis, data,
+            RConvOptions.Default with { Images = settings.Quick ? 3 : 10, Seed = settings.Seed, Runtime = settings.Runtime }, progress));
 }
