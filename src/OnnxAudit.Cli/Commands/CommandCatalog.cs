@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return InspectCommand.Create(console);
         yield return ReportCommand.Create(console);
         yield return GradientCommand.Create(console);
+        yield return SplitCommand.Create(console);
     }
 }
