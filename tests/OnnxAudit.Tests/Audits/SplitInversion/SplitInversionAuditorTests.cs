@@ -86,3 +86,24 @@ public sealed class SplitInversionAuditorTests
         }
     }
 }
+
+public sealed class SplitInversionTvFallbackTests
+{
+    [Fact]
+    public void Run_ReluAfterConv1_DefaultTvAlsoTriesZero_AndFindsTheLeak()
+    {
+        // At the ReLU right after conv1 the depth-class default λ_TV = 10 over-smooths (≈14 dB measured with 5000
+        // iterations); with λ_TV = 0 the image is recovered almost exactly. The audit must report the leak.
+        var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var a = GraphAnalyzer.Analyze(m);
+        var r = SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(50),
+            new SplitAuditOptions { At = "relu", Attacks = [SplitAttack.WhiteBox], Images = 2, Iterations = 300 });
+        var wb = Assert.Single(Assert.Single(r.Points).Attacks);
+        Assert.Contains("λ_TV 0,", wb.Settings, StringComparison.Ordinal);
+        Assert.True(wb.MeanPsnr.Estimate > 25, $"PSNR {wb.MeanPsnr.Estimate}");
+        Assert.True(r.AnyUnsafe);
+        var fixedTv = SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(50),
+            new SplitAuditOptions { At = "relu", Attacks = [SplitAttack.WhiteBox], Images = 2, Iterations = 300, Tv = 10 });
+        Assert.True(fixedTv.Points[0].Attacks[0].MeanPsnr.Estimate < wb.MeanPsnr.Estimate - 5);
+    }
+}
