@@ -8,6 +8,11 @@ using OnnxAudit.Runtime;
 // usage: OnnxAudit.Bench <model.onnx> <images-idx3.gz> <labels-idx1.gz> <batch> <reps> <threads>
 // Times GradientSession.Run (mean cross-entropy, gradients of every float initializer) after warm-up; prints
 // "ours <model> <batch> median_ms" on one line.
+if (args.Length > 0 && args[0] == "split")
+{
+    OnnxAudit.Bench.SplitBench.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "exclusivity")
 {
     OnnxAudit.Bench.ExclusivityBench.Run(args[1..]);

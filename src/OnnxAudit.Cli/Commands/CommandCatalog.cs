@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return AttackCommand.Create(console);
         yield return HardenCommand.Create(console);
         yield return RConvCommand.Create(console);
+        yield return SplitCommand.Create(console);
     }
 }

@@ -1,5 +1,6 @@
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.RConv;
+using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
@@ -27,6 +28,7 @@ internal static class ReportAuditors
     {
         ReportAssembler.FederatedThreat => Exclusivity,
         ReportAssembler.ConvolutionalThreat => RConv,
+        ReportAssembler.SplitThreat => Split,
         _ => null,
     };
 
@@ -34,6 +36,13 @@ internal static class ReportAuditors
         ExclusivityReport.Build(ExclusivityAudit.RunAll(model, analysis, data,
             ExclusivityAuditOptions.Default with { BatchSize = settings.BatchSize, Seed = settings.Seed, Quick = settings.Quick, Runtime = settings.Runtime },
             progress));
+
+    private static AuditContribution Split(OnnxModel model, GraphAnalysis analysis, Dataset data, ReportSettings settings, IAuditProgress progress)
+    {
+        var at = settings.Splits.Count == 1 && settings.Splits[0] == "all" ? null : string.Join(',', settings.Splits);
+        return SplitInversionReport.Build(SplitInversionAuditor.Run(model, analysis, data,
+            new SplitAuditOptions { At = at, Quick = settings.Quick, Seed = settings.Seed, Runtime = settings.Runtime }, progress));
+    }
 
     private static AuditContribution RConv(OnnxModel model, GraphAnalysis analysis, Dataset data, ReportSettings settings, IAuditProgress progress) =>
         RConvReport.Build(RConvAuditor.Run(model, analysis, data,

@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OnnxAudit.Audits.SplitInversion;
+using OnnxAudit.Data;
+using OnnxAudit.Errors;
+using OnnxAudit.Graph;
+using OnnxAudit.Onnx;
+
+namespace OnnxAudit.Cli.Commands;
+
+/// <summary><c>onnx-audit split MODEL --data D [--at TENSOR] [--attacks …] [--images N] [--iterations N] [--lr X] [--tv X]
+/// [--aux-data D] [--quick] [--seed S] [--json]</c>: split-point inversion audit (He et al.). With --at the exit code is
+/// 0 when the split point is safe and 1 when it is unsafe.</summary>
+internal static class SplitCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data(required: true);
+        var at = new Option<string?>("--at") { Description = "Audit only this split point (tensor name or layer label, see `onnx-audit inspect`); sets the exit code: 0 safe, 1 unsafe." };
+        var attacks = new Option<string>("--attacks") { Description = "Comma-separated attacks: whitebox, blackbox, queryfree.", DefaultValueFactory = _ => "whitebox,blackbox,queryfree" };
+        var images = new Option<int>("--images", "-n") { Description = "Target images to reconstruct (drawn with --seed; the other images are the attacker's auxiliary data).", DefaultValueFactory = _ => 8 };
+        var iterations = new Option<int?>("--iterations") { Description = "White-box iterations (default per depth class: 5000; 500 with --quick)." };
+        var lr = new Option<double?>("--lr") { Description = "White-box Adam learning rate (default per depth class: 1e-2, fc1 1e-3)." };
+        var tv = new Option<double?>("--tv") { Description = "White-box total-variation weight λ (default per depth class: conv1 0, ReLU2 10, ReLU3 1e3, fc1 1e4)." };
+        var steps = new Option<int?>("--training-steps") { Description = "Adam steps for the inverse network and the shadow prefix (default 2000; 300 with --quick)." };
+        var aux = new Option<string?>("--aux-data") { Description = "The attacker's auxiliary data (same formats as --data; labels needed for queryfree). Default: the --data images not chosen as targets." };
+        var quick = new Option<bool>("--quick") { Description = "Short run (500 white-box iterations, 300 training steps); under-estimates the attacks." };
+        var psnr = new Option<double>("--psnr-threshold") { Description = "Unsafe when an attack's mean PSNR (dB) reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Psnr };
+        var ssim = new Option<double>("--ssim-threshold") { Description = "Unsafe when an attack's mean SSIM reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Ssim };
+        var seed = CommonOptions.Seed();
+        var json = CommonOptions.Json();
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var command = new Command("split",
+            "Attack every split point (or --at) with the white-box, black-box and query-free inversion attacks of He et al. and judge it safe or unsafe. " + ExitCodes.HelpText)
+        {
+            model, data, at, attacks, images, iterations, lr, tv, steps, aux, quick, psnr, ssim, seed, json, device, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var modelPath = parse.GetRequiredValue(model);
+            var dataPath = parse.GetRequiredValue(data)!;
+            var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
+            var attackList = ParseAttacks(parse.GetValue(attacks)!);
+            var n = parse.GetValue(images);
+            if (n < 1) throw new OnnxAuditException($"--images {n}: must be at least 1.");
+            if (parse.GetValue(iterations) is { } it && it < 1) throw new OnnxAuditException($"--iterations {it}: must be at least 1.");
+            if (parse.GetValue(steps) is { } st && st < 1) throw new OnnxAuditException($"--training-steps {st}: must be at least 1.");
+            if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0.");
+            if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
+            var loaded = OnnxModel.Load(modelPath);
+            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { RuntimeOptions = runtime });
+            var atValue = parse.GetValue(at);
+            SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
+            var inputShape = loaded.Graph.Input.First(i => loaded.FindInitializer(i.Name) is null).Type?.TensorType?.Shape?.Dim
+                .Select(d => d.HasDimValue ? (long?)d.DimValue : null).ToArray() ?? [];
+            var dataset = DatasetLoader.Load(dataPath);
+            dataset.CheckFits(inputShape, modelPath);
+            Dataset? auxSet = null;
+            if (parse.GetValue(aux) is { } auxPath)
+            {
+                auxSet = DatasetLoader.Load(auxPath);
+                auxSet.CheckFits(inputShape, modelPath);
+            }
+            var options = new SplitAuditOptions
+            {
+                At = atValue,
+                Attacks = attackList,
+                Images = n,
+                Iterations = parse.GetValue(iterations),
+                Lr = parse.GetValue(lr),
+                Tv = parse.GetValue(tv),
+                TrainingSteps = parse.GetValue(steps),
+                Quick = parse.GetValue(quick),
+                Seed = parse.GetValue(seed),
+                Thresholds = new SplitThresholds(parse.GetValue(psnr), parse.GetValue(ssim)),
+                Runtime = runtime,
+                AuxData = auxSet,
+            };
+            var progress = new ConsoleProgress(console.Error, console.Interactive);
+            var result = SplitInversionAuditor.Run(loaded, analysis, dataset, options, progress);
+            if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
+            else
+            {
+                var contribution = SplitInversionReport.Build(result);
+                var section = contribution.Sections[0];
+                foreach (var block in section.Blocks.Where(b => b is Reporting.Model.TableBlock or Reporting.Model.FindingBlock))
+                    SpectreBlocks.Write(console.Ansi, block);
+                console.Out.WriteLine(result.Recommended is { } rec
+                    ? $"earliest safe split point: {rec.ProducerLabel} ({rec.Tensor})"
+                    : result.AnyUnsafe ? "no audited split point is safe" : "every audited split point is safe");
+            }
+            return atValue is not null && result.AnyUnsafe ? ExitCodes.Findings : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static IReadOnlyList<SplitAttack> ParseAttacks(string text)
+    {
+        var list = new List<SplitAttack>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            list.Add(part.ToLowerInvariant() switch
+            {
+                "whitebox" or "white-box" => SplitAttack.WhiteBox,
+                "blackbox" or "black-box" => SplitAttack.BlackBox,
+                "queryfree" or "query-free" => SplitAttack.QueryFree,
+                _ => throw new OnnxAuditException($"--attacks {text}: unknown attack '{part}'; use a comma-separated list of whitebox, blackbox, queryfree."),
+            });
+        }
+        if (list.Count == 0) throw new OnnxAuditException($"--attacks {text}: no attack given; use a comma-separated list of whitebox, blackbox, queryfree.");
+        return list.Distinct().ToList();
+    }
+
+    /// <summary>The result without pixels, for --json.</summary>
+    private static object Summary(SplitInversionResult r) => new
+    {
+        model = r.ModelOrigin,
+        data = r.DataSource,
+        aux = r.AuxSource,
+        auxImages = r.AuxImages,
+        targets = r.TargetIndices,
+        r.Seed,
+        r.Quick,
+        thresholds = r.Thresholds,
+        rule = r.VerdictRule,
+        recommendationRule = SplitInversionResult.RecommendationRule,
+        recommended = r.Recommended?.Tensor,
+        points = r.Points.Select(p => new
+        {
+            tensor = p.Point.Tensor,
+            layer = p.Point.ProducerLabel,
+            shape = p.Point.Shape,
+            p.Depth,
+            depthClass = WhiteBoxHyperparameters.Label(p.Class),
+            @unsafe = p.Unsafe,
+            attacks = p.Attacks.Select(a => new
+            {
+                attack = SplitInversionReport.Name(a.Attack),
+                ran = a.Ran,
+                psnr = a.MeanPsnr,
+                ssim = a.MeanSsim,
+                psnrPerImage = a.Psnr,
+                ssimPerImage = a.Ssim,
+                @unsafe = a.Unsafe,
+                a.Settings,
+                a.Seconds,
+                a.Note,
+            }),
+        }),
+    };
+}

@@ -1,0 +1,70 @@
+namespace OnnxAudit.Audits.SplitInversion;
+
+/// <summary>
+/// Adam with the AMSGrad correction for one float parameter array, written to match PyTorch 1.13's
+/// <c>torch.optim.Adam(amsgrad=True)</c> step for step: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; v̂ ← max(v̂, v);
+/// p ← p − (lr/(1−β1ᵗ)) · m / (√v̂/√(1−β2ᵗ) + ε). State is float (as PyTorch's), bias corrections double.
+/// Not thread-safe.
+/// </summary>
+internal sealed class AmsGrad
+{
+    private readonly float[] _m;
+    private readonly float[] _v;
+    private readonly float[] _vMax;
+    private int _t;
+
+    /// <summary>Creates the state for <paramref name="size"/> parameters.</summary>
+    public AmsGrad(int size, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be > 0");
+        _m = new float[size];
+        _v = new float[size];
+        _vMax = new float[size];
+        LearningRate = learningRate;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+    }
+
+    /// <summary>Step size.</summary>
+    public double LearningRate { get; }
+
+    /// <summary>First-moment decay.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Second-moment decay.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Denominator stabiliser ε.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>Steps taken so far.</summary>
+    public int Steps => _t;
+
+    /// <summary>One update of <paramref name="parameters"/> in place with <paramref name="gradient"/> scaled by <paramref name="gradientScale"/>.</summary>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, float gradientScale = 1f)
+    {
+        if (parameters.Length != _m.Length || gradient.Length != _m.Length)
+            throw new ArgumentException($"expected {_m.Length} parameters and gradients, got {parameters.Length} and {gradient.Length}");
+        _t++;
+        var b1 = (float)Beta1;
+        var b2 = (float)Beta2;
+        var c1 = 1f - b1;
+        var c2 = 1f - b2;
+        var stepSize = (float)(LearningRate / (1 - Math.Pow(Beta1, _t)));
+        var bc2Sqrt = (float)Math.Sqrt(1 - Math.Pow(Beta2, _t));
+        var eps = (float)Epsilon;
+        var m = _m.AsSpan();
+        var v = _v.AsSpan();
+        var vMax = _vMax.AsSpan();
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var g = gradient[i] * gradientScale;
+            m[i] = m[i] * b1 + c1 * g;
+            v[i] = v[i] * b2 + c2 * g * g;
+            if (v[i] > vMax[i]) vMax[i] = v[i];
+            parameters[i] -= stepSize * m[i] / (MathF.Sqrt(vMax[i]) / bc2Sqrt + eps);
+        }
+    }
+}

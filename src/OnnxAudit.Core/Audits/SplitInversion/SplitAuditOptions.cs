@@ -1,0 +1,77 @@
+using OnnxAudit.Data;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Audits.SplitInversion;
+
+/// <summary>The inversion attacks of He et al.</summary>
+public enum SplitAttack
+{
+    /// <summary>White-box regularised maximum likelihood (the attacker knows f1).</summary>
+    WhiteBox,
+    /// <summary>Black-box inverse network trained on (f1(x), x) pairs of auxiliary data (the attacker can query f1).</summary>
+    BlackBox,
+    /// <summary>Query-free: a shadow prefix trained through the frozen suffix f2, then inverted white-box.</summary>
+    QueryFree,
+}
+
+/// <summary>When a split point counts as unsafe: an attack whose mean PSNR or mean SSIM reaches a threshold.</summary>
+/// <param name="Psnr">Mean PSNR in dB (peak 1) at or above which reconstructions are recognisable.</param>
+/// <param name="Ssim">Mean SSIM at or above which reconstructions are recognisable.</param>
+public sealed record SplitThresholds(double Psnr = 20, double Ssim = 0.5)
+{
+    /// <summary>20 dB / 0.5.</summary>
+    public static SplitThresholds Default { get; } = new();
+}
+
+/// <summary>Options of <see cref="SplitInversionAuditor.Run"/>.</summary>
+public sealed record SplitAuditOptions
+{
+    /// <summary>Audit only this split tensor (null = every split point of the analysis).</summary>
+    public string? At { get; init; }
+
+    /// <summary>Which attacks to run.</summary>
+    public IReadOnlyList<SplitAttack> Attacks { get; init; } = [SplitAttack.WhiteBox, SplitAttack.BlackBox, SplitAttack.QueryFree];
+
+    /// <summary>Target images attacked (drawn from the data with <see cref="Seed"/>; the rest is auxiliary data).</summary>
+    public int Images { get; init; } = 8;
+
+    /// <summary>White-box iterations for every split point (null = the depth-class default, 5000; 500 with <see cref="Quick"/>).</summary>
+    public int? Iterations { get; init; }
+
+    /// <summary>White-box learning rate (null = depth-class default).</summary>
+    public double? Lr { get; init; }
+
+    /// <summary>White-box λ_TV (null = depth-class default).</summary>
+    public double? Tv { get; init; }
+
+    /// <summary>Adam steps for training the inverse network and the shadow prefix (null = 2000; 300 with <see cref="Quick"/>).</summary>
+    public int? TrainingSteps { get; init; }
+
+    /// <summary>Mini-batch size for that training.</summary>
+    public int TrainingBatch { get; init; } = 64;
+
+    /// <summary>At most this many auxiliary images are used for training (from the data or <see cref="AuxData"/>).</summary>
+    public int MaxAuxImages { get; init; } = 5000;
+
+    /// <summary>Short run: 500 white-box iterations, 300 training steps (explicit values still win).</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Seed for the image choice, initialisations and mini-batches.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Verdict thresholds.</summary>
+    public SplitThresholds Thresholds { get; init; } = SplitThresholds.Default;
+
+    /// <summary>Device and threads.</summary>
+    public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
+
+    /// <summary>Auxiliary (attacker's) data; null = the data images not chosen as targets.</summary>
+    public Dataset? AuxData { get; init; }
+
+    /// <summary>Defaults: every split point, all attacks, 8 images.</summary>
+    public static SplitAuditOptions Default { get; } = new();
+
+    internal int WhiteBoxIterations(int classDefault) => Iterations ?? (Quick ? 500 : classDefault);
+
+    internal int Steps => TrainingSteps ?? (Quick ? 300 : 2000);
+}

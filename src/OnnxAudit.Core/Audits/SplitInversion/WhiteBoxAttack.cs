@@ -1,0 +1,148 @@
+using OnnxAudit.Autodiff;
+using OnnxAudit.Onnx;
+using OnnxAudit.Progress;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Audits.SplitInversion;
+
+/// <summary>Outcome of one white-box run over a batch.</summary>
+/// <param name="Images">Reconstructions, B×C×H×W in [0,1].</param>
+/// <param name="InitialLoss">Per-image loss (feature mean squared error + λ·TV) at the start, averaged over the batch.</param>
+/// <param name="FinalLoss">The same after the last step (computed at the last iterate before its update).</param>
+internal sealed record WhiteBoxRun(float[] Images, double InitialLoss, double FinalLoss);
+
+/// <summary>
+/// He et al.'s white-box regularised maximum-likelihood attack (rMLE) on a batch of images at once:
+/// x* = argmin_x mean((f1(x) − f1(x0))²) + λ·TV(x) per image, constant start, Adam with AMSGrad, clamped to [0,1] after
+/// every step. One <see cref="GradientSession"/> (built for one batch size) is reused for every iteration; dispose it.
+/// Not thread-safe.
+/// </summary>
+internal sealed class WhiteBoxAttack : IDisposable
+{
+    /// <summary>The constant start value (mid-gray).</summary>
+    // why: the authors' code starts from zeros in their normalised space ((x − 0.5)/0.5), i.e. 0.5 in [0,1] pixels.
+    public const float StartValue = 0.5f;
+
+    /// <summary>Adam's ε.</summary>
+    // why: the authors' white-box scripts pass eps = 1e-3 to torch.optim.Adam (not PyTorch's default 1e-8).
+    public const double DefaultEpsilon = 1e-3;
+
+    private readonly GradientSession _session;
+    private readonly int _batch;
+    private readonly int _c, _h, _w;
+    private readonly long[] _dims;
+    private readonly bool _tvInGraph;
+    private readonly double _tvPerElement;
+
+    /// <summary>Builds the gradient session for <paramref name="batch"/> images of C×H×W.</summary>
+    /// <param name="model">A model that computes <paramref name="tensor"/> from its data input (the full model or a shadow).</param>
+    /// <param name="tensor">The split tensor whose value is matched.</param>
+    /// <param name="batch">Images attacked at once.</param>
+    /// <param name="imageShape">C, H, W.</param>
+    /// <param name="hyper">Iterations, learning rate, λ_TV.</param>
+    /// <param name="runtime">Device and threads.</param>
+    /// <param name="epsilon">Adam ε.</param>
+    public WhiteBoxAttack(OnnxModel model, string tensor, int batch, (int C, int H, int W) imageShape, WhiteBoxHyperparameters hyper,
+        RuntimeOptions? runtime = null, double epsilon = DefaultEpsilon)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(hyper);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        (_c, _h, _w) = imageShape;
+        _batch = batch;
+        Hyper = hyper;
+        Epsilon = epsilon;
+        var inits = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var input = model.Graph.Input.First(v => !inits.Contains(v.Name));
+        var rank = input.Type?.TensorType?.Shape?.Dim.Count ?? 4;
+        _dims = rank switch
+        {
+            2 => [batch, _c * _h * _w],
+            3 => [batch, _h, _w],
+            _ => [batch, _c, _h, _w],
+        };
+        // why: He et al.'s code normalises TV per element and per image: TV(x) = (Σ(Δ_h x)²/count_h + Σ(Δ_w x)²/count_w)/B
+        // with count_h = C(H−1)W, and their data term is the mean over all feature elements of the batch. Our gradient
+        // builder adds λ_b·Σ_batch[(Δ_h x)² + (Δ_w x)²] to the batch mean, so λ_b = λ/(B·count_h) gives the same objective
+        // (exact for square images, where count_h = count_w).
+        _tvPerElement = hyper.TvWeight / ((double)_c * (_h - 1) * _w);
+        _tvInGraph = rank == 4;
+        var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
+            TotalVariationWeight: _tvInGraph ? _tvPerElement / batch : 0);
+        _session = new GradientSession(model, request, runtime);
+        Gradient = new float[batch * _c * _h * _w];
+    }
+
+    /// <summary>The hyperparameters.</summary>
+    public WhiteBoxHyperparameters Hyper { get; }
+
+    /// <summary>Adam ε.</summary>
+    public double Epsilon { get; }
+
+    private float[] Gradient { get; }
+
+    /// <summary>Reconstructs the batch whose split-tensor values are <paramref name="target"/> (B × elements, row-major).
+    /// <paramref name="iterations"/> overrides <see cref="WhiteBoxHyperparameters.Iterations"/>.</summary>
+    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null)
+    {
+        var steps = iterations ?? Hyper.Iterations;
+        var x = new float[Gradient.Length];
+        Array.Fill(x, StartValue);
+        var adam = new AmsGrad(x.Length, Hyper.LearningRate, epsilon: Epsilon);
+        double initial = double.NaN, last = double.NaN;
+        var report = Math.Max(1, steps / 100);
+        for (var it = 0; it < steps; it++)
+        {
+            var run = _session.Run(x, _dims, target: target);
+            var g = run.Gradient(_session.InputName);
+            g.CopyTo(Gradient);
+            double loss = run.Loss;
+            if (!_tvInGraph && _tvPerElement != 0) loss += AddTotalVariation(x, Gradient, _tvPerElement / _batch);
+            // why: the batch loss is the mean of the per-image losses, so its gradient is 1/B of each image's own;
+            // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs.
+            adam.Step(x, Gradient, _batch);
+            for (var i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
+            if (it == 0) initial = loss;
+            last = loss;
+            if (stage is not null && (it + 1) % report == 0) stage.Advance(report);
+        }
+        return new WhiteBoxRun(x, initial, last);
+    }
+
+    /// <summary>Adds weight·Σ[(Δ_h x)² + (Δ_w x)²] over B×C×H×W to <paramref name="gradient"/> (its derivative) and returns
+    /// the term's value. Used when the model input is not NCHW, so the graph cannot add it.</summary>
+    internal double AddTotalVariation(ReadOnlySpan<float> x, Span<float> gradient, double weight)
+    {
+        double total = 0;
+        var plane = _h * _w;
+        for (var p = 0; p < _batch * _c; p++)
+        {
+            var o = p * plane;
+            for (var i = 0; i < _h; i++)
+            {
+                for (var j = 0; j < _w; j++)
+                {
+                    var k = o + i * _w + j;
+                    if (i + 1 < _h)
+                    {
+                        var d = x[k + _w] - x[k];
+                        total += d * d;
+                        gradient[k + _w] += (float)(2 * weight * d);
+                        gradient[k] -= (float)(2 * weight * d);
+                    }
+                    if (j + 1 < _w)
+                    {
+                        var d = x[k + 1] - x[k];
+                        total += d * d;
+                        gradient[k + 1] += (float)(2 * weight * d);
+                        gradient[k] -= (float)(2 * weight * d);
+                    }
+                }
+            }
+        }
+        return weight * total;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+}
