@@ -35,7 +35,7 @@ public sealed record SplitAuditOptions
     /// <summary>Target images attacked (drawn from the data with <see cref="Seed"/>; the rest is auxiliary data).</summary>
     public int Images { get; init; } = 8;
 
-    /// <summary>White-box iterations for every split point (null = the depth-class default, 5000; 500 with <see cref="Quick"/>).</summary>
+    /// <summary>White-box iterations for every split point (null = the depth-class default, 5000; 300 with <see cref="Quick"/>).</summary>
     public int? Iterations { get; init; }
 
     /// <summary>White-box learning rate (null = depth-class default).</summary>
@@ -44,7 +44,7 @@ public sealed record SplitAuditOptions
     /// <summary>White-box λ_TV (null = depth-class default).</summary>
     public double? Tv { get; init; }
 
-    /// <summary>Adam steps for training the inverse network and the shadow prefix (null = 2000; 300 with <see cref="Quick"/>).</summary>
+    /// <summary>Adam steps for training the inverse network and the shadow prefix (null = 2000; 150 with <see cref="Quick"/>).</summary>
     public int? TrainingSteps { get; init; }
 
     /// <summary>Mini-batch size for that training.</summary>
@@ -71,7 +71,16 @@ public sealed record SplitAuditOptions
     /// <summary>Defaults: every split point, all attacks, 8 images.</summary>
     public static SplitAuditOptions Default { get; } = new();
 
-    internal int WhiteBoxIterations(int classDefault) => Iterations ?? (Quick ? 500 : classDefault);
+    /// <summary>With <see cref="Quick"/> and no <see cref="At"/>: the most split points attacked (spread evenly over depth).</summary>
+    public const int QuickMaxPoints = 4;
 
-    internal int Steps => TrainingSteps ?? (Quick ? 300 : 2000);
+    /// <summary>With <see cref="Quick"/>: white-box iterations per split point (unless <see cref="Iterations"/> is set).</summary>
+    public const int QuickIterations = 300;
+
+    /// <summary>With <see cref="Quick"/>: training steps of the inverse network and the shadow prefix (unless <see cref="TrainingSteps"/> is set).</summary>
+    public const int QuickTrainingSteps = 150;
+
+    internal int WhiteBoxIterations(int classDefault) => Iterations ?? (Quick ? QuickIterations : classDefault);
+
+    internal int Steps => TrainingSteps ?? (Quick ? QuickTrainingSteps : 2000);
 }

@@ -36,6 +36,13 @@ public static class SplitInversionAuditor
         if (analysis.SplitPoints.Count == 0)
             throw new OnnxAuditException($"{model.Origin}: the model has no split point (no tensor separates the input from the output); there is nothing to audit for split inference.");
         var points = SelectPoints(model, analysis, options.At);
+        // why: --quick must finish a whole report in about a minute; attacking every split point of a deep model
+        // does not, so quick mode attacks at most QuickMaxPoints points spread evenly over depth (first and last kept).
+        if (options.Quick && options.At is null && points.Count > SplitAuditOptions.QuickMaxPoints)
+        {
+            var k = SplitAuditOptions.QuickMaxPoints;
+            points = Enumerable.Range(0, k).Select(i => points[(int)Math.Round(i * (points.Count - 1) / (double)(k - 1))]).Distinct().ToList();
+        }
         if (data.IsNormalized)
             throw new DataFormatException($"{data.Source}: the split audit needs pixels in [0,1] (reconstructions are clamped to that range and PSNR uses peak 1); load the data without --mean/--std.");
         if (options.Images < 1) throw new OnnxAuditException($"--images {options.Images}: must be at least 1.");

@@ -25,7 +25,7 @@ public static class SplitInversionReport
         {
             new ParagraphBlock(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Points.Count} split point(s) attacked with {string.Join(", ", AttacksRun(result).Select(Name))} on {result.TargetIndices.Count} target image(s) from {result.DataSource} " +
-                $"(seed {result.Seed}{(result.Quick ? ", quick settings" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
+                $"(seed {result.Seed}{(result.Quick ? $", quick settings: at most {SplitAuditOptions.QuickMaxPoints} split points spread over depth, {SplitAuditOptions.QuickIterations} white-box iterations, {SplitAuditOptions.QuickTrainingSteps} training steps" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
                 $"Rule: {result.VerdictRule}.")),
             Table(result),
             Chart(result, "PSNR against split depth", "mean PSNR (dB)", o => o.MeanPsnr.Estimate, new ThresholdLine(t.Psnr, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Psnr} dB"), Severity.High)),
