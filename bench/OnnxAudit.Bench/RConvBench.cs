@@ -67,7 +67,7 @@ internal static class RConvBench
             var p = r.Succeeded ? ImageMetrics.Psnr(img.AsSpan(i * size, size), r.Image) : double.NaN;
             psnrs.Add(p);
             var methods = r.Succeeded
-                ? string.Join("; ", r.Steps.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Layer} {s.Method}{(s.Iterations > 0 ? $" it {s.Iterations}" : "")}")))
+                ? string.Join("; ", r.Steps.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Layer} {s.Method}{(s.Iterations > 0 ? $" it {s.Iterations}" : "")} {s.Seconds:F3}s")))
                 : $"failed at {r.FailedLayer}: {r.FailureReason}";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"image {i} {best:F4} {p:F1} {methods}"));
         }
