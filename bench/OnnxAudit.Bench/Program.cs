@@ -18,6 +18,11 @@ if (args.Length > 0 && args[0] == "exclusivity")
     OnnxAudit.Bench.ExclusivityBench.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "rconv")
+{
+    OnnxAudit.Bench.RConvBench.Run(args[1..]);
+    return;
+}
 var model = OnnxModel.Load(args[0]);
 var images = IdxReader.Read(args[1], 3, out _);
 var labelsIdx = IdxReader.Read(args[2], 1, out _);

@@ -1,19 +1,24 @@
 #!/usr/bin/python3
 """R-CONV reference for OnnxAudit (Eltaras et al., WISE 2024; DESIGN.md "R-CONV").
 
-Two jobs, both deterministic:
-  fixtures     builds the R-CONV LeNet (3x32x32, K 5, P 2, LeakyReLU 0.2, Gemm 192->10, PyTorch default init,
-               seed 0) and exports it to tests/reference/rconv/rconv_lenet.onnx; generates 10 smooth random
-               3x32x32 images (uniform 8x8 noise per channel, bicubic-upsampled to 32x32, clipped to [0,1]);
-               for it and for the bundled models/lenet5.onnx and models/cnn6.onnx (when present; first 10
-               Fashion-MNIST test images) computes single-sample cross-entropy gradients with torch autograd and
-               writes tests/reference/rconv/<model>.{images,labels,grads}.npy + <model>.json (gradient index,
-               per-image reference PSNR of the reconstruction below).
-  reconstruct  re-implements the same reconstruction in PyTorch (same equations, torch.linalg.lstsq) and
-               prints per-image time and PSNR as JSON (used by bench/rconv.sh).
+Jobs, all deterministic:
+  fixtures     single-sample cross-entropy gradients (torch autograd) written to <out>/<model>.{images,labels,grads}.npy
+               + <model>.json (gradient index, then the reference PSNRs below). --model rconv_lenet: the R-CONV LeNet
+               (3x32x32, K 5, P 2, LeakyReLU 0.2, Gemm 192->10, PyTorch default init, seed 0; --export re-exports
+               tests/reference/rconv/rconv_lenet.onnx) on 10 smooth random 3x32x32 images (uniform 8x8 noise per channel,
+               bicubic-upsampled, clipped to [0,1]); --model cnn6 / lenet5: models/<model>.onnx on the first 10 bundled
+               Fashion-MNIST test images.
+  refresh      re-runs the reconstruction below on the stored gradients and rewrites reference_psnr_db /
+               reference_failure / reference_methods in <model>.json (gradients and images untouched).
+  reconstruct  per-image time (warm) and PSNR as one JSON line (used by bench/rconv.sh).
+The reconstruction is the same algorithm as the C# RConvReconstructor (FC division, gradient through the activations
+via derivatives written in their outputs, per-channel SVD least squares of the weight-gradient equations, stride-phase
+null space fixed by the forward rows, joint block-scaled LSQR of forward + gradient rows for a first layer whose
+gradient rows are short), in torch float64 with torch's convolution kernels.
 
-Run: /usr/bin/python3 tests/reference/rconv_reference.py fixtures
-     /usr/bin/python3 tests/reference/rconv_reference.py reconstruct --model rconv_lenet
+Run: /usr/bin/python3 tests/reference/rconv_reference.py fixtures --model rconv_lenet
+     /usr/bin/python3 tests/reference/rconv_reference.py refresh --model rconv_lenet
+     /usr/bin/python3 tests/reference/rconv_reference.py reconstruct --model cnn6 --out /tmp/rconv
 Needs Debian python3-torch (1.13), python3-onnx, numpy.
 """
 import argparse
@@ -122,6 +127,15 @@ def fashion_mnist(n):
 
 
 # ---------------------------------------------------------------------------------------------- reconstruction
+# The same algorithm as src/OnnxAudit.Core/Audits/RConv/{RConvReconstructor,JointSystem,ConvConstraints}.cs, written
+# with torch float64 tensors and torch's own convolution kernels (the linear maps of the joint solve are applied
+# matrix-free through aten.convolution_backward instead of a sparse matrix). Defaults match RConvOptions.Default.
+RANK_TOL = 1e-6        # RConvOptions.RankTolerance
+JOINT_TOL = 1e-9       # RConvOptions.JointTolerance (LSQR stopping tolerance)
+JOINT_RES_LIMIT = 1e-2  # RConvOptions.JointResidualLimit
+ACTIVATIONS = ("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu")
+
+
 def stages(chain):
     """(op, node, attrs) from the input to the first Gemm."""
     out = []
@@ -155,18 +169,180 @@ def inverse(op, a, y):
     if op == "Tanh":
         return torch.atanh(y.clamp(-1 + 1e-12, 1 - 1e-12))
     if op == "Elu":
-        return torch.where(y >= 0, y, torch.log(y / a.get("alpha", 1.0) + 1))
+        return torch.where(y >= 0, y, torch.log((y / a.get("alpha", 1.0) + 1).clamp_min(1e-300)))
     return None
 
 
-def gradient_matrix(dO, N, H, W, k, s, p):
-    """A[(f,kh,kw), (i,j)] = dO[f,p,q] with i = s*p + kh - p_top (square kernel/stride/pad, groups 1)."""
-    Fo, Oh, Ow = dO.shape
-    A = torch.zeros(Fo, k, k, H + 2 * p, W + 2 * p, dtype=dO.dtype)
-    for kh in range(k):
-        for kw in range(k):
-            A[:, kh, kw, kh:kh + s * (Oh - 1) + 1:s, kw:kw + s * (Ow - 1) + 1:s] = dO
-    return A[:, :, :, p:p + H, p:p + W].reshape(Fo * k * k, H * W)  # crop: padding pixels are known zeros
+class Conv:
+    """One conv layer's linear maps for a single sample (X [N,H,W], O [F,Oh,Ow], W [F,N/G,Kh,Kw]), float64."""
+
+    def __init__(self, n, a, in_shape, out_shape, P):
+        self.name = n.name or n.output[0]
+        self.w = P[n.input[1]]
+        self.b = P[n.input[2]] if len(n.input) > 2 and n.input[2] else torch.zeros(self.w.shape[0], dtype=torch.float64)
+        self.wname = n.input[1]
+        pads = a.get("pads", [0, 0, 0, 0])
+        if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or pads[0] != pads[2] or pads[1] != pads[3]:
+            raise SystemExit(f"Conv '{self.name}': the reference handles explicit symmetric pads only")
+        self.stride, self.pad = list(a.get("strides", [1, 1])), [pads[0], pads[1]]
+        self.dil, self.groups = list(a.get("dilations", [1, 1])), a.get("group", 1)
+        self.N, self.H, self.W = in_shape
+        self.F, self.cpg, self.kh, self.kw = self.w.shape
+        self.fpg = self.F // self.groups
+        self.Oh, self.Ow = out_shape[1], out_shape[2]
+
+    def _bwd(self, grad_out, x_like, weight, mask):
+        """aten.convolution_backward: (∂/∂input, ∂/∂weight) of conv(x, weight) contracted with grad_out."""
+        return torch.ops.aten.convolution_backward(grad_out[None], x_like, weight, None, self.stride, self.pad, self.dil,
+                                                   False, [0, 0], self.groups, mask)
+
+    def forward(self, x):  # X -> W*X (no bias)
+        return F.conv2d(x.reshape(1, self.N, self.H, self.W), self.w, None, self.stride, self.pad, self.dil, self.groups)[0]
+
+    def forward_t(self, y, weight=None):  # O-shaped -> X-shaped: transpose of the forward map (weight W by default)
+        w = self.w if weight is None else weight
+        return self._bwd(y.reshape(self.F, self.Oh, self.Ow), self._xshape, w, [True, False, False])[0][0]
+
+    def weight_grad(self, x, dO):  # X -> ∂ℓ/∂W[f, c_local, k, l] = Σ_pq ∂O[f,p,q]·X[c, i, j]
+        return self._bwd(dO, x.reshape(1, self.N, self.H, self.W), self.w, [False, True, False])[1]
+
+    def weight_grad_t(self, y, dO):  # W-shaped -> X-shaped: transpose of weight_grad (the gradient rows' Aᵀ)
+        return self._bwd(dO, self._xshape, y, [True, False, False])[0][0]
+
+    @property
+    def _xshape(self):
+        return torch.empty(1, self.N, self.H, self.W, dtype=torch.float64)
+
+    def gradient_matrix(self, dO, grp):
+        """Rows (f_local,k,l), columns (i,j) of the unpadded input; coefficient ∂O[f,p,q] (ConvConstraints.GradientMatrix)."""
+        A = torch.zeros(self.fpg, self.kh, self.kw, self.H, self.W, dtype=torch.float64)
+        d = dO[grp * self.fpg:(grp + 1) * self.fpg]
+        sh, sw = self.stride
+        for k in range(self.kh):
+            for l in range(self.kw):
+                i = torch.arange(self.Oh) * sh + k * self.dil[0] - self.pad[0]
+                j = torch.arange(self.Ow) * sw + l * self.dil[1] - self.pad[1]
+                pi, qj = (i >= 0) & (i < self.H), (j >= 0) & (j < self.W)
+                A[:, k, l, i[pi][:, None], j[qj][None, :]] += d[:, pi][:, :, qj]
+        return A.reshape(self.fpg * self.kh * self.kw, self.H * self.W)
+
+    def gradient_rhs(self, dW, grp):
+        """Column c_local = ∂W[f, c_local, k, l] in row order (f_local, k, l)."""
+        return dW[grp * self.fpg:(grp + 1) * self.fpg].permute(0, 2, 3, 1).reshape(-1, self.cpg)
+
+
+def solve_gradient_system(cv, dO, dW, tol):
+    """Per group: SVD of the gradient matrix; minimum-norm X over the group's channels and the null space."""
+    hw = cv.H * cv.W
+    x = torch.zeros(cv.N, hw, dtype=torch.float64)
+    nulls, full = [], True
+    for grp in range(cv.groups):
+        A, B = cv.gradient_matrix(dO, grp), cv.gradient_rhs(dW, grp)
+        U, S, Vh = torch.linalg.svd(A, full_matrices=False)
+        r = int((S > tol * S.max()).sum()) if S.numel() and S.max() > 0 else 0
+        sol = Vh[:r].t() @ ((U[:, :r].t() @ B) / S[:r, None])
+        x[grp * cv.cpg:(grp + 1) * cv.cpg] = sol.t()
+        z = Vh[r:].t()  # hw x (hw - r)
+        nulls.append(z)
+        full = full and z.shape[1] == 0
+    return x, nulls, full
+
+
+def solve_combined(cv, x0, nulls, o, tol):
+    """X = X0 + Z·α per channel, α from least squares of W*(X0 + Zα) + b = O (RConvReconstructor.SolveCombined)."""
+    hw = cv.H * cv.W
+    x = x0.clone()
+    o = o.reshape(cv.F, cv.Oh * cv.Ow)
+    for grp in range(cv.groups):
+        z = nulls[grp]
+        d = z.shape[1]
+        if d == 0:
+            continue
+        rows, cols = cv.fpg * cv.Oh * cv.Ow, cv.cpg * d
+        if rows < cols:
+            return None
+        wg = cv.w[grp * cv.fpg:(grp + 1) * cv.fpg]
+        # column (c_local, k): the group's forward map applied to the image whose channel c_local is z[:, k]
+        basis = torch.zeros(cv.cpg, d, cv.cpg, hw, dtype=torch.float64)
+        for cl in range(cv.cpg):
+            basis[cl, :, cl, :] = z.t()
+        M = F.conv2d(basis.reshape(cols, cv.cpg, cv.H, cv.W), wg, None, cv.stride, cv.pad, cv.dil).reshape(cols, rows).t()
+        xg = x[grp * cv.cpg:(grp + 1) * cv.cpg].reshape(1, cv.cpg, cv.H, cv.W)
+        rhs = (o[grp * cv.fpg:(grp + 1) * cv.fpg] - cv.b[grp * cv.fpg:(grp + 1) * cv.fpg, None]).reshape(-1) \
+            - F.conv2d(xg, wg, None, cv.stride, cv.pad, cv.dil).reshape(-1)
+        Q, R = torch.linalg.qr(M)
+        rd = R.diagonal().abs()
+        if rd.min() <= tol * rd.max():
+            return None
+        alpha = torch.linalg.solve_triangular(R, (Q.t() @ rhs)[:, None], upper=True)[:, 0]
+        x[grp * cv.cpg:(grp + 1) * cv.cpg] += (z @ alpha.reshape(cv.cpg, d).t()).t()
+    return x
+
+
+def lsqr(matvec, rmatvec, b, n, tol, max_iter):
+    """LSQR (Paige & Saunders 1982) with the same stopping rules as JointSystem.Lsqr."""
+    x = torch.zeros(n, dtype=torch.float64)
+    u = b.clone()
+    beta = float(u.norm())
+    if beta == 0:
+        return x, 0
+    u /= beta
+    v = rmatvec(u)
+    alpha = float(v.norm())
+    if alpha == 0:
+        return x, 0
+    v /= alpha
+    w = v.clone()
+    phibar, rhobar, norma2, bnorm = beta, alpha, 0.0, beta
+    it = 0
+    while it < max_iter:
+        it += 1
+        u = matvec(v) - alpha * u
+        beta = float(u.norm())
+        if beta > 0:
+            u /= beta
+        norma2 += alpha * alpha + beta * beta
+        v = rmatvec(u) - beta * v
+        alpha = float(v.norm())
+        if alpha > 0:
+            v /= alpha
+        rho = (rhobar * rhobar + beta * beta) ** 0.5
+        c, s = rhobar / rho, beta / rho
+        theta = s * alpha
+        rhobar = -c * alpha
+        phi = c * phibar
+        phibar *= s
+        x += (phi / rho) * w
+        w = v - (theta / rho) * w
+        if phibar <= tol * bnorm or phibar * alpha * abs(c) <= tol * norma2 ** 0.5 * phibar or alpha == 0 or beta == 0:
+            break
+    return x, it
+
+
+def solve_joint(cv, o, dO, dW, tol):
+    """Forward rows W*X + b = O stacked on the gradient rows; blocks scaled to equal Frobenius norm, columns to unit
+    norm, LSQR (JointSystem.Solve). Returns (X, forward residual, iterations)."""
+    n = cv.N * cv.H * cv.W
+    col_f = cv.forward_t(torch.ones(cv.F, cv.Oh, cv.Ow, dtype=torch.float64), cv.w * cv.w)  # Σ W² over rows reading (c,i,j)
+    col_g = cv.weight_grad_t(torch.ones_like(cv.w), dO * dO)                                # Σ ∂O² over rows reading (c,i,j)
+    wg = float((col_f.sum() / col_g.sum()) ** 0.5) if col_g.sum() > 0 else 1.0
+    cn = (col_f + wg * wg * col_g).sqrt().reshape(-1)
+    cn = torch.where(cn > 0, cn, torch.ones_like(cn))
+    nf = cv.F * cv.Oh * cv.Ow
+    bf = (o.reshape(cv.F, -1) - cv.b[:, None]).reshape(-1)
+    b = torch.cat([bf, wg * dW.reshape(-1)])
+
+    def matvec(y):
+        xx = y / cn
+        return torch.cat([cv.forward(xx).reshape(-1), wg * cv.weight_grad(xx, dO).reshape(-1)])
+
+    def rmatvec(u):
+        return (cv.forward_t(u[:nf]) + wg * cv.weight_grad_t(u[nf:].reshape(cv.w.shape), dO)).reshape(-1) / cn
+
+    y, it = lsqr(matvec, rmatvec, b, n, tol, 4 * n)
+    x = y / cn
+    rf = float((cv.forward(x).reshape(-1) - bf).norm()) / max(float(bf.norm()), 1e-300)
+    return x.reshape(cv.N, cv.H * cv.W), rf, it
 
 
 class Reconstructor:
@@ -174,12 +350,9 @@ class Reconstructor:
         self.chain = chain
         self.st = stages(chain)
         self.P = {k: v.double() for k, v in chain.params.items()}
-        self.fwd = {}  # per-model forward matrices (weights only)
-        # shapes along the chain
-        self.shapes = []
+        self.shapes = []  # input shape of each stage (per sample)
         with torch.no_grad():
-            x = torch.zeros(1, *image_shape)
-            env = {chain.input: x}
+            env = {chain.input: torch.zeros(1, *image_shape)}
             env.update(chain.params)
             for op, n, a in self.st:
                 self.shapes.append(tuple(env[n.input[0]].shape[1:]))
@@ -188,66 +361,82 @@ class Reconstructor:
                 sub = Chain.__new__(Chain)
                 sub.params, sub.input, sub.nodes = chain.params, n.input[0], [n]
                 env[n.output[0]], _ = sub.forward(env[n.input[0]], chain.params)
-
-    def forward_matrix(self, n, a, in_shape):
-        if n.name not in self.fwd:
-            N, H, W = in_shape
-            basis = torch.eye(N * H * W, dtype=torch.float64).reshape(N * H * W, N, H, W)
-            p = a.get("pads", [0, 0, 0, 0])
-            out = F.conv2d(F.pad(basis, (p[1], p[3], p[0], p[2])), self.P[n.input[1]], None, stride=tuple(a.get("strides", [1, 1])))
-            self.fwd[n.name] = out.reshape(N * H * W, -1).t().contiguous()
-        return self.fwd[n.name]
+            self.convs = {idx: Conv(n, a, self.shapes[idx], tuple(env[n.output[0]].shape[1:]), self.P)
+                          for idx, (op, n, a) in enumerate(self.st) if op == "Conv"}
+        self.last_methods = []
 
     def run(self, grads):
-        g = {k: torch.tensor(v, dtype=torch.float64) for k, v in grads.items()}
+        """Returns (image [C,H,W] float64 or None, failure or None); self.last_methods lists (layer, method, detail)."""
+        g = {k: torch.as_tensor(np.asarray(v), dtype=torch.float64) for k, v in grads.items()}
+        steps = self.last_methods = []
         op, n, a = self.st[-1]
         if op != "Gemm":
             return None, f"{op} '{n.name}': no Gemm"
+        if len(n.input) < 3 or not n.input[2]:
+            return None, f"Gemm '{n.name}': no bias"
+        al, be = a.get("alpha", 1.0), a.get("beta", 1.0)
         dW, db = g[n.input[1]], g[n.input[2]]
-        if not a.get("transB", 0):
-            dW = dW.t()
+        Wfc = self.P[n.input[1]]
+        if not a.get("transB", 0):  # stored [in, out]; use [out, in]
+            dW, Wfc = dW.t(), Wfc.t()
         k = int(torch.argmax(db.abs()))
-        value = dW[k] / db[k]
-        Wfc = self.P[n.input[1]] if a.get("transB", 0) else self.P[n.input[1]].t()
-        grad = Wfc.t() @ db
+        if db[k] == 0:
+            return None, f"Gemm '{n.name}': zero bias gradient"
+        # why: R-CONV "Reconstructing FC Layer Input": x = β·∂W[k,:] / (α·∂b[k]); ∂x = α·Wᵀ·(∂b/β)
+        value = be * dW[k] / (al * db[k])
+        grad = al * (Wfc.t() @ (db / be))
+        steps.append((n.name, "division", ""))
         known = True
         for idx in range(len(self.st) - 2, -1, -1):
             op, n, a = self.st[idx]
-            shape = self.shapes[idx + 1]
-            value, grad = value.reshape(shape), grad.reshape(shape)
             if op in ("Flatten", "Reshape", "Identity", "Dropout"):
                 continue
             if op in ("MaxPool", "AveragePool"):
                 return None, f"{op} '{n.name}': not invertible"
-            if op in ("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu"):
+            if op in ACTIVATIONS:
+                if not known:
+                    return None, f"{op} '{n.name}': output unknown"
                 grad = grad * deriv_from_output(op, a, value)
                 inv = inverse(op, a, value)
                 known, value = inv is not None, inv
                 continue
-            if op == "Conv":
-                N, H, Wd = self.shapes[idx]
-                w = self.P[n.input[1]]
-                Fo, _, kk, _ = w.shape
-                s, p = a.get("strides", [1, 1])[0], a.get("pads", [0, 0, 0, 0])[0]
-                if Fo * kk * kk >= H * Wd:
-                    A = gradient_matrix(grad, N, H, Wd, kk, s, p)
-                    B = g[n.input[1]].permute(0, 2, 3, 1).reshape(Fo * kk * kk, N)
-                    X = torch.linalg.lstsq(A, B).solution.t().reshape(N, H, Wd)
-                elif known:
-                    A = self.forward_matrix(n, a, (N, H, Wd))
-                    b = self.P[n.input[2]] if len(n.input) > 2 else torch.zeros(Fo, dtype=torch.float64)
-                    rhs = (value - b[:, None, None]).reshape(-1, 1)
-                    X = torch.linalg.lstsq(A, rhs).solution.reshape(N, H, Wd)
+            if op != "Conv":
+                return None, f"unsupported {op}"
+            cv = self.convs[idx]
+            dO = grad.reshape(cv.F, cv.Oh, cv.Ow)
+            dWc = g[cv.wname]
+            hw, rows = cv.H * cv.W, cv.fpg * cv.kh * cv.kw
+            X, nulls = None, None
+            if rows >= hw:
+                X, nulls, full = solve_gradient_system(cv, dO, dWc, RANK_TOL)
+                if full:
+                    steps.append((cv.name, "gradient", ""))
                 else:
-                    return None, f"Conv '{n.name}': short gradient constraints and unknown output"
-                grad = torch.nn.grad.conv2d_input((1, N, H, Wd), w, grad[None], stride=s, padding=p)[0]
-                value, known = X, True
-                continue
-            return None, f"unsupported {op}"
-        return value, None
+                    X0, X = X, None
+            if X is None:
+                if not known:
+                    return None, f"Conv '{cv.name}': gradient system short or rank-deficient and its output unknown"
+                if nulls is None and cv.F * cv.Oh * cv.Ow + cv.N * rows >= cv.N * hw:
+                    X, res, it = solve_joint(cv, value, dO, dWc, JOINT_TOL)
+                    if res > JOINT_RES_LIMIT:
+                        return None, f"Conv '{cv.name}': joint forward residual {res:.3g}"
+                    steps.append((cv.name, "joint", f"it {it} res {res:.1e}"))
+                elif nulls is not None:
+                    X = solve_combined(cv, X0, nulls, value, RANK_TOL)
+                    if X is None:
+                        return None, f"Conv '{cv.name}': forward rows do not fix the gradient's null space"
+                    steps.append((cv.name, "combined", f"free {sum(z.shape[1] for z in nulls) * cv.cpg}"))
+                else:
+                    return None, f"Conv '{cv.name}': gradient and forward constraints short"
+            grad = cv.forward_t(dO).reshape(-1)  # ∂ℓ/∂X = convᵀ(∂ℓ/∂O)
+            value, known = X.reshape(-1), True
+        shape = self.shapes[0]
+        return value.reshape(shape), None
 
 
 def psnr(x, y):
+    """Peak-1 PSNR on float32 images (as ImageMetrics.Psnr on the float32 reconstruction)."""
+    x, y = np.asarray(x, np.float32).astype(np.float64), np.asarray(y, np.float32).astype(np.float64)
     mse = float(((x - y) ** 2).mean())
     return 10 * np.log10(1.0 / mse) if mse > 0 else float("inf")
 
@@ -277,9 +466,37 @@ def single_sample_grads(chain, x, y):
     return grads, outg
 
 
-def fixtures(names):
-    os.makedirs(OUT, exist_ok=True)
-    rconv_lenet_onnx(model_path("rconv_lenet"))
+def load_fixture(name, out):
+    """(chain, images, gradients per image, meta) of a fixture written by `fixtures`."""
+    meta = json.load(open(os.path.join(out, name + ".json")))
+    chain = Chain(os.path.join(ROOT, meta["model"]))
+    x = np.load(os.path.join(out, name + ".images.npy"))
+    allg = np.load(os.path.join(out, name + ".grads.npy"))
+    grads = [{e["name"]: allg[i, e["offset"]:e["offset"] + int(np.prod(e["shape"]))].reshape(e["shape"])
+              for e in meta["index"] if not e["name"].startswith("dO:")} for i in range(x.shape[0])]
+    return chain, x, grads, meta
+
+
+def reference_psnrs(name, out):
+    """Runs the reconstruction on the stored gradients and writes reference_psnr_db / reference_failure into the json."""
+    chain, x, grads, meta = load_fixture(name, out)
+    rec = Reconstructor(chain, tuple(x.shape[1:]))
+    psnrs, reasons = [], []
+    for i, g in enumerate(grads):
+        img, why = rec.run(g)
+        psnrs.append(psnr(img.numpy(), x[i]) if img is not None else None)
+        reasons.append(why)
+    meta["reference_psnr_db"], meta["reference_failure"] = psnrs, reasons
+    meta["reference_methods"] = [f"{l}: {m} {d}".strip() for l, m, d in rec.last_methods]
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print(name, "psnr", ["%.1f" % p if p is not None else None for p in psnrs], reasons[0], file=sys.stderr)
+
+
+def fixtures(names, out, export):
+    os.makedirs(out, exist_ok=True)
+    if export and "rconv_lenet" in names:
+        rconv_lenet_onnx(model_path("rconv_lenet"))
     for name in names:
         path = model_path(name)
         if not os.path.exists(path):
@@ -287,8 +504,7 @@ def fixtures(names):
             continue
         chain = Chain(path)
         x, y = data_for(name)
-        rec = Reconstructor(chain, tuple(x.shape[1:]))
-        rows, index, psnrs, reasons = [], None, [], []
+        rows, index = [], None
         for i in range(x.shape[0]):
             grads, outg = single_sample_grads(chain, x[i], y[i])
             allg = {**grads, **outg}
@@ -298,55 +514,53 @@ def fixtures(names):
                     index.append({"name": k, "offset": off, "shape": list(v.shape)})
                     off += v.size
             rows.append(np.concatenate([allg[e["name"]].ravel() for e in index]).astype(np.float32))
-            img, why = rec.run(grads)
-            psnrs.append(psnr(img.numpy(), x[i].double().numpy()) if img is not None else None)
-            reasons.append(why)
-        np.save(os.path.join(OUT, name + ".images.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(OUT, name + ".labels.npy"), y.numpy().astype(np.int64))
-        np.save(os.path.join(OUT, name + ".grads.npy"), np.stack(rows))
+        np.save(os.path.join(out, name + ".images.npy"), x.numpy().astype(np.float32))
+        np.save(os.path.join(out, name + ".labels.npy"), y.numpy().astype(np.int64))
+        np.save(os.path.join(out, name + ".grads.npy"), np.stack(rows))
         meta = {"model": os.path.relpath(path, ROOT), "images": "smooth random 3x32x32 (8x8 uniform noise, bicubic x4, clip)"
                 if name == "rconv_lenet" else "first 10 Fashion-MNIST test images",
-                "loss": "cross-entropy, single sample", "index": index,
-                "reference_psnr_db": psnrs, "reference_failure": reasons}
-        with open(os.path.join(OUT, name + ".json"), "w") as f:
+                "loss": "cross-entropy, single sample", "index": index}
+        with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump(meta, f, indent=1)
-        print(name, "psnr", psnrs, reasons[0])
+        reference_psnrs(name, out)
 
 
-def reconstruct(name, repeats):
-    chain = Chain(model_path(name))
-    x = torch.tensor(np.load(os.path.join(OUT, name + ".images.npy")))
-    allg = np.load(os.path.join(OUT, name + ".grads.npy"))
-    meta = json.load(open(os.path.join(OUT, name + ".json")))
-    rec = Reconstructor(chain, tuple(x.shape[1:]))
-    times, psnrs = [], []
+def reconstruct(name, out, repeats):
+    """Per-image reconstruction time (warm: one untimed run first; best of `repeats`) and PSNR, as one JSON line."""
+    chain, x, grads, _ = load_fixture(name, out)
     t0 = time.perf_counter()
-    for i in range(x.shape[0]):
-        grads = {e["name"]: allg[i, e["offset"]:e["offset"] + int(np.prod(e["shape"]))].reshape(e["shape"])
-                 for e in meta["index"] if not e["name"].startswith("dO:")}
+    rec = Reconstructor(chain, tuple(x.shape[1:]))
+    setup = time.perf_counter() - t0
+    rec.run(grads[0])
+    times, psnrs = [], []
+    for i, g in enumerate(grads):
         best = None
         for _ in range(repeats):
             t = time.perf_counter()
-            img, why = rec.run(grads)
+            img, why = rec.run(g)
             dt = time.perf_counter() - t
             best = dt if best is None else min(best, dt)
         times.append(best)
-        psnrs.append(psnr(img.numpy(), x[i].double().numpy()) if img is not None else None)
+        psnrs.append(psnr(img.numpy(), x[i]) if img is not None else None)
     print(json.dumps({"model": name, "impl": "pytorch", "threads": torch.get_num_threads(), "seconds_per_image": times,
-                      "mean_seconds_per_image": float(np.mean(times)), "total_seconds_incl_setup": time.perf_counter() - t0,
-                      "psnr_db": psnrs}))
+                      "mean_seconds_per_image": float(np.mean(times)), "setup_seconds": setup, "psnr_db": psnrs,
+                      "methods": [f"{l}: {m} {d}".strip() for l, m, d in rec.last_methods]}))
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("job", choices=["fixtures", "reconstruct"])
-    ap.add_argument("--model", default="rconv_lenet")
+    ap.add_argument("job", choices=["fixtures", "refresh", "reconstruct"])
+    ap.add_argument("--model", default="rconv_lenet", help="fixture name (rconv_lenet, cnn6, lenet5)")
+    ap.add_argument("--out", default=OUT, help="fixture directory (default tests/reference/rconv)")
+    ap.add_argument("--export", action="store_true", help="fixtures: re-export rconv_lenet.onnx from PyTorch")
     ap.add_argument("--repeats", type=int, default=1)
     args = ap.parse_args()
     if args.job == "fixtures":
-        fixtures(["rconv_lenet", "cnn6", "lenet5"])
+        fixtures([args.model], args.out, args.export)
+    elif args.job == "refresh":
+        reference_psnrs(args.model, args.out)
     else:
-        reconstruct(args.model, args.repeats)
+        reconstruct(args.model, args.out, args.repeats)
 
 
 if __name__ == "__main__":
