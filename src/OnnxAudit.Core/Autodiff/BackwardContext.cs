@@ -1,3 +1,4 @@
+using OnnxAudit.Onnx;
 using OnnxAudit.Onnx.Proto;
 
 namespace OnnxAudit.Autodiff;

@@ -1,7 +1,7 @@
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
 using OnnxAudit.Onnx.Proto;
-using static OnnxAudit.Autodiff.NodeAttributes;
+using static OnnxAudit.Onnx.NodeAttributes;
 using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Autodiff;

@@ -137,7 +137,7 @@ internal static class LayerBuilder
         var r = kernel.Length;
         var strides = NodeAttributes.Ints(node, "strides") ?? Ones(r);
         var dilations = NodeAttributes.Ints(node, "dilations") ?? Ones(r);
-        var autoPad = NodeAttributes.String(node, "auto_pad", "NOTSET");
+        var autoPad = NodeAttributes.Str(node, "auto_pad", "NOTSET");
         var inSpatial = xDims.Skip(2).ToArray();
         var pads = inSpatial.Length == r ? Window.ResolvePads(autoPad, inSpatial, kernel, strides, dilations, NodeAttributes.Ints(node, "pads")) : new long[2 * r];
         var outSpatial = inSpatial.Length == r
@@ -163,7 +163,7 @@ internal static class LayerBuilder
         r = kernel.Length;
         var strides = NodeAttributes.Ints(node, "strides") ?? Ones(r);
         var dilations = NodeAttributes.Ints(node, "dilations") ?? Ones(r);
-        var autoPad = NodeAttributes.String(node, "auto_pad", "NOTSET");
+        var autoPad = NodeAttributes.Str(node, "auto_pad", "NOTSET");
         var pads = inSpatial.Length == r ? Window.ResolvePads(autoPad, inSpatial, kernel, strides, dilations, NodeAttributes.Ints(node, "pads")) : new long[2 * r];
         return new PoolInfo(kernel, strides, dilations, pads, autoPad, NodeAttributes.Int(node, "ceil_mode", 0) != 0, false, inSpatial, outSpatial);
     }

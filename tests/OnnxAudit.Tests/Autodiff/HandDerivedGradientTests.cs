@@ -2,7 +2,7 @@ using OnnxAudit.Autodiff;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx.Proto;
 using OnnxAudit.Tests.TestUtil;
-using static OnnxAudit.Autodiff.NodeAttributes;
+using static OnnxAudit.Onnx.NodeAttributes;
 using static OnnxAudit.Tests.Autodiff.OpHarness;
 
 namespace OnnxAudit.Tests.Autodiff;

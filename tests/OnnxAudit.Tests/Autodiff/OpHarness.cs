@@ -3,7 +3,7 @@ using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
 using OnnxAudit.Onnx.Proto;
 using OnnxAudit.Runtime;
-using static OnnxAudit.Autodiff.NodeAttributes;
+using static OnnxAudit.Onnx.NodeAttributes;
 
 namespace OnnxAudit.Tests.Autodiff;
 

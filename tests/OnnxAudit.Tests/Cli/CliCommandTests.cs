@@ -43,7 +43,8 @@ public sealed class CliCommandTests : IDisposable
     public void Report_WritesPdfHtmlJson_WithGraphAndDataSections()
     {
         var outDir = Path.Combine(_dir, "report");
-        var r = CliRunner.Run("report", RepoPaths.Model("fcn-512"), "--data", Images, "-o", outDir);
+        // quick settings and one split point keep this test to seconds (a full report attacks every split point at 5000 iterations)
+        var r = CliRunner.Run("report", RepoPaths.Model("fcn-512"), "--data", Images, "-o", outDir, "--quick", "--splits", "/flatten/Flatten_output_0");
         Assert.True(r.ExitCode == 0, r.Stderr);
         foreach (var f in new[] { "report.pdf", "report.html", "report.json" }) Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         var text = PdfText(Path.Combine(outDir, "report.pdf"));

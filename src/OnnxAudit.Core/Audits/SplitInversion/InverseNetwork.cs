@@ -1,6 +1,6 @@
 using OnnxAudit.Onnx;
 using OnnxAudit.Onnx.Proto;
-using static OnnxAudit.Autodiff.NodeAttributes;
+using static OnnxAudit.Onnx.NodeAttributes;
 using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Audits.SplitInversion;

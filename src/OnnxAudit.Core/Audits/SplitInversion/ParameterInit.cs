@@ -33,7 +33,7 @@ internal static class ParameterInit
             {
                 "Conv" => d.Skip(1).Aggregate(1L, (a, b) => a * b),
                 "ConvTranspose" => d[0] * d.Skip(2).Aggregate(1L, (a, b) => a * b),
-                "Gemm" => Autodiff.NodeAttributes.Int(n, "transB", 0) != 0 ? d[1] : d[0],
+                "Gemm" => NodeAttributes.Int(n, "transB", 0) != 0 ? d[1] : d[0],
                 _ => d[0],
             };
             if (seen.Add(w.Name)) result.Add((w.Name, fanIn));

@@ -1,4 +1,4 @@
-using static OnnxAudit.Autodiff.NodeAttributes;
+using static OnnxAudit.Onnx.NodeAttributes;
 
 namespace OnnxAudit.Autodiff.Rules;
 

@@ -1,5 +1,5 @@
 using OnnxAudit.Onnx.Proto;
-using static OnnxAudit.Autodiff.NodeAttributes;
+using static OnnxAudit.Onnx.NodeAttributes;
 
 namespace OnnxAudit.Autodiff.Rules;
 

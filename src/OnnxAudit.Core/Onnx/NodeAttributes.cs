@@ -2,9 +2,10 @@ using System.Text;
 using Google.Protobuf;
 using OnnxAudit.Onnx.Proto;
 
-namespace OnnxAudit.Autodiff;
+namespace OnnxAudit.Onnx;
 
-/// <summary>Reads and builds ONNX node attributes.</summary>
+/// <summary>Reads node attributes (with the ONNX default supplied by the caller) and builds new ones. Shared by the graph
+/// analyzer, the gradient builder and the auditors.</summary>
 internal static class NodeAttributes
 {
     public static AttributeProto? Find(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
@@ -12,6 +13,10 @@ internal static class NodeAttributes
     public static long Int(NodeProto n, string name, long fallback) => Find(n, name) is { } a ? a.I : fallback;
 
     public static float Float(NodeProto n, string name, float fallback) => Find(n, name) is { } a ? a.F : fallback;
+
+    public static double Float(NodeProto n, string name, double fallback) => Find(n, name) is { } a ? a.F : fallback;
+
+    public static double? FloatOrNull(NodeProto n, string name) => Find(n, name) is { } a ? a.F : null;
 
     public static string Str(NodeProto n, string name, string fallback) => Find(n, name) is { } a ? a.S.ToStringUtf8() : fallback;
 
