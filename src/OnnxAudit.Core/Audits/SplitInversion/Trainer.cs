@@ -31,25 +31,4 @@ internal static class Trainer
         }
         return (first, last);
     }
-
-    /// <summary>Plain Adam (PyTorch defaults β = (0.9, 0.999), ε = 1e-8) expressed with <see cref="AmsGrad"/>'s arithmetic.</summary>
-    private sealed class Adam(int size, double lr)
-    {
-        private readonly float[] _m = new float[size];
-        private readonly float[] _v = new float[size];
-        private int _t;
-
-        public void Step(Span<float> p, ReadOnlySpan<float> g)
-        {
-            _t++;
-            var stepSize = (float)(lr / (1 - Math.Pow(0.9, _t)));
-            var bc2Sqrt = (float)Math.Sqrt(1 - Math.Pow(0.999, _t));
-            for (var i = 0; i < p.Length; i++)
-            {
-                _m[i] = _m[i] * 0.9f + 0.1f * g[i];
-                _v[i] = _v[i] * 0.999f + 0.001f * g[i] * g[i];
-                p[i] -= stepSize * _m[i] / (MathF.Sqrt(_v[i]) / bc2Sqrt + 1e-8f);
-            }
-        }
-    }
 }

@@ -88,7 +88,7 @@ internal sealed class WhiteBoxAttack : IDisposable
         var steps = iterations ?? Hyper.Iterations;
         var x = new float[Gradient.Length];
         Array.Fill(x, StartValue);
-        var adam = new AmsGrad(x.Length, Hyper.LearningRate, epsilon: Epsilon);
+        var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
         double initial = double.NaN, last = double.NaN;
         var report = Math.Max(1, steps / 100);
         for (var it = 0; it < steps; it++)

@@ -1,12 +1,13 @@
-namespace OnnxAudit.Audits.SplitInversion;
+namespace OnnxAudit.Audits;
 
 /// <summary>
-/// Adam with the AMSGrad correction for one float parameter array, written to match PyTorch 1.13's
-/// <c>torch.optim.Adam(amsgrad=True)</c> step for step: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; v̂ ← max(v̂, v);
-/// p ← p − (lr/(1−β1ᵗ)) · m / (√v̂/√(1−β2ᵗ) + ε). State is float (as PyTorch's), bias corrections double.
-/// Not thread-safe.
+/// Adam for one float parameter array, optionally with the AMSGrad correction, written to match PyTorch 1.13's
+/// <c>torch.optim.Adam(amsgrad=…)</c> step for step: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; with AMSGrad v̂ ← max(v̂, v),
+/// else v̂ = v; p ← p − (lr/(1−β1ᵗ)) · m / (√v̂/√(1−β2ᵗ) + ε). State is float (as PyTorch's), bias corrections double.
+/// Used by the split-inversion attacks (AMSGrad, He et al.), the inverse-network and shadow training, and the hybrid
+/// gradient attack's feature matching. Not thread-safe.
 /// </summary>
-internal sealed class AmsGrad
+internal sealed class Adam
 {
     private readonly float[] _m;
     private readonly float[] _v;
@@ -14,8 +15,9 @@ internal sealed class AmsGrad
     private int _t;
 
     /// <summary>Creates the state for <paramref name="size"/> parameters.</summary>
-    public AmsGrad(int size, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    public Adam(int size, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool amsGrad = false)
     {
+        AmsGrad = amsGrad;
         ArgumentOutOfRangeException.ThrowIfNegative(size);
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be > 0");
         _m = new float[size];
@@ -38,6 +40,9 @@ internal sealed class AmsGrad
 
     /// <summary>Denominator stabiliser ε.</summary>
     public double Epsilon { get; }
+
+    /// <summary>Whether the AMSGrad correction (running maximum of v) is applied.</summary>
+    public bool AmsGrad { get; }
 
     /// <summary>Steps taken so far.</summary>
     public int Steps => _t;
@@ -63,7 +68,7 @@ internal sealed class AmsGrad
             var g = gradient[i] * gradientScale;
             m[i] = m[i] * b1 + c1 * g;
             v[i] = v[i] * b2 + c2 * g * g;
-            if (v[i] > vMax[i]) vMax[i] = v[i];
+            if (!AmsGrad || v[i] > vMax[i]) vMax[i] = v[i];
             parameters[i] -= stepSize * m[i] / (MathF.Sqrt(vMax[i]) / bc2Sqrt + eps);
         }
     }
