@@ -41,6 +41,21 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Equal(WithoutTiming(a), WithoutTiming(b));
     }
 
+    private static string Tool(string tool, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(tool, args) { RedirectStandardOutput = true })!;
+        var text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return text;
+    }
+
+    private static int PdfPages(string pdf) =>
+        int.Parse(Tool("pdfinfo", pdf).Split('\n').First(l => l.StartsWith("Pages:", StringComparison.Ordinal))[6..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    // pdfimages -list prints two header lines, then one line per image
+    private static int PdfImageCount(string pdf) => Tool("pdfimages", "-list", pdf).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 2;
+
     private static string WithoutTiming(string json)
     {
         var node = JsonNode.Parse(json)!.AsObject();
@@ -70,6 +85,9 @@ public sealed class ReportCommandTests : IDisposable
         foreach (var s in sections) Assert.Contains(s, flat, StringComparison.Ordinal);
         foreach (var v in verdicts) Assert.Contains(v.Threat, flat, StringComparison.Ordinal);
         Assert.Contains("Methodology", flat, StringComparison.Ordinal);
+        Assert.True(PdfPages(Path.Combine(outDir, "report.pdf")) >= 8, "expected a multi-page report");
+        // image grids (originals beside reconstructions) are embedded as images
+        Assert.True(PdfImageCount(Path.Combine(outDir, "report.pdf")) >= 4, "expected reconstructed images in the PDF");
         Assert.Contains("Reproducibility", flat, StringComparison.Ordinal);
 
         var html = XDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.html")));
