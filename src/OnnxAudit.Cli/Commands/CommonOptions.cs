@@ -28,6 +28,14 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
 
+    /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
+    public static OnnxAudit.Data.Dataset LoadData(string dataPath, Graph.GraphAnalysis analysis, string modelPath)
+    {
+        var dataset = OnnxAudit.Data.DatasetLoader.Load(dataPath);
+        dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+        return dataset;
+    }
+
     public static RuntimeOptions Runtime(string device, int threads) => new(ParseDevice(device), threads);
 
     public static ExecutionDevice ParseDevice(string device) => device.ToLowerInvariant() switch

@@ -75,8 +75,7 @@ internal static class ExclusivityCommand
     {
         var loaded = OnnxModel.Load(modelPath);
         var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
-        var dataset = DatasetLoader.Load(dataPath);
-        dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+        var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
         if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
             throw new UnsupportedOperatorException($"{modelPath}: {reason} Use a model whose classifier head has ReLU layers.");
         return (loaded, analysis, dataset);

@@ -3,6 +3,7 @@ using System.Globalization;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Data;
 using OnnxAudit.Errors;
+using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using OnnxAudit.Runtime;
 
@@ -36,11 +37,9 @@ internal static class GradientCommand
             ReportCommand.CheckOutputDir(outDir);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
             var loaded = OnnxModel.Load(modelPath);
-            var dataset = DatasetLoader.Load(dataPath);
+            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+            var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
             if (!dataset.HasLabels) throw new DataFormatException($"{dataPath}: no labels were found; the cross-entropy gradient needs labels (put the labels file beside the images).");
-            var inputShape = loaded.Graph.Input.First(i => loaded.FindInitializer(i.Name) is null).Type?.TensorType?.Shape?.Dim
-                .Select(d => d.HasDimValue ? (long?)d.DimValue : null).ToArray() ?? [];
-            dataset.CheckFits(inputShape, modelPath);
             var indices = ChooseIndices(parse.GetValue(indicesOption), parse.GetValue(batch), parse.GetValue(seed), dataset.N);
             var (x, dims, labels) = dataset.Batch(indices);
             var result = FederatedGradient.Compute(loaded, x, dims, labels!, runtime);

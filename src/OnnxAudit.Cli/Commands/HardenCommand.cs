@@ -43,8 +43,7 @@ internal static class HardenCommand
             var dataPath = parse.GetValue(data);
             if (dataPath is not null)
             {
-                dataset = DatasetLoader.Load(dataPath);
-                dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+                dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
                 ExclusivityCommand.CheckBatchSize(parse.GetValue(batch), dataset);
             }
             var hardened = ExclusivityHardening.RemoveFirstHeadRelu(loaded, layers[0].OutputName);

@@ -35,8 +35,7 @@ internal static class RConvCommand
             Dataset? dataset = null;
             if (parse.GetValue(data) is { } dataPath)
             {
-                dataset = DatasetLoader.Load(dataPath);
-                dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), path);
+                dataset = CommonOptions.LoadData(dataPath, analysis, path);
             }
             var options = RConvOptions.Default with { Images = dataset is null ? 0 : n, Seed = parse.GetValue(seed), Runtime = runtime };
             var result = RConvAuditor.Run(loaded, analysis, dataset, options, new ConsoleProgress(console.Error, console.Interactive));

@@ -59,8 +59,7 @@ internal static class ReportCommand
                 if (dataPath is not null)
                 {
                     var t0 = clock.Elapsed;
-                    dataset = DatasetLoader.Load(dataPath);
-                    dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+                    dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
                     var accuracy = dataset.HasLabels ? ModelEvaluation.Accuracy(loaded, dataset, runtime, progress) : null;
                     dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy);
                     timings.Add(new TimingEntry("load data and evaluate accuracy", clock.Elapsed - t0));

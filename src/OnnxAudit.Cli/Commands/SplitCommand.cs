@@ -54,16 +54,9 @@ internal static class SplitCommand
             var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { RuntimeOptions = runtime });
             var atValue = parse.GetValue(at);
             SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
-            var inputShape = loaded.Graph.Input.First(i => loaded.FindInitializer(i.Name) is null).Type?.TensorType?.Shape?.Dim
-                .Select(d => d.HasDimValue ? (long?)d.DimValue : null).ToArray() ?? [];
-            var dataset = DatasetLoader.Load(dataPath);
-            dataset.CheckFits(inputShape, modelPath);
+            var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
             Dataset? auxSet = null;
-            if (parse.GetValue(aux) is { } auxPath)
-            {
-                auxSet = DatasetLoader.Load(auxPath);
-                auxSet.CheckFits(inputShape, modelPath);
-            }
+            if (parse.GetValue(aux) is { } auxPath) auxSet = CommonOptions.LoadData(auxPath, analysis, modelPath);
             var options = new SplitAuditOptions
             {
                 At = atValue,
