@@ -1,5 +1,5 @@
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Autodiff;
 
@@ -29,7 +29,7 @@ internal sealed class ConstantTable
         return (TensorProto.Types.DataType)t.DataType switch
         {
             TensorProto.Types.DataType.Int64 => TensorData.ToInt64s(t),
-            TensorProto.Types.DataType.Int32 => t.HasRawData
+            TensorProto.Types.DataType.Int32 => !t.RawData.IsEmpty
                 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray().Select(v => (long)v).ToArray()
                 : t.Int32Data.Select(v => (long)v).ToArray(),
             _ => null,

@@ -55,7 +55,7 @@ internal static class ConvBackward
             op[i] = inputSpatial[i] + geo.PadsBegin[i] + geo.PadsEnd[i] - ((geo.Output[i] - 1) * geo.Strides[i] + geo.Extent(i));
             if (op[i] < 0) throw new GradientBuildException($"internal: negative output_padding {op[i]} in convolution backward");
         }
-        var attrs = new List<Onnx.Proto.AttributeProto>
+        var attrs = new List<global::Onnx.AttributeProto>
         {
             MakeInts("strides", geo.Strides), MakeInts("dilations", geo.Dilations), MakeInts("pads", geo.Pads), MakeInt("group", group),
         };

@@ -1,8 +1,8 @@
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using static OnnxAudit.Onnx.NodeAttributes;
-using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
+using DataType = global::Onnx.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Autodiff;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Autodiff;
 

@@ -1,6 +1,6 @@
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Graph;
 
@@ -83,6 +83,6 @@ public static class GraphAnalyzer
             TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => d.DimParam,
             _ => "?",
         }).ToList() ?? [];
-        return new TensorSignature(v.Name, tt.HasElemType ? ElementTypes.Name(tt.ElemType) : "", dims);
+        return new TensorSignature(v.Name, tt.ElemType != 0 ? ElementTypes.Name(tt.ElemType) : "", dims);
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Runtime;
 
 namespace OnnxAudit.Graph;
@@ -79,7 +79,7 @@ internal static class ShapeProbe
                 values.Add(DummyValue(origin, name, elemType, dims));
                 result[name] = Info(name, elemType, dims, batch);
             }
-            using var session = SessionFactory.Create(probe.ToByteArray(), options.RuntimeOptions with { OptimizationLevel = false }, origin);
+            using var session = SessionFactory.Create(OnnxWireFormat.ToBytes(probe), options.RuntimeOptions with { OptimizationLevel = false }, origin);
             var names = session.OutputNames.ToList();
             using var runOptions = new RunOptions();
             IDisposableReadOnlyCollection<OrtValue> results;
@@ -89,7 +89,7 @@ internal static class ShapeProbe
             }
             catch (OnnxRuntimeException ex)
             {
-                throw new ModelLoadException($"{origin}: ONNX Runtime failed to run the model on a dummy batch of {batch} ({SessionFactory.FirstLine(ex.Message)}); check the input shape and that the model runs in ONNX Runtime 1.29.", ex);
+                throw new ModelLoadException($"{origin}: ONNX Runtime failed to run the model on a dummy batch of {batch} ({SessionFactory.FirstLine(ex.Message)}); check the input shape and that the model runs in ONNX Runtime 1.31.", ex);
             }
             using (results)
             {

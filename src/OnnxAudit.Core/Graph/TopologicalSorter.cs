@@ -1,5 +1,5 @@
 using OnnxAudit.Errors;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Graph;
 

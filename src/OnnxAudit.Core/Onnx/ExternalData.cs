@@ -1,7 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using OnnxAudit.Errors;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Onnx;
 
@@ -47,9 +47,9 @@ internal static class ExternalData
 
     private static void InlineTensor(TensorProto t, Context ctx)
     {
-        if (!t.HasDataLocation || t.DataLocation != TensorProto.Types.DataLocation.External) return;
+        if (t.DataLocation != TensorProto.Types.DataLocation.External) return;
         var p = ctx.ModelPath;
-        var name = t.HasName ? t.Name : "";
+        var name = t.Name;
         string? location = null;
         long offset = 0;
         long? length = null;
@@ -124,7 +124,8 @@ internal static class ExternalData
 
         t.RawData = ByteString.CopyFrom(data);
         t.ExternalData.Clear();
-        t.ClearDataLocation();
+        t.DataLocation = TensorProto.Types.DataLocation.Default;
+        OnnxWireFormat.ClearPresence(t, TensorProto.DataLocationFieldNumber);
     }
 
     private static long ParseNonNegative(StringStringEntryProto kv, string name, string p)

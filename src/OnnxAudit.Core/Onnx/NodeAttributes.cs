@@ -1,6 +1,6 @@
 using System.Text;
 using Google.Protobuf;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Onnx;
 

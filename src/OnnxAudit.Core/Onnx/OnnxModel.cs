@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using OnnxAudit.Errors;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Onnx;
 
@@ -45,16 +45,23 @@ public sealed class OnnxModel
     public static OnnxModel FromProto(ModelProto proto, string origin)
     {
         ArgumentNullException.ThrowIfNull(proto);
-        return new OnnxModel(proto, origin, Convert.ToHexStringLower(SHA256.HashData(proto.ToByteArray())));
+        return new OnnxModel(proto, origin, Convert.ToHexStringLower(SHA256.HashData(OnnxWireFormat.ToBytes(proto))));
     }
 
     internal static OnnxModel Create(ModelProto proto, string origin, string sha256) => new(proto, origin, sha256);
 
-    /// <summary>Serializes the model (self-contained, unknown fields preserved).</summary>
-    public byte[] ToBytes() => Proto.ToByteArray();
+    /// <summary>Serializes the model in ONNX's encoding (self-contained, unknown fields preserved; a loaded model
+    /// that was not changed gives the file's bytes). Use this, not <c>Proto.ToByteArray()</c>, whose proto3 encoding
+    /// drops default-valued attribute values (see <see cref="OnnxWireFormat"/>).</summary>
+    public byte[] ToBytes() => OnnxWireFormat.ToBytes(Proto);
 
     /// <summary>A deep copy, for building derived models without touching this one.</summary>
-    public OnnxModel Clone(string? origin = null) => new(Proto.Clone(), origin ?? Origin, Sha256);
+    public OnnxModel Clone(string? origin = null)
+    {
+        var copy = Proto.Clone();
+        OnnxWireFormat.CopyPresence(Proto, copy);
+        return new(copy, origin ?? Origin, Sha256);
+    }
 
     /// <summary>Writes the model to <paramref name="path"/> atomically (temp file in the same folder, then
     /// rename; nothing is left behind on failure). Unknown fields are written back unchanged.</summary>

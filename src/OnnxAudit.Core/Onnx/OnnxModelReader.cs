@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using OnnxAudit.Errors;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Onnx;
 
@@ -87,6 +87,7 @@ internal static class OnnxModelReader
         // file), returning a partial message; bytes left over mean the file is not one protobuf message.
         if (!atEnd)
             throw Classify(bytes, path, "parsing stopped at an end-group tag before the end of the file", null);
+        OnnxWireFormat.RecordPresence(proto, bytes);
         return proto;
     }
 
@@ -118,14 +119,14 @@ internal static class OnnxModelReader
             throw Classify(bytes, path, "the parser stopped early at an end-group tag", null);
         if (scan.WireTypeMismatch is { } mismatch)
             throw NotAModel(path, mismatch);
-        if (!proto.HasIrVersion && proto.Graph is null && proto.OpsetImport.Count == 0)
+        if (proto.IrVersion == 0 && proto.Graph is null && proto.OpsetImport.Count == 0)
             throw new ModelLoadException($"{path}: a valid protobuf but not an ONNX model (it has no ir_version, graph or opset_import); pass the .onnx model file instead.");
         if (proto.Graph is null)
-            throw new ModelLoadException($"{path}: the ONNX model has no graph (ir_version {(proto.HasIrVersion ? proto.IrVersion.ToString(CultureInfo.InvariantCulture) : "missing")}); re-export the model.");
+            throw new ModelLoadException($"{path}: the ONNX model has no graph (ir_version {(proto.IrVersion != 0 ? proto.IrVersion.ToString(CultureInfo.InvariantCulture) : "missing")}); re-export the model.");
         if (proto.OpsetImport.Count == 0)
             throw new ModelLoadException($"{path}: the ONNX model declares no opset_import (operator set version), so the file is incomplete or truncated; re-export the model.");
         var g = proto.Graph;
-        var gname = g.HasName ? g.Name : "";
+        var gname = g.Name;
         if (g.Node.Count == 0)
             throw new ModelLoadException($"{path}: graph '{gname}' has no nodes, so there is nothing to audit; re-export the model with its layers.");
         if (g.Output.Count == 0)

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using OnnxAudit.Errors;
-using OnnxAudit.Onnx.Proto;
-using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
+using Onnx;
+using DataType = global::Onnx.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Onnx;
 
@@ -145,7 +145,7 @@ public static class TensorData
 
     private static DataType CheckReadable(TensorProto t)
     {
-        if (t.HasDataLocation && t.DataLocation == TensorProto.Types.DataLocation.External)
+        if (t.DataLocation == TensorProto.Types.DataLocation.External)
             throw new InvalidOperationException($"tensor '{t.Name}' still refers to external data; load the model with OnnxModel.Load, which inlines external data.");
         var type = ElementType(t);
         if (!IsNumeric(t))
@@ -193,7 +193,7 @@ public static class TensorData
     /// <summary>FLOAT from raw_data or float_data; DOUBLE from raw_data or double_data.</summary>
     private static T[] Read<T>(TensorProto t, DataType type) where T : unmanaged
     {
-        if (t.HasRawData) return RawAs<T>(t, type);
+        if (!t.RawData.IsEmpty) return RawAs<T>(t, type);
         if (typeof(T) == typeof(float))
         {
             CheckCount(t, type, t.FloatData.Count, "float_data");
@@ -205,7 +205,7 @@ public static class TensorData
 
     private static ushort[] ReadUInt16Bits(TensorProto t, DataType type)
     {
-        if (t.HasRawData) return RawAs<ushort>(t, type);
+        if (!t.RawData.IsEmpty) return RawAs<ushort>(t, type);
         CheckCount(t, type, t.Int32Data.Count, "int32_data");
         return t.Int32Data.Select(v => unchecked((ushort)v)).ToArray();
     }
@@ -217,11 +217,11 @@ public static class TensorData
         var type = ElementType(t);
         if (type == DataType.Uint32)
         {
-            if (t.HasRawData) return Array.ConvertAll(RawAs<uint>(t, type), v => (ulong)v);
+            if (!t.RawData.IsEmpty) return Array.ConvertAll(RawAs<uint>(t, type), v => (ulong)v);
             CheckCount(t, type, t.Uint64Data.Count, "uint64_data");
             return t.Uint64Data.Select(v => (ulong)(uint)v).ToArray();
         }
-        if (t.HasRawData) return RawAs<ulong>(t, type);
+        if (!t.RawData.IsEmpty) return RawAs<ulong>(t, type);
         CheckCount(t, type, t.Uint64Data.Count, "uint64_data");
         return t.Uint64Data.ToArray();
     }
@@ -231,12 +231,12 @@ public static class TensorData
     {
         if (type == DataType.Int64)
         {
-            if (t.HasRawData) return RawAs<long>(t, type);
+            if (!t.RawData.IsEmpty) return RawAs<long>(t, type);
             CheckCount(t, type, t.Int64Data.Count, "int64_data");
             return t.Int64Data.ToArray();
         }
         if (type == DataType.Uint32) return Array.ConvertAll(ReadUInt64(t), v => (long)v);
-        if (t.HasRawData)
+        if (!t.RawData.IsEmpty)
         {
             return type switch
             {

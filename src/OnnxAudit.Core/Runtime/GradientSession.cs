@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Runtime;
 

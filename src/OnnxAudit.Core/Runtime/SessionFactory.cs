@@ -9,7 +9,7 @@ namespace OnnxAudit.Runtime;
 /// </summary>
 public static class SessionFactory
 {
-    /// <summary>The ONNX Runtime version string reported by the native library (e.g. "1.29.0").</summary>
+    /// <summary>The ONNX Runtime version string reported by the native library (e.g. "1.31.1").</summary>
     public static string OrtVersion => OrtEnv.Instance().GetVersionString();
 
     /// <summary>Builds session options for <paramref name="options"/>. Caller disposes.</summary>
@@ -30,8 +30,7 @@ public static class SessionFactory
                 }
                 catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
                 {
-                    throw new OnnxAuditException(
-                        $"--device cuda: the CUDA execution provider could not be loaded ({FirstLine(ex.Message)}); this build ships the CPU-only ONNX Runtime and needs an NVIDIA GPU with CUDA 12 and cuDNN 9 plus libonnxruntime_providers_cuda.so beside the program. Use --device cpu.", ex);
+                    throw new OnnxAuditException(CudaFailureMessage(ex.Message, OnnxRuntimePackage), ex);
                 }
             }
             return so;
@@ -58,6 +57,28 @@ public static class SessionFactory
         {
             throw new ModelLoadException($"{origin}: ONNX Runtime cannot load the model ({FirstLine(ex.Message)}); check that it is a valid ONNX model with operators of opset 7-23 (python -m onnx.checker).", ex);
         }
+    }
+
+    /// <summary>The ONNX Runtime NuGet package this build references ("Microsoft.ML.OnnxRuntime" or
+    /// "Microsoft.ML.OnnxRuntime.Gpu"), recorded at build time.</summary>
+    internal static string OnnxRuntimePackage { get; } =
+        typeof(SessionFactory).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "OnnxRuntimePackage")?.Value ?? "Microsoft.ML.OnnxRuntime";
+
+    /// <summary>True when this build references the CUDA package of ONNX Runtime.</summary>
+    internal static bool IsGpuBuild => OnnxRuntimePackage.EndsWith(".Gpu", StringComparison.Ordinal);
+
+    /// <summary>One line for a CUDA provider that cannot be appended: the missing library (for the GPU build) or the
+    /// CPU-only build, and the fix.</summary>
+    internal static string CudaFailureMessage(string ortMessage, string package)
+    {
+        if (!package.EndsWith(".Gpu", StringComparison.Ordinal))
+            return $"--device cuda: this build of onnx-audit has the CPU-only ONNX Runtime ({package}), which has no CUDA execution provider ({FirstLine(ortMessage)}); use the GPU build (build with -p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu, see README \"--device cuda on a GPU machine\") or use --device cpu.";
+        // why: ORT's message is "Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.13:
+        // cannot open shared object file: No such file or directory"; the dependency that is missing is the useful part.
+        var missing = System.Text.RegularExpressions.Regex.Match(ortMessage, @"(lib[\w.+-]+\.so[\w.]*): cannot open shared object file");
+        var what = missing.Success ? $"{missing.Groups[1].Value}: cannot open shared object file" : FirstLine(ortMessage);
+        return $"--device cuda: the CUDA execution provider could not be loaded ({what}); install CUDA 13 and cuDNN 9 for an NVIDIA GPU and put their lib folders on LD_LIBRARY_PATH (see README \"--device cuda on a GPU machine\"), or use --device cpu.";
     }
 
     internal static string FirstLine(string s)

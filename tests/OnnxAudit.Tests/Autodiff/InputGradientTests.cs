@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Runtime;
 using OnnxAudit.Tests.TestUtil;
 using Xunit.Abstractions;

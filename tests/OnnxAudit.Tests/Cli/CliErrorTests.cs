@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Tests.TestUtil;
 
 namespace OnnxAudit.Tests.Cli;
@@ -81,7 +81,7 @@ public sealed class CliErrorTests : IDisposable
     {
         var model = OnnxModel.Load(Fcn).Proto.Clone();
         var bias = model.Graph.Initializer.First(t => t.Dims.Count == 1);
-        bias.ClearRawData();
+        bias.RawData = ByteString.Empty;
         bias.FloatData.Clear();
         bias.DataLocation = TensorProto.Types.DataLocation.External;
         bias.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
@@ -133,7 +133,33 @@ public sealed class CliErrorTests : IDisposable
     [Fact]
     public void Report_CudaDevice_FailsWithClearMessage()
     {
-        AssertBadInput(["report", Fcn, "--device", "cuda"], "--device cuda", "CUDA execution provider", "--device cpu");
+        // this machine has no GPU: the GPU build (-p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu) names the CUDA
+        // library that is missing, the default CPU build says to use the GPU build; both exit 2 with one line
+        string[] parts = OnnxAudit.Runtime.SessionFactory.IsGpuBuild
+            ? ["CUDA execution provider", ".so", "cannot open shared object file", "LD_LIBRARY_PATH", "--device cpu"]
+            : ["CPU-only ONNX Runtime", "-p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu", "--device cpu"];
+        AssertBadInput(["report", Fcn, "--device", "cuda"], "--device cuda", parts);
+        var r = CliRunner.Run("report", Fcn, "--device", "cuda", "-o", Path.Combine(_dir, "cuda"));
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void CudaFailureMessage_GpuBuild_NamesMissingLibraryOnOneLine()
+    {
+        const string ort = "[ErrorCode:RuntimeException] /onnxruntime_src/onnxruntime/core/session/provider_bridge_ort.cc:1778 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open shared object file: No such file or directory\n";
+        var m = OnnxAudit.Runtime.SessionFactory.CudaFailureMessage(ort, "Microsoft.ML.OnnxRuntime.Gpu");
+        Assert.Contains("(libcublasLt.so.13: cannot open shared object file)", m, StringComparison.Ordinal);
+        Assert.Contains("CUDA 13 and cuDNN 9", m, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', m);
+    }
+
+    [Fact]
+    public void CudaFailureMessage_CpuBuild_SaysToUseTheGpuBuild()
+    {
+        var m = OnnxAudit.Runtime.SessionFactory.CudaFailureMessage("CUDA execution provider is not enabled in this build.", "Microsoft.ML.OnnxRuntime");
+        Assert.Contains("CPU-only ONNX Runtime (Microsoft.ML.OnnxRuntime)", m, StringComparison.Ordinal);
+        Assert.Contains("-p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu", m, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', m);
     }
 
     [Fact]

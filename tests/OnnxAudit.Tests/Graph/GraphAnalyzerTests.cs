@@ -121,7 +121,7 @@ public class GraphAnalyzerTests
     [InlineData("NOTSET", 4, 2, new long[] { 1, 0, 2, 1 }, 4, 1)]
     public void Conv_AutoPad_ResolvesPads(string autoPad, long kW, long dW, long[] expectedPads, long outH, long outW)
     {
-        var attributes = new List<OnnxAudit.Onnx.Proto.AttributeProto> { Ints("kernel_shape", 3, kW), Ints("strides", 2, 3), Ints("dilations", 1, dW), Str("auto_pad", autoPad) };
+        var attributes = new List<global::Onnx.AttributeProto> { Ints("kernel_shape", 3, kW), Ints("strides", 2, 3), Ints("dilations", 1, dW), Str("auto_pad", autoPad) };
         if (autoPad == "NOTSET") attributes.Add(Ints("pads", 1, 0, 2, 1));
         var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
             .Input("x", "N", 2, 7, 8).Output("y")
@@ -231,7 +231,7 @@ public class GraphAnalyzerTests
         var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
             .Input("x", "N", 1, 2, 2).Output("y")
             .Int64s("minus1", -1).Weight("W", 4, 2).Weight("b", 2)
-            .Node("Constant", [], ["zero"], "const", new OnnxAudit.Onnx.Proto.AttributeProto { Name = "value", Type = OnnxAudit.Onnx.Proto.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromInt64s("", [1], [0]) })
+            .Node("Constant", [], ["zero"], "const", new global::Onnx.AttributeProto { Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromInt64s("", [1], [0]) })
             .Node("Concat", ["zero", "minus1"], ["shape"], "cat", Int("axis", 0))
             .Node("Relu", ["x"], ["r"], "relu")
             .Node("Reshape", ["r", "shape"], ["f"], "flat")
@@ -268,8 +268,8 @@ public class GraphAnalyzerTests
         var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
             .Input("x", "N", 3).Output("y")
             .Weight("slope", 3)
-            .Node("Constant", [], ["six"], "c6", new OnnxAudit.Onnx.Proto.AttributeProto { Name = "value", Type = OnnxAudit.Onnx.Proto.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromFloats("", [], [6f]) })
-            .Node("Constant", [], ["zero"], "c0", new OnnxAudit.Onnx.Proto.AttributeProto { Name = "value", Type = OnnxAudit.Onnx.Proto.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromFloats("", [], [0f]) })
+            .Node("Constant", [], ["six"], "c6", new global::Onnx.AttributeProto { Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromFloats("", [], [6f]) })
+            .Node("Constant", [], ["zero"], "c0", new global::Onnx.AttributeProto { Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromFloats("", [], [0f]) })
             .Node("Clip", ["x", "zero", "six"], ["a"], "clip")
             .Node("LeakyRelu", ["a"], ["b"], "leaky", Float("alpha", 0.25f))
             .Node("PRelu", ["b", "slope"], ["c"], "prelu")

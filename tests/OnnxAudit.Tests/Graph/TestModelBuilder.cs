@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Tests.Graph;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Tests.TestUtil;
 
 namespace OnnxAudit.Tests.Onnx;
@@ -85,6 +85,9 @@ public sealed class CorpusSweepTests : IClassFixture<CorpusSweepTests.TempFolder
         Assert.Equal(model.Proto, again.Proto);
         Assert.Equal(model.ToBytes(), again.ToBytes());
         Assert.Equal(model.ToBytes(), File.ReadAllBytes(copy));
+        // the written file is the original file, byte for byte (ONNX's proto2 encoding: defaults present on the wire,
+        // packing, field order and unknown fields kept)
+        Assert.True(File.ReadAllBytes(path).AsSpan().SequenceEqual(File.ReadAllBytes(copy)), $"{relative}: the written model differs from the original file");
         File.Delete(copy);
     }
 

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Runtime;
 using OnnxAudit.Tests.TestUtil;
 
@@ -36,7 +36,7 @@ public sealed class ExternalDataTests : IDisposable
         }
         var m = TestModels.AddBias(Bias);
         var b = m.Graph.Initializer[0];
-        b.ClearRawData();
+        b.RawData = ByteString.Empty;
         b.DataLocation = TensorProto.Types.DataLocation.External;
         b.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
         if (offset is not null) b.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset });
@@ -49,7 +49,7 @@ public sealed class ExternalDataTests : IDisposable
         var b = m.FindInitializer("B")!;
         Assert.Equal(Bias, TensorData.ToFloats(b));
         Assert.Empty(b.ExternalData);
-        Assert.False(b.HasDataLocation);
+        Assert.Equal(TensorProto.Types.DataLocation.Default, b.DataLocation);
         // self-contained: the serialized model parses back with the data inline
         var again = ModelProto.Parser.ParseFrom(m.ToBytes());
         Assert.Equal(Bias, TensorData.ToFloats(again.Graph.Initializer[0]));
@@ -95,7 +95,7 @@ public sealed class ExternalDataTests : IDisposable
         var m = TestModels.AddBias(Bias);
         m.Graph.Initializer.Clear();
         var t = TensorData.FromFloats("B", [3], Bias);
-        t.ClearRawData();
+        t.RawData = ByteString.Empty;
         t.DataLocation = TensorProto.Types.DataLocation.External;
         t.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "c.bin" });
         var constant = new NodeProto { OpType = "Constant", Name = "c", Output = { "B" } };
@@ -104,7 +104,7 @@ public sealed class ExternalDataTests : IDisposable
         var loaded = OnnxModel.Load(TestModels.Write(_dir, "const.onnx", m));
         var inlined = loaded.Graph.Node[0].Attribute[0].T;
         Assert.Equal(Bias, TensorData.ToFloats(inlined));
-        Assert.False(inlined.HasDataLocation);
+        Assert.Equal(TensorProto.Types.DataLocation.Default, inlined.DataLocation);
     }
 
     [Fact]
@@ -202,7 +202,7 @@ public sealed class ExternalDataTests : IDisposable
     {
         var m = TestModels.AddBias(Bias);
         var b = m.Graph.Initializer[0];
-        b.ClearRawData();
+        b.RawData = ByteString.Empty;
         b.DataLocation = TensorProto.Types.DataLocation.External;
         TestModels.AssertLoadFails(TestModels.Write(_dir, "noloc.onnx", m), "has no 'location' entry", "re-export the model");
     }

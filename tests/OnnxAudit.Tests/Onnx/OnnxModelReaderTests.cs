@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Tests.TestUtil;
 
 namespace OnnxAudit.Tests.Onnx;

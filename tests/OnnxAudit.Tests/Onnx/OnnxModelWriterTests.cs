@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Tests.TestUtil;
 
 namespace OnnxAudit.Tests.Onnx;
@@ -12,22 +12,31 @@ public sealed class OnnxModelWriterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    // A TrainingInfoProto-shaped payload (ModelProto field 20, not in the project's proto subset):
+    // A TrainingInfoProto-shaped payload (ModelProto field 20):
     // initialization = GraphProto{name = "init"} (field 1).
     private static readonly byte[] TrainingInfo = TestModels.LengthDelimitedField(20,
         TestModels.LengthDelimitedField(1, TestModels.LengthDelimitedField(2, "init"u8.ToArray())));
 
-    // A SparseTensorProto-shaped payload (GraphProto field 15 sparse_initializer, not in the subset).
+    // A SparseTensorProto-shaped payload (GraphProto field 15 sparse_initializer).
     private static readonly byte[] SparseInitializer = TestModels.LengthDelimitedField(15,
         TestModels.LengthDelimitedField(1, new TensorProto { Name = "S", DataType = 1, FloatData = { 7f } }.ToByteArray()));
 
-    /// <summary>A model whose bytes carry fields the subset does not declare, at model and graph level.</summary>
+    // Fields of ONNX 1.18 that OnnxSharp 0.3.2 does not declare, so they are unknown fields of its messages:
+    // ModelProto.configuration (26) = DeviceConfigurationProto{name = "gpu0"} and
+    // NodeProto.device_configurations (10) = NodeDeviceConfigurationProto{configuration_id = "gpu0"}.
+    private static readonly byte[] Configuration = TestModels.LengthDelimitedField(26, TestModels.LengthDelimitedField(1, "gpu0"u8.ToArray()));
+    private static readonly byte[] NodeConfiguration = TestModels.LengthDelimitedField(10, TestModels.LengthDelimitedField(1, "gpu0"u8.ToArray()));
+
+    /// <summary>A model whose bytes carry fields added by hand at model, graph and node level, two of them
+    /// unknown to OnnxSharp.</summary>
     private static byte[] ModelWithUnknownFields()
     {
         var m = TestModels.AddBias();
+        var node = NodeProto.Parser.ParseFrom([.. m.Graph.Node[0].ToByteArray(), .. NodeConfiguration]);
+        m.Graph.Node[0] = node;
         var graph = GraphProto.Parser.ParseFrom([.. m.Graph.ToByteArray(), .. SparseInitializer]);
         m.Graph = graph;
-        return [.. m.ToByteArray(), .. TrainingInfo];
+        return [.. m.ToByteArray(), .. TrainingInfo, .. Configuration];
     }
 
     [Fact]
@@ -43,6 +52,8 @@ public sealed class OnnxModelWriterTests : IDisposable
         Assert.Equal(bytes, written);
         Assert.True(written.AsSpan().IndexOf(TrainingInfo) >= 0, "training_info bytes lost");
         Assert.True(written.AsSpan().IndexOf(SparseInitializer) >= 0, "sparse_initializer bytes lost");
+        Assert.True(written.AsSpan().IndexOf(Configuration) >= 0, "configuration (unknown field) bytes lost");
+        Assert.True(written.AsSpan().IndexOf(NodeConfiguration) >= 0, "node device_configurations (unknown field) bytes lost");
         var again = OnnxModel.Load(dst);
         Assert.Equal(m.Proto, again.Proto);
         Assert.Equal(m.ToBytes(), again.ToBytes());
@@ -55,7 +66,8 @@ public sealed class OnnxModelWriterTests : IDisposable
         var bytes = ModelWithUnknownFields();
         var dropped = ModelProto.Parser.WithDiscardUnknownFields(true).ParseFrom(bytes).ToByteArray();
         Assert.NotEqual(bytes, dropped);
-        Assert.True(dropped.AsSpan().IndexOf(TrainingInfo) < 0);
+        Assert.True(dropped.AsSpan().IndexOf(Configuration) < 0);
+        Assert.True(dropped.AsSpan().IndexOf(NodeConfiguration) < 0);
     }
 
     [Fact]
@@ -114,7 +126,7 @@ public sealed class OnnxModelWriterTests : IDisposable
     {
         var proto = TestModels.AddBias();
         var m = OnnxModel.FromProto(proto, "mem");
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(proto.ToByteArray())), m.Sha256);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(OnnxWireFormat.ToBytes(proto))), m.Sha256);
         Assert.Same(proto, m.Proto);
     }
 }

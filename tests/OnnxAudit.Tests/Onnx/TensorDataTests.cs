@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
-using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
+using Onnx;
+using DataType = global::Onnx.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Tests.Onnx;
 
@@ -242,7 +242,7 @@ public class TensorDataTests
     public void ExternalDataNotInlined_ThrowsInvalidOperation()
     {
         var t = Raw(DataType.Float, [], 3);
-        t.ClearRawData();
+        t.RawData = ByteString.Empty;
         t.DataLocation = TensorProto.Types.DataLocation.External;
         Assert.Throws<InvalidOperationException>(() => TensorData.ToFloats(t));
     }

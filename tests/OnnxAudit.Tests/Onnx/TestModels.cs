@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Tests.Onnx;
 

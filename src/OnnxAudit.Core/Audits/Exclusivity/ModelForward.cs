@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Runtime;
 
 namespace OnnxAudit.Audits.Exclusivity;

@@ -6,7 +6,7 @@ using OnnxAudit.Errors;
 using OnnxAudit.Graph;
 using OnnxAudit.Metrics;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Progress;
 using OnnxAudit.Runtime;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using OnnxAudit.Errors;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Audits.RConv;
 

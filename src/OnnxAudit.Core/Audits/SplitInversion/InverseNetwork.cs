@@ -1,7 +1,7 @@
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using static OnnxAudit.Onnx.NodeAttributes;
-using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
+using DataType = global::Onnx.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Audits.SplitInversion;
 

@@ -1,8 +1,8 @@
 using OnnxAudit.Errors;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
-using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
+using Onnx;
+using DataType = global::Onnx.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Audits.SplitInversion;
 

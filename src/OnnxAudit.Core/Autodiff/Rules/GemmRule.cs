@@ -21,7 +21,7 @@ internal sealed class GemmRule : IGradientRule
         var tb = c.Int("transB", 0) != 0;
         var a = c.X(0);
         var b = c.X(1);
-        Onnx.Proto.AttributeProto[] Attrs(bool transA, bool transB) =>
+        global::Onnx.AttributeProto[] Attrs(bool transA, bool transB) =>
             [MakeFloat("alpha", alpha), MakeInt("transA", transA ? 1 : 0), MakeInt("transB", transB ? 1 : 0)];
         if (c.Needs(0))
         {

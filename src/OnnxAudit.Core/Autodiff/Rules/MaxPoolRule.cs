@@ -1,4 +1,4 @@
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using static OnnxAudit.Onnx.NodeAttributes;
 
 namespace OnnxAudit.Autodiff.Rules;

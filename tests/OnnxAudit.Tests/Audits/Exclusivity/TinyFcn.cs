@@ -1,6 +1,6 @@
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Tests.Audits.Exclusivity;
 

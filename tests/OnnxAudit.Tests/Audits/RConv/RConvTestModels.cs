@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Tests.Audits.RConv;
 
