@@ -73,7 +73,7 @@ public static class SessionFactory
     internal static string CudaFailureMessage(string ortMessage, string package)
     {
         if (!package.EndsWith(".Gpu", StringComparison.Ordinal))
-            return $"--device cuda: this build of onnx-audit has the CPU-only ONNX Runtime ({package}), which has no CUDA execution provider ({FirstLine(ortMessage)}); use the GPU build (build with -p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu, see README \"--device cuda on a GPU machine\") or use --device cpu.";
+            return $"--device cuda: this build of onnx-audit has the CPU-only ONNX Runtime ({package}), which has no CUDA execution provider ({FirstLine(ortMessage).TrimEnd('.')}); use the GPU build (build with -p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu, see README \"--device cuda on a GPU machine\") or use --device cpu.";
         // why: ORT's message is "Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.13:
         // cannot open shared object file: No such file or directory"; the dependency that is missing is the useful part.
         var missing = System.Text.RegularExpressions.Regex.Match(ortMessage, @"(lib[\w.+-]+\.so[\w.]*): cannot open shared object file");
