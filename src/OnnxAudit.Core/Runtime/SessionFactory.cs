@@ -24,13 +24,21 @@ public static class SessionFactory
             so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
             if (options.Device == ExecutionDevice.Cuda)
             {
+                // why: ONNX Runtime also logs the failed load to stderr itself; the one-line error below replaces it.
+                var env = OrtEnv.Instance();
+                var level = env.EnvLogLevel;
+                env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
                 try
                 {
                     so.AppendExecutionProvider_CUDA(0);
                 }
                 catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
                 {
-                    throw new OnnxAuditException(CudaFailureMessage(ex.Message, OnnxRuntimePackage), ex);
+                    throw new OnnxAuditException(CudaFailureMessage(IsGpuBuild ? LoadCudaProvider() ?? ex.Message : ex.Message, OnnxRuntimePackage), ex);
+                }
+                finally
+                {
+                    env.EnvLogLevel = level;
                 }
             }
             return so;
@@ -79,6 +87,26 @@ public static class SessionFactory
         var missing = System.Text.RegularExpressions.Regex.Match(ortMessage, @"(lib[\w.+-]+\.so[\w.]*): cannot open shared object file");
         var what = missing.Success ? $"{missing.Groups[1].Value}: cannot open shared object file" : FirstLine(ortMessage);
         return $"--device cuda: the CUDA execution provider could not be loaded ({what}); install CUDA 13 and cuDNN 9 for an NVIDIA GPU and put their lib folders on LD_LIBRARY_PATH (see README \"--device cuda on a GPU machine\"), or use --device cpu.";
+    }
+
+    /// <summary>Loads the CUDA provider library the way ONNX Runtime does and returns the loader's error (which names
+    /// the missing CUDA or cuDNN library; ONNX Runtime's exception only says "Failed to load shared library"), or null
+    /// when it loads.</summary>
+    private static string? LoadCudaProvider()
+    {
+        const string name = "libonnxruntime_providers_cuda.so";
+        var folders = new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") };
+        var path = folders.Select(f => Path.Combine(f, name)).FirstOrDefault(File.Exists);
+        if (path is null) return $"{name}: cannot open shared object file: not beside the program";
+        try
+        {
+            System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(path));
+            return null;
+        }
+        catch (DllNotFoundException ex)
+        {
+            return ex.Message;
+        }
     }
 
     internal static string FirstLine(string s)
