@@ -34,7 +34,7 @@ internal static class OnnxWireFormat
     }
 
     private static readonly ConditionalWeakTable<IMessage, WireInfo> Info = new();
-    private static readonly ConcurrentDictionaryCache UnknownFieldsAccess = new();
+    private static readonly UnknownFieldAccessor UnknownFieldsAccess = new();
 
     /// <summary>Serializes <paramref name="message"/> (a ModelProto or any ONNX message) in ONNX's encoding.</summary>
     public static byte[] ToBytes(IMessage message)
@@ -94,8 +94,6 @@ internal static class OnnxWireFormat
     // why: onnx.proto (proto2) marks exactly these repeated scalars [packed = true]; the rest are unpacked.
     private static bool PackedInOnnxProto(MessageDescriptor message, FieldDescriptor field) =>
         message.FullName == "onnx.TensorProto" && field.FieldNumber is 4 or 5 or 7 or 10 or 11;
-
-    private static bool IsScalar(FieldDescriptor f) => f.FieldType is not (FieldType.Message or FieldType.Group);
 
     private static bool Packed(IMessage m, FieldDescriptor f)
     {
@@ -333,7 +331,7 @@ internal static class OnnxWireFormat
     // way to write them back in place (after the known fields, as Google.Protobuf's own writer does).
     private static UnknownFieldSet? UnknownFields(IMessage m) => UnknownFieldsAccess.Get(m.GetType())?.GetValue(m) as UnknownFieldSet;
 
-    private sealed class ConcurrentDictionaryCache
+    private sealed class UnknownFieldAccessor
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, FieldInfo?> _fields = new();
 
