@@ -8,7 +8,7 @@ namespace OnnxAudit.Autodiff;
 /// Dimensions are concrete, or <see cref="Batch"/> for the symbolic batch size. Tensors whose shape cannot be
 /// derived are simply absent. (Internal to Autodiff; the graph analyzer has its own pass — to be deduplicated.)
 /// </summary>
-internal static class ShapeInference
+internal static partial class ShapeInference
 {
     /// <summary>The symbolic batch dimension.</summary>
     public const long Batch = -1;
@@ -47,6 +47,7 @@ internal static class ShapeInference
             }
             for (var i = 0; i < outs.Length && i < n.Output.Count; i++)
                 if (outs[i] is { } s && n.Output[i].Length > 0) shapes[n.Output[i]] = s;
+            ShapeFolding.Fold(n, opset, consts, shapes);
         }
         return shapes;
     }
@@ -142,7 +143,7 @@ internal static class ShapeInference
                 }
             case "Reshape":
                 {
-                    var target = consts.Ints(n.Input[1]) ?? throw new InvalidOperationException("non-constant shape");
+                    var target = consts.IntTensor(n.Input[1])?.Values ?? throw new InvalidOperationException("non-constant shape");
                     var allowZero = opset >= 14 && NodeAttributes.Int(n, "allowzero", 0) != 0;
                     return [ReshapeShape(x!, target, allowZero)];
                 }
@@ -186,7 +187,7 @@ internal static class ShapeInference
                     return [x.Select((d, i) => d == Batch ? (pads[i] + pads[i + r] == 0 ? Batch : throw new InvalidOperationException()) : d + pads[i] + pads[i + r]).ToArray()];
                 }
             default:
-                return [];
+                return InferMore(n, opset, consts, shapeOf);
         }
     }
 
@@ -227,7 +228,8 @@ internal static class ShapeInference
         var inferAt = -1;
         for (var i = 0; i < target.Length; i++)
         {
-            if (target[i] == 0 && !allowZero) res[i] = x[i];
+            if (target[i] == ShapeFolding.BatchValue) res[i] = Batch;
+            else if (target[i] == 0 && !allowZero) res[i] = x[i];
             else if (target[i] == -1) inferAt = i;
             else res[i] = target[i];
         }
