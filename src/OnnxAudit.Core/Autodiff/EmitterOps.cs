@@ -14,8 +14,8 @@ internal static class EmitterOps
     /// <summary>Reshape to static dims in which the symbolic batch (at most one) becomes −1.</summary>
     public static string ReshapeStatic(this GraphEmitter e, string x, long[] dims)
     {
-        if (dims.Count(d => d == ShapeInference.Batch) > 1) throw new GradientBuildException($"cannot reshape '{x}' to [{string.Join(", ", dims)}]: more than one batch-sized dimension");
-        return e.Reshape(x, dims.Select(d => d == ShapeInference.Batch ? -1 : d).ToArray());
+        if (dims.Count(d => d < 0) > 1) throw new GradientBuildException($"cannot reshape '{x}' to [{string.Join(", ", dims)}]: more than one batch-sized dimension");
+        return e.Reshape(x, dims.Select(d => d < 0 ? -1 : d).ToArray());
     }
 
     /// <summary>Expand <paramref name="x"/> to the runtime shape of <paramref name="like"/>.</summary>

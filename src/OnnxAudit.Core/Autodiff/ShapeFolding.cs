@@ -12,8 +12,25 @@ namespace OnnxAudit.Autodiff;
 /// </summary>
 internal static class ShapeFolding
 {
-    /// <summary>The symbolic batch size inside a folded integer tensor (never a real value).</summary>
-    public const long BatchValue = long.MinValue;
+    /// <summary>The symbolic batch size N inside a folded integer tensor (never a real value); k·N is
+    /// <see cref="BatchTimes"/>(k), which a static shape holds as −k (<see cref="ShapeInference.Batch"/> = −1 is N).</summary>
+    public const long BatchValue = BatchBase + 1;
+
+    // why: far from long.MinValue, which exporters use for "to the start" ends of negative-step slices.
+    private const long BatchBase = -(1L << 62);
+
+    /// <summary>The folded value k·N (k ≥ 1), e.g. batch × heads in multi-head attention.</summary>
+    public static long BatchTimes(long k) => BatchBase + k;
+
+    /// <summary>Whether a folded value is k·N, and k.</summary>
+    public static bool IsBatch(long v, out long k)
+    {
+        k = v - BatchBase;
+        return k is > 0 and < 1L << 40;
+    }
+
+    /// <summary>A folded value as a static-shape dimension (k·N becomes −k).</summary>
+    public static long ToDim(long v) => IsBatch(v, out var k) ? -k : v;
 
     /// <summary>Folds <paramref name="n"/> when all its inputs are known integer tensors (or it is Shape/Size of a tensor
     /// with a known shape), recording the outputs in <paramref name="consts"/>. Unknown cases are left alone.</summary>
@@ -45,13 +62,13 @@ internal static class ShapeFolding
                     var end = opset >= 15 ? NodeAttributes.Int(n, "end", r) : r;
                     start = Math.Clamp(start < 0 ? start + r : start, 0, r);
                     end = Math.Clamp(end < 0 ? end + r : end, 0, r);
-                    var v = x[(int)start..(int)Math.Max(start, end)].Select(d => d == ShapeInference.Batch ? BatchValue : d).ToArray();
+                    var v = x[(int)start..(int)Math.Max(start, end)].Select(d => d < 0 ? BatchTimes(-d) : d).ToArray();
                     return (v, [v.Length]);
                 }
             case "Size":
                 {
                     var x = shapes.GetValueOrDefault(n.Input[0]);
-                    return x is null || x.Contains(ShapeInference.Batch) ? null : ([x.Aggregate(1L, (a, b) => a * b)], []);
+                    return x is null || x.Any(d => d < 0) ? null : ([x.Aggregate(1L, (a, b) => a * b)], []);
                 }
             case "Identity" or "Unsqueeze" or "Squeeze" or "Reshape" or "Flatten":
                 return In(0) is { } same && outDims is not null ? (same.Values, outDims) : null;
@@ -78,18 +95,44 @@ internal static class ShapeFolding
                 }
             case "Slice":
                 {
-                    if (In(0) is not { } data || data.Dims.Length != 1 || In(1) is not { } st || In(2) is not { } en) return null;
-                    var steps = In(4)?.Values ?? [1];
-                    if (In(3) is { } ax && ax.Values[0] is not (0 or -1)) return null;
-                    var len = data.Values.Length;
-                    var (start, end, step) = SliceRange(st.Values[0], en.Values[0], steps[0], len);
-                    var v = new List<long>();
-                    for (var i = start; step > 0 ? i < end : i > end; i += step) v.Add(data.Values[i]);
-                    return (v.ToArray(), [v.Count]);
+                    if (In(0) is not { } data || In(1) is not { } st || In(2) is not { } en) return null;
+                    var rank = data.Dims.Length;
+                    var axes = In(3)?.Values ?? Enumerable.Range(0, st.Values.Length).Select(v => (long)v).ToArray();
+                    var steps = In(4)?.Values ?? Enumerable.Repeat(1L, st.Values.Length).ToArray();
+                    // per axis, the selected source indices
+                    var pick = data.Dims.Select(d => Enumerable.Range(0, (int)d).Select(v => (long)v).ToArray()).ToArray();
+                    for (var k = 0; k < axes.Length; k++)
+                    {
+                        var a = (int)(axes[k] < 0 ? axes[k] + rank : axes[k]);
+                        if (IsBatch(st.Values[k], out _) || IsBatch(steps[k], out _)) return null;
+                        var end = IsBatch(en.Values[k], out _) ? long.MaxValue : en.Values[k];
+                        var (start, stop, step) = SliceRange(st.Values[k], end, steps[k], data.Dims[a]);
+                        var list = new List<long>();
+                        for (var i = start; step > 0 ? i < stop : i > stop; i += step) list.Add(i);
+                        pick[a] = list.ToArray();
+                    }
+                    var dims = pick.Select(p => (long)p.Length).ToArray();
+                    var count = (int)dims.Aggregate(1L, (a, b) => a * b);
+                    var strides = new long[rank];
+                    for (int i = rank - 1, acc = 1; i >= 0; acc *= (int)data.Dims[i], i--) strides[i] = acc;
+                    var v = new long[count];
+                    for (var o = 0; o < count; o++)
+                    {
+                        var rem = o;
+                        var src = 0L;
+                        for (var i = rank - 1; i >= 0; i--)
+                        {
+                            var coord = rem % pick[i].Length;
+                            rem /= pick[i].Length;
+                            src += pick[i][coord] * strides[i];
+                        }
+                        v[o] = data.Values[src];
+                    }
+                    return (v, dims);
                 }
             case "ConstantOfShape":
                 {
-                    if (In(0) is not { } s || s.Values.Contains(BatchValue)) return null;
+                    if (In(0) is not { } s || s.Values.Any(v => IsBatch(v, out _))) return null;
                     var value = NodeAttributes.Find(n, "value")?.T;
                     long fill = 0;
                     if (value is not null)
@@ -105,7 +148,7 @@ internal static class ShapeFolding
                 {
                     if (In(0) is not { } a || In(1) is not { } b || In(2) is not { } d) return null;
                     var (start, limit, delta) = (a.Values[0], b.Values[0], d.Values[0]);
-                    if (start == BatchValue || limit == BatchValue || delta is 0 or BatchValue) return null;
+                    if (IsBatch(start, out _) || IsBatch(limit, out _) || IsBatch(delta, out _) || delta == 0) return null;
                     var v = new List<long>();
                     for (var i = start; delta > 0 ? i < limit : i > limit; i += delta) v.Add(i);
                     return (v.ToArray(), [v.Count]);
@@ -121,7 +164,7 @@ internal static class ShapeFolding
             case "Add" or "Sub" or "Mul" or "Div" or "Mod" or "Equal" or "Greater" or "Less" or "Max" or "Min" or "Where":
                 {
                     var ins = Enumerable.Range(0, n.Input.Count).Select(In).ToArray();
-                    if (ins.Any(q => q is null) || outDims is null || outDims.Contains(ShapeInference.Batch)) return null;
+                    if (ins.Any(q => q is null) || outDims is null || outDims.Any(d => d < 0)) return null;
                     var count = (int)outDims.Aggregate(1L, (a, b) => a * b);
                     var v = new long[count];
                     for (var k = 0; k < count; k++)
@@ -138,23 +181,32 @@ internal static class ShapeFolding
 
     private static long Apply(string op, long[] a)
     {
-        const long B = BatchValue;
         long Unknown() => throw new InvalidOperationException("needs the batch size");
-        if (op == "Where") return a[0] == B ? Unknown() : a[0] != 0 ? a[1] : a[2];
+        if (op == "Where") return IsBatch(a[0], out _) ? Unknown() : a[0] != 0 ? a[1] : a[2];
         var (x, y) = (a[0], a[1]);
-        if (x == B || y == B)
+        var bx = IsBatch(x, out var kx);
+        var by = IsBatch(y, out var ky);
+        if (bx && by)
         {
             return op switch
             {
-                "Mul" when y == 1 => x,
-                "Mul" when x == 1 => y,
-                "Div" when y == 1 => x,
-                "Add" or "Sub" when y == 0 => x,
-                "Add" when x == 0 => y,
-                "Equal" when x == y => 1,
-                // why: the batch size is at least 1, so it never equals a constant ≤ 0 (exporters compare with −1).
-                "Equal" when (x == B ? y : x) <= 0 => 0,
-                "Max" when (x == B ? y : x) <= 1 => B,
+                "Equal" => x == y ? 1 : Unknown(),
+                "Div" when kx % ky == 0 => kx / ky,
+                _ => Unknown(),
+            };
+        }
+        if (bx || by)
+        {
+            var (k, c) = bx ? (kx, y) : (ky, x);
+            return op switch
+            {
+                "Mul" when c > 0 => BatchTimes(k * c),
+                "Div" when bx && c > 0 && k % c == 0 => BatchTimes(k / c),
+                "Add" when c == 0 => bx ? x : y,
+                "Sub" when bx && c == 0 => x,
+                // why: the batch size is at least 1, so k·N never equals a constant ≤ 0 (exporters compare with −1).
+                "Equal" when c <= 0 => 0,
+                "Max" when c <= 1 => bx ? x : y,
                 _ => Unknown(),
             };
         }

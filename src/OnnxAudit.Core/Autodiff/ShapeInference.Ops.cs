@@ -31,7 +31,7 @@ internal static partial class ShapeInference
                     return [x, stat, stat];
                 }
             case "ConstantOfShape":
-                return [Ints(0) is { } v ? v.Select(d => d == ShapeFolding.BatchValue ? Batch : d).ToArray() : null];
+                return [Ints(0) is { } v ? v.Select(ShapeFolding.ToDim).ToArray() : null];
             case "Range":
                 {
                     if (Ints(0) is not { } a || Ints(1) is not { } b || Ints(2) is not { } d || d[0] == 0) return [null];
@@ -41,19 +41,19 @@ internal static partial class ShapeInference
             case "Expand":
                 {
                     var target = Ints(1) ?? throw new InvalidOperationException("non-constant Expand shape");
-                    return [Broadcast(x!, target.Select(d => d == ShapeFolding.BatchValue ? Batch : d).ToArray())];
+                    return [Broadcast(x!, target.Select(ShapeFolding.ToDim).ToArray())];
                 }
             case "Tile":
                 {
                     var reps = Ints(1) ?? throw new InvalidOperationException("non-constant Tile repeats");
-                    return [x!.Select((d, i) => reps[i] == 1 ? d : d == Batch ? throw new InvalidOperationException() : d * reps[i]).ToArray()];
+                    return [x!.Select((d, i) => reps[i] == 1 ? d : d < 0 ? throw new InvalidOperationException() : d * reps[i]).ToArray()];
                 }
             case "Slice":
                 {
                     var sl = SliceSpec(n, consts, x!);
                     var res = (long[])x!.Clone();
                     foreach (var (axis, start, end, step) in sl)
-                        res[axis] = x[axis] != Batch ? ShapeFolding.SliceCount(start, end, step)
+                        res[axis] = x[axis] >= 0 ? ShapeFolding.SliceCount(start, end, step)
                             : IsWholeBatch(start, end, step) ? Batch : throw new InvalidOperationException("slice of the batch axis");
                     return [res];
                 }
@@ -114,9 +114,9 @@ internal static partial class ShapeInference
         for (var k = 0; k < starts.Length; k++)
         {
             var a = (int)(axes[k] < 0 ? axes[k] + x.Length : axes[k]);
-            if (starts[k] == ShapeFolding.BatchValue || steps[k] == ShapeFolding.BatchValue) throw new InvalidOperationException("batch-dependent slice");
-            var end = ends[k] == ShapeFolding.BatchValue ? long.MaxValue : ends[k];
-            var dim = x[a] == Batch ? long.MaxValue / 4 : x[a];
+            if (ShapeFolding.IsBatch(starts[k], out _) || ShapeFolding.IsBatch(steps[k], out _)) throw new InvalidOperationException("batch-dependent slice");
+            var end = ShapeFolding.IsBatch(ends[k], out _) ? long.MaxValue : ends[k];
+            var dim = x[a] < 0 ? long.MaxValue / 4 : x[a];
             var (s, e, st) = ShapeFolding.SliceRange(starts[k], end, steps[k], dim);
             res[k] = (a, s, e, st);
         }
@@ -134,7 +134,7 @@ internal static partial class ShapeInference
             ? (n.Input.Count > 1 && n.Input[1].Length > 0 ? consts.Ints(n.Input[1]) ?? throw new InvalidOperationException("non-constant split") : null)
             : NodeAttributes.Ints(n, "split");
         if (split is not null) return split;
-        if (dim == Batch) throw new InvalidOperationException("split of the batch axis");
+        if (dim < 0) throw new InvalidOperationException("split of the batch axis");
         var parts = n.Output.Count;
         var chunk = (dim + parts - 1) / parts;
         return Enumerable.Range(0, parts).Select(i => Math.Min(chunk, dim - i * chunk)).ToArray();
@@ -174,9 +174,9 @@ internal static partial class ShapeInference
     public static long[] ResizeOutput(NodeProto n, ConstantTable consts, long[] x)
     {
         if (n.Input.Count > 3 && n.Input[3].Length > 0 && consts.IntTensor(n.Input[3]) is { } sizes)
-            return sizes.Values.Select((d, i) => d == ShapeFolding.BatchValue ? Batch : d).ToArray();
+            return sizes.Values.Select(ShapeFolding.ToDim).ToArray();
         var scales = ResizeScales(n, consts) ?? throw new InvalidOperationException("non-constant Resize scales");
-        return x.Select((d, i) => d == Batch ? (scales[i] == 1 ? Batch : throw new InvalidOperationException()) : (long)Math.Floor(d * (double)scales[i])).ToArray();
+        return x.Select((d, i) => d < 0 ? (scales[i] == 1 ? d : throw new InvalidOperationException()) : (long)Math.Floor(d * (double)scales[i])).ToArray();
     }
 
     /// <summary>Constant scales input of a Resize node, or null.</summary>

@@ -20,10 +20,10 @@ internal sealed class GatherRule : IGradientRule
         var axis = (int)c.Int("axis", 0);
         if (axis < 0) axis += xs.Length;
         var d = xs[axis];
-        if (d == ShapeInference.Batch) throw c.Fail("gathering along the batch axis is not supported by the gradient builder");
+        if (d < 0) throw c.Fail("gathering along the batch axis is not supported by the gradient builder");
         var count = ids.Aggregate(1L, (a, b) => a * b);
         // why: a batch-sized prefix or suffix becomes −1 in the Reshape (the other two factors are static).
-        static long Prod(long[] s) => s.Contains(ShapeInference.Batch) ? -1 : s.Aggregate(1L, (a, b) => a * b);
+        static long Prod(long[] s) => s.Any(v => v < 0) ? -1 : s.Aggregate(1L, (a, b) => a * b);
         var pre = Prod(xs[..axis]);
         var post = Prod(xs[(axis + 1)..]);
         var idx = e.Cast(e.Reshape(c.X(1), [count, 1]), TensorProto.Types.DataType.Int64);

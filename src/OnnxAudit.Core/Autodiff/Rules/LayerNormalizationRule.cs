@@ -18,7 +18,7 @@ internal sealed class LayerNormalizationRule : IGradientRule
         var axis = c.Int("axis", -1);
         if (axis < 0) axis += xs.Length;
         var axes = Enumerable.Range((int)axis, xs.Length - (int)axis).Select(v => (long)v).ToArray();
-        if (axes.Any(a => xs[a] == ShapeInference.Batch)) throw c.Fail("normalising over the batch axis is not supported by the gradient builder");
+        if (axes.Any(a => xs[a] < 0)) throw c.Fail("normalising over the batch axis is not supported by the gradient builder");
         var inv = 1.0 / axes.Aggregate(1L, (a, i) => a * xs[i]);
         string Mean(string t) => e.Scale(e.ReduceSum(t, axes, keepDims: true), inv);
         var xc = e.Sub(x, Mean(x));

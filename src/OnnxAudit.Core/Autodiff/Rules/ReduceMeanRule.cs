@@ -10,7 +10,7 @@ internal sealed class ReduceMeanRule : IGradientRule
     {
         var xs = c.Shape(c.X(0));
         var (dy, axes) = ReduceSumRule.KeptGradient(c, c.Dy(0)!);
-        if (axes.Any(a => xs[a] == ShapeInference.Batch)) throw c.Fail("averaging over the batch axis is not supported by the gradient builder");
+        if (axes.Any(a => xs[a] < 0)) throw c.Fail("averaging over the batch axis is not supported by the gradient builder");
         var count = axes.Aggregate(1L, (a, i) => a * xs[i]);
         c.Add(0, c.E.Scale(c.E.ExpandLike(dy, c.X(0)), 1.0 / count));
     }

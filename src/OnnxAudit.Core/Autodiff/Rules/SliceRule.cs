@@ -22,7 +22,7 @@ internal sealed class SliceRule : IGradientRule
         var rank = xs.Length;
         foreach (var (axis, start, end, step) in spec)
         {
-            if (xs[axis] == ShapeInference.Batch)
+            if (xs[axis] < 0)
             {
                 if (ShapeInference.IsWholeBatch(start, end, step)) continue;
                 throw c.Fail("slicing the batch axis is not supported by the gradient builder");
