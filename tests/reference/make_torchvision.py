@@ -5,7 +5,7 @@ Each model is a width-reduced variant of a torchvision architecture (the same mo
 operators: channel shuffle, Squeeze-Excitation with HardSigmoid, HardSwish, LayerNorm2d + GELU, multi-head attention,
 option-A Slice/Pad shortcuts) with 10 classes on 3x32x32 inputs and seeded random weights (constant parameters such as
 zero-initialised heads, class tokens and unit LayerNorm scales are perturbed so every gradient is informative; BN running
-statistics are random). It is exported with torch.onnx.export at opset 17 with a dynamic batch axis, eval mode without
+statistics are random). It is exported with torch.onnx.export at opset 17 (two also at 13/11, see VARIANTS) with a dynamic batch axis, eval mode without
 Conv-BN fusion (training=PRESERVE) and without constant folding, so the ONNX initializers are the PyTorch parameters by
 name. The reference is PyTorch autograd in float64 of mean cross-entropy for one fixed batch of 2 (input.npy, labels in
 meta.json) w.r.t. every parameter and the input. Parameters with more than 16384 elements are stored as a fixed random
@@ -104,6 +104,12 @@ def make_models():
     }
 
 
+# (model, opset): opset 17 for all, plus older opsets whose exports differ (opset 13: LayerNorm and GELU decomposed into
+# ReduceMean/Sub/Pow/Sqrt/Div/Erf, axes as attributes; opset 11: Split/Squeeze/Unsqueeze axes as attributes)
+VARIANTS = [(m, OPSET) for m in ["shufflenet_v2_small", "mnasnet_small", "mobilenet_v3_small_w025", "convnext_small", "vit_tiny", "resnet20_cifar"]] \
+    + [("vit_tiny", 13), ("shufflenet_v2_small", 11)]
+
+
 def perturb(model, gen):
     with torch.no_grad():
         for p in model.parameters():
@@ -140,14 +146,17 @@ def write_param(folder, name, grad):
 def main():
     import onnx
     os.makedirs(OUT, exist_ok=True)
-    for k, (name, ctor) in enumerate(make_models().items()):
+    ctors = make_models()
+    for base, opset in VARIANTS:
+        k = list(ctors).index(base)
+        name = base if opset == OPSET else f"{base}_opset{opset}"
         torch.manual_seed(1000 + k)
         gen = torch.Generator().manual_seed(2000 + k)
-        model = ctor().eval()
+        model = ctors[base]().eval()
         perturb(model, gen)
         x32 = torch.rand((BATCH, 3, SIZE, SIZE), generator=gen)
         buf = io.BytesIO()
-        torch.onnx.export(model, x32, buf, opset_version=OPSET, input_names=["input"], output_names=["logits"],
+        torch.onnx.export(model, x32, buf, opset_version=opset, input_names=["input"], output_names=["logits"],
                           dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=False,
                           training=torch.onnx.TrainingMode.PRESERVE)
         raw = buf.getvalue()
@@ -167,7 +176,7 @@ def main():
         loss.backward()
         folder = os.path.join(OUT, name)
         save(os.path.join(folder, "input.npy"), x32.numpy())
-        meta = {"model": name, "model_sha256": hashlib.sha256(raw).hexdigest(), "opset": OPSET, "labels": LABELS,
+        meta = {"model": name, "model_sha256": hashlib.sha256(raw).hexdigest(), "opset": opset, "labels": LABELS,
                 "input": "input", "input_shape": list(x32.shape), "loss": loss.item(), "params": {},
                 "ops": sorted({n.op_type for n in proto.graph.node})}
         for pname, p in ref.named_parameters():

@@ -23,7 +23,8 @@ public class TorchvisionGradientTests
     {
     };
 
-    private static readonly string[] Models = ["shufflenet_v2_small", "mnasnet_small", "mobilenet_v3_small_w025", "convnext_small", "vit_tiny", "resnet20_cifar"];
+    private static readonly string[] Models = ["shufflenet_v2_small", "mnasnet_small", "mobilenet_v3_small_w025", "convnext_small", "vit_tiny", "resnet20_cifar",
+        "vit_tiny_opset13", "shufflenet_v2_small_opset11"];
 
     public static TheoryData<string> Cases()
     {
