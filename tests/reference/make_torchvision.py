@@ -14,8 +14,12 @@ sample of 2048 entries (<name>.idx.npy holds the flat indices), as in make_gradi
 
 Output: tests/reference/torchvision/<name>.onnx and tests/reference/torchvision/<name>/{meta.json,input.npy,*.npy}.
 Run: /usr/bin/python3 tests/reference/make_torchvision.py   (Debian python3-torch 1.13, python3-torchvision 0.14, python3-onnx)
+
+With --full DIR it writes the same files for the full-size torchvision architectures (shufflenet_v2_x0_5, mnasnet0_5,
+mobilenet_v3_small, convnext_tiny, resnet18 at 64x64, vit_b_16 at 224x224; 10 classes) into DIR instead: too large to
+commit, for a local or CI check of the same comparison.
 """
-import functools, hashlib, io, json, os
+import hashlib, io, json, os, sys
 import numpy as np
 import torch
 import torch.nn as nn
@@ -110,6 +114,16 @@ VARIANTS = [(m, OPSET) for m in ["shufflenet_v2_small", "mnasnet_small", "mobile
     + [("vit_tiny", 13), ("shufflenet_v2_small", 11)]
 
 
+FULL = {
+    "shufflenet_v2_x0_5": (lambda: torchvision.models.shufflenet_v2_x0_5(num_classes=CLASSES), 64),
+    "mnasnet0_5": (lambda: torchvision.models.mnasnet0_5(num_classes=CLASSES), 64),
+    "mobilenet_v3_small": (lambda: torchvision.models.mobilenet_v3_small(num_classes=CLASSES), 64),
+    "convnext_tiny": (lambda: torchvision.models.convnext_tiny(num_classes=CLASSES), 64),
+    "resnet18": (lambda: torchvision.models.resnet18(num_classes=CLASSES), 64),
+    "vit_b_16": (lambda: torchvision.models.vit_b_16(num_classes=CLASSES), 224),
+}
+
+
 def perturb(model, gen):
     with torch.no_grad():
         for p in model.parameters():
@@ -145,16 +159,21 @@ def write_param(folder, name, grad):
 
 def main():
     import onnx
-    os.makedirs(OUT, exist_ok=True)
-    ctors = make_models()
-    for base, opset in VARIANTS:
+    out = OUT
+    ctors = {name: (ctor, SIZE) for name, ctor in make_models().items()}
+    variants = VARIANTS
+    if len(sys.argv) == 3 and sys.argv[1] == "--full":
+        out, ctors, variants = sys.argv[2], FULL, [(m, OPSET) for m in FULL]
+    os.makedirs(out, exist_ok=True)
+    for base, opset in variants:
         k = list(ctors).index(base)
         name = base if opset == OPSET else f"{base}_opset{opset}"
         torch.manual_seed(1000 + k)
         gen = torch.Generator().manual_seed(2000 + k)
-        model = ctors[base]().eval()
+        ctor, size = ctors[base]
+        model = ctor().eval()
         perturb(model, gen)
-        x32 = torch.rand((BATCH, 3, SIZE, SIZE), generator=gen)
+        x32 = torch.rand((BATCH, 3, size, size), generator=gen)
         buf = io.BytesIO()
         torch.onnx.export(model, x32, buf, opset_version=opset, input_names=["input"], output_names=["logits"],
                           dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=False,
@@ -166,7 +185,7 @@ def main():
         missing = [p for p in params if p not in inits]
         if missing:
             raise SystemExit(f"make_torchvision.py: {name}: parameters not exported as initializers: {missing[:5]}")
-        with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        with open(os.path.join(out, name + ".onnx"), "wb") as f:
             f.write(raw)
         # float64 reference on the same weights and input
         ref = model.double()
@@ -174,7 +193,7 @@ def main():
         y = torch.tensor(LABELS, dtype=torch.int64)
         loss = F.cross_entropy(ref(x), y)
         loss.backward()
-        folder = os.path.join(OUT, name)
+        folder = os.path.join(out, name)
         save(os.path.join(folder, "input.npy"), x32.numpy())
         meta = {"model": name, "model_sha256": hashlib.sha256(raw).hexdigest(), "opset": opset, "labels": LABELS,
                 "input": "input", "input_shape": list(x32.shape), "loss": loss.item(), "params": {},
