@@ -98,4 +98,30 @@ public class ShapeFoldingTests
         // y holds the token once per sample: dL/dtoken = Σ_n 2·token/32 = 2·2·token/32
         Numerics.AssertClose(expected: new float[] { 1, 2, 3, 4 }.Select(v => v / 8).ToArray(), actual: outs[GradientNames.Gradient("token")].Data, atol: 1e-6, rtol: 1e-5, what: "dtoken");
     }
+
+    [Fact]
+    public void BatchTimesHeads_FoldsToAMultipleOfTheBatch()
+    {
+        // attention's view(n·heads, ...): Shape → Gather(0) → Mul(3) → Concat([3n, 4]) → Reshape gives [3N, 4] (−3 statically),
+        // declared as the symbolic dimension "3N" on the squared-error target
+        var m = Model(
+        [
+            N("Shape", ["x"], "s"),
+            N("Gather", ["s", "zero"], "n", MakeInt("axis", 0)),
+            N("Mul", ["n", "three"], "n3"),
+            N("Unsqueeze", ["n3", "axes0"], "n31"),
+            N("Concat", ["n31", "four"], "newshape", MakeInt("axis", 0)),
+            N("Reshape", ["x", "newshape"], "r"),
+            N("Mul", ["r", "r"], "y"),
+        ],
+        [TensorData.FromInt64s("zero", [], [0]), TensorData.FromInt64s("three", [], [3]), I64("axes0", 0), I64("four", 4)]);
+        Assert.Equal([-3L, 4], Shapes(m)["y"]);
+        var grad = GradientGraphBuilder.Build(m, new GradientRequest(new SquaredErrorLoss("y"), ["x"]));
+        Assert.Equal("3N", grad.Graph.Input.First(i => i.Name == GradientNames.Target).Type.TensorType.Shape.Dim[0].DimParam);
+        using var s = Session(grad);
+        var x = Enumerable.Range(0, 24).Select(i => (float)(i - 11.5) / 10).ToArray();
+        var outs = Run(s, [("x", x, [2, 3, 4]), (GradientNames.Target, new float[24], [6, 4])]);
+        // L = mean(x⁴) → dL/dx = 4x³/24
+        Numerics.AssertClose(expected: x.Select(v => 4 * v * v * v / 24).ToArray(), actual: outs[GradientNames.Gradient("x")].Data, atol: 1e-6, rtol: 1e-5, what: "dx");
+    }
 }
