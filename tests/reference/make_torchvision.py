@@ -159,6 +159,7 @@ def write_param(folder, name, grad):
 
 def main():
     import onnx
+    import onnx.numpy_helper
     out = OUT
     ctors = {name: (ctor, SIZE) for name, ctor in make_models().items()}
     variants = VARIANTS
@@ -180,11 +181,19 @@ def main():
                           training=torch.onnx.TrainingMode.PRESERVE)
         raw = buf.getvalue()
         proto = onnx.load_from_string(raw)
-        inits = {t.name for t in proto.graph.initializer}
+        inits = {t.name: t for t in proto.graph.initializer}
         params = dict(model.named_parameters())
-        missing = [p for p in params if p not in inits]
-        if missing:
-            raise SystemExit(f"make_torchvision.py: {name}: parameters not exported as initializers: {missing[:5]}")
+        # why: the exporter may store a parameter under another name (e.g. "onnx::Mul_123"); find it by its exact value
+        onnx_name = {}
+        for pname, p in params.items():
+            if pname in inits:
+                onnx_name[pname] = pname
+                continue
+            arr = p.detach().numpy()
+            hits = [t.name for t in inits.values() if tuple(t.dims) == arr.shape and np.array_equal(onnx.numpy_helper.to_array(t), arr)]
+            if len(hits) != 1:
+                raise SystemExit(f"make_torchvision.py: {name}: parameter {pname} is not exported as an initializer")
+            onnx_name[pname] = hits[0]
         with open(os.path.join(out, name + ".onnx"), "wb") as f:
             f.write(raw)
         # float64 reference on the same weights and input
@@ -199,7 +208,7 @@ def main():
                 "input": "input", "input_shape": list(x32.shape), "loss": loss.item(), "params": {},
                 "ops": sorted({n.op_type for n in proto.graph.node})}
         for pname, p in ref.named_parameters():
-            meta["params"][pname] = write_param(folder, pname, p.grad)
+            meta["params"][onnx_name[pname]] = write_param(folder, onnx_name[pname], p.grad)
         save(os.path.join(folder, "input.grad.npy"), x.grad.numpy().astype(np.float32))
         with open(os.path.join(folder, "meta.json"), "w") as f:
             json.dump(meta, f, indent=1)
