@@ -80,5 +80,12 @@ public static class TorchvisionOpCases
         // einsum (batched matrix product, matrix-vector)
         yield return new("Einsum_batched_matmul", "Einsum", ["a", "b"], [("a", [2, 3, 4]), ("b", [2, 4, 2])], [], [MakeStr("equation", "bij,bjk->bik")], 12);
         yield return new("Einsum_implicit_matvec", "Einsum", ["a", "b"], [("a", [3, 4]), ("b", [4])], [], [MakeStr("equation", "ij,j")]);
+        // the newest supported opset: the backward graph must still use valid operator versions
+        yield return new("Slice_steps2_opset23", "Slice", ["x", "s", "e", "a", "st"], [("x", [2, 5])], [I64("s", -1), I64("e", long.MinValue), I64("a", 1), I64("st", -2)], [], 23);
+        yield return new("Split_num_outputs_opset23", "Split", ["x"], [("x", [2, 5])], [], [MakeInt("axis", 1), MakeInt("num_outputs", 3)], 23, Outputs: 3);
+        yield return new("ReduceMax_keepdims0_opset23", "ReduceMax", ["x", "axes"], [("x", [2, 3, 4])], [I64("axes", 1)], [MakeInt("keepdims", 0)], 23, Distinct: true);
+        yield return new("LayerNormalization_opset23", "LayerNormalization", ["x", "s", "b"], [("x", [2, 6]), ("s", [6]), ("b", [6])], [], [], 23);
+        yield return U("Gelu", [2, 3], [MakeStr("approximate", "tanh")], 23, "Gelu_tanh_opset23");
+        yield return new("Resize_linear_half_pixel_opset23", "Resize", ["x", "", "scales"], [("x", [1, 2, 3, 3])], [F32s("scales", [4], 1, 1, 1.5f, 2)], [MakeStr("mode", "linear")], 23);
     }
 }
