@@ -245,7 +245,7 @@ public static class GradientGraphBuilder
         {
             tt.Shape = new TensorShapeProto();
             foreach (var d in dims)
-                tt.Shape.Dim.Add(d == ShapeInference.Batch ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+                tt.Shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = d == ShapeInference.Batch ? "N" : $"{-d}N" } : new TensorShapeProto.Types.Dimension { DimValue = d });
         }
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
