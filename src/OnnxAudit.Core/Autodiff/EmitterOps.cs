@@ -27,5 +27,5 @@ internal static class EmitterOps
 
     /// <summary>Float 1 where <paramref name="a"/> equals <paramref name="b"/> (broadcast), else 0.</summary>
     public static string EqualMask(this GraphEmitter e, string a, string b) =>
-        e.Cast(e.Op("Equal", [a, b]), Onnx.Proto.TensorProto.Types.DataType.Float);
+        e.Cast(e.Op("Equal", [a, b]), global::Onnx.TensorProto.Types.DataType.Float);
 }

@@ -1,5 +1,5 @@
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Autodiff;
 

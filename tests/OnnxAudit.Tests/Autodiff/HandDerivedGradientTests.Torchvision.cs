@@ -1,5 +1,5 @@
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using static OnnxAudit.Onnx.NodeAttributes;
 using static OnnxAudit.Tests.Autodiff.OpHarness;
 using static OnnxAudit.Tests.Autodiff.TorchvisionOpCases;

@@ -1,6 +1,6 @@
 using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 using OnnxAudit.Tests.TestUtil;
 using static OnnxAudit.Onnx.NodeAttributes;
 using static OnnxAudit.Tests.Autodiff.OpHarness;

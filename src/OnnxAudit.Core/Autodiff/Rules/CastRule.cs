@@ -1,4 +1,4 @@
-using DataType = OnnxAudit.Onnx.Proto.TensorProto.Types.DataType;
+using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace OnnxAudit.Autodiff.Rules;
 

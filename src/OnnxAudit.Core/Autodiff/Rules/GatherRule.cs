@@ -1,4 +1,4 @@
-using OnnxAudit.Onnx.Proto;
+using Onnx;
 
 namespace OnnxAudit.Autodiff.Rules;
 
