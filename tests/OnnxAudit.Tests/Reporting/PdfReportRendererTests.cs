@@ -107,7 +107,7 @@ public sealed partial class PdfReportRendererTests(RenderedSampleFixture f) : IC
         Assert.Matches(@"Subject:\s+.*lenet5", info);
         Assert.Matches(@"Creator:\s+OnnxAudit \d+\.\d+", info);
         Assert.Matches(@"Keywords:\s+.*Federated gradient leakage", info);
-        Assert.Matches(@"Page size:\s+595(\.\d+)? x 842", info);
+        Assert.Matches(@"Page size:\s+595(\.\d+)? x 84[12](\.\d+)? pts \(A4\)", info);
     }
 
     [GeneratedRegex(@"^\s*(\d+\.)?\s+(\S.*?)\s{2,}(\d+)\s*$", RegexOptions.Multiline)]
