@@ -24,7 +24,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
     /// <inheritdoc/>
     public void Render(AuditReport report, Stream output)
     {
-        using var fonts = new PdfFonts();
+        using var fonts = new PdfFonts(CodePoints(report));
         using var c = new PdfCanvas(fonts);
         c.NewPage();
         Destination(c, "cover", 0);
@@ -99,6 +99,37 @@ internal sealed class PdfReportRenderer : IReportRenderer
         outline.AddRange(entries.Select((e, i) => new PdfOutline.Item((e.Number + " " + e.Title).Trim(), EntryDest(i))));
         var bytes = PdfOutline.Append(pdf.ToArray(), outline);
         output.Write(bytes);
+    }
+
+    /// <summary>
+    /// Every code point the document can show: printable ASCII, the renderer's own symbols and every character of
+    /// every string in the report (read back from its JSON form, so no text is missed).
+    /// </summary>
+    private static HashSet<int> CodePoints(AuditReport report)
+    {
+        var set = new HashSet<int>(Enumerable.Range(0x20, 0x5F));
+        void Add(string s)
+        {
+            for (var i = 0; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1) set.Add(char.ConvertToUtf32(s, i));
+        }
+        Add("·•…–—−≥≤×→←✓✗");
+        using var json = new MemoryStream();
+        new JsonReportRenderer().Render(report, json);
+        json.Position = 0;
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var stack = new Stack<System.Text.Json.JsonElement>([doc.RootElement]);
+        while (stack.Count > 0)
+        {
+            var e = stack.Pop();
+            switch (e.ValueKind)
+            {
+                case System.Text.Json.JsonValueKind.String: Add(e.GetString()!); break;
+                case System.Text.Json.JsonValueKind.Object: foreach (var p in e.EnumerateObject()) { Add(p.Name); stack.Push(p.Value); } break;
+                case System.Text.Json.JsonValueKind.Array: foreach (var x in e.EnumerateArray()) stack.Push(x); break;
+                default: break;
+            }
+        }
+        return set;
     }
 
     private static string EntryDest(int index) => string.Create(CultureInfo.InvariantCulture, $"entry-{index}");
@@ -255,7 +286,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
                 break;
             case ChartBlock ch:
                 c.EnsureSpace(ReportChart.PdfHeight);
-                ReportChart.Draw(c.Canvas, ch, PdfTheme.MarginLeft, c.Y, PdfTheme.ContentWidth);
+                ReportChart.Draw(c.Canvas, ch, PdfTheme.MarginLeft, c.Y, PdfTheme.ContentWidth, c.Fonts.Family);
                 c.Y += ReportChart.PdfHeight;
                 break;
             case ImageGridBlock g:

@@ -17,11 +17,12 @@ namespace OnnxAudit.Reporting;
 internal static partial class ReportChart
 {
     /// <summary>Height of a chart in the PDF, in points.</summary>
-    public const float PdfHeight = 250;
+    public const float PdfHeight = 240;
 
     /// <summary>SVG size (CSS pixels) is the PDF layout scaled by this factor.</summary>
     private const float SvgScale = 1.3f;
     private const int MaxDataTicks = 16;
+    private const float LegendHeight = 14;
     private const string Family = "DejaVu Sans";
 
     private static readonly Lock Gate = new();
@@ -35,9 +36,15 @@ internal static partial class ReportChart
     ];
 
     /// <summary>Draws the chart as vector graphics with its top-left corner at (<paramref name="x"/>, <paramref name="y"/>).</summary>
-    public static void Draw(SKCanvas canvas, ChartBlock chart, float x, float y, float width)
+    /// <param name="canvas">Target canvas (a PDF page or its recording).</param>
+    /// <param name="chart">The chart.</param>
+    /// <param name="x">Left edge in points.</param>
+    /// <param name="y">Top edge in points.</param>
+    /// <param name="width">Width in points (height is <see cref="PdfHeight"/>).</param>
+    /// <param name="family">Font family for all chart text (e.g. <see cref="PdfFonts.Family"/>).</param>
+    public static void Draw(SKCanvas canvas, ChartBlock chart, float x, float y, float width, string family = Family)
     {
-        using var plot = Build(chart);
+        using var plot = Build(chart, family);
         var count = canvas.Save();
         canvas.Translate(x, y);
         canvas.ClipRect(new SKRect(0, 0, width, PdfHeight));
@@ -50,13 +57,16 @@ internal static partial class ReportChart
     {
         using var plot = Build(chart);
         plot.ScaleFactor = SvgScale;
-        var svg = plot.GetSvgXml((int)Math.Round(width * SvgScale), (int)Math.Round(PdfHeight * SvgScale));
+        var (w, h) = ((int)Math.Round(width * SvgScale), (int)Math.Round(PdfHeight * SvgScale));
+        var svg = plot.GetSvgXml(w, h);
         var start = svg.IndexOf("<svg", StringComparison.Ordinal);
         if (start > 0) svg = svg[start..];
         // why: Skia numbers clip paths from 1 in every SVG; two charts on one page would share ids.
         var prefix = string.Create(CultureInfo.InvariantCulture, $"c{index}-");
         svg = SvgId().Replace(svg, m => m.Groups[1].Value + prefix + m.Groups[2].Value);
-        svg = svg.Replace("<svg ", $"<svg role=\"img\" aria-label=\"{HtmlReportRenderer.E(chart.Title)}\" ", StringComparison.Ordinal);
+        // viewBox lets the page scale the chart down on narrow screens.
+        svg = svg.Replace("<svg ", string.Create(CultureInfo.InvariantCulture,
+            $"<svg viewBox=\"0 0 {w} {h}\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"{HtmlReportRenderer.E(chart.Title)}\" "), StringComparison.Ordinal);
         return svg;
     }
 
@@ -64,14 +74,14 @@ internal static partial class ReportChart
     private static partial Regex SvgId();
 
     /// <summary>The ScottPlot figure of <paramref name="c"/> laid out in points (caller disposes).</summary>
-    internal static Plot Build(ChartBlock c)
+    internal static Plot Build(ChartBlock c, string family = Family)
     {
         EnsureFonts();
         var plot = new Plot();
         plot.RenderManager.ClearCanvasBeforeEachRender = false;
-        Style(plot, c);
+        Style(plot, c, family);
         if (c.Kind == ChartKind.Line) AddLines(plot, c);
-        else AddBars(plot, c);
+        else AddBars(plot, c, family);
 
         var (yMin, yMax, _) = ChartScale.YRange(c);
         var xRight = XRight(plot, c);
@@ -83,26 +93,38 @@ internal static partial class ReportChart
             line.LegendText = "";
             var label = plot.Add.Text(th.Label, xRight, th.Y);
             label.LabelFontSize = 7;
+            label.LabelFontName = family;
             label.LabelFontColor = color;
             label.LabelAlignment = Alignment.LowerRight;
             label.LabelOffsetY = -1;
         }
         plot.Axes.SetLimitsY(yMin, yMax);
-        if (c.Series.Count > 1 || c.Series[0].Name.Length > 0)
-        {
-            plot.ShowLegend(Edge.Bottom);
-            plot.Legend.FontSize = 7.5f;
-            plot.Legend.FontName = Family;
-            plot.Legend.OutlineWidth = 0;
-        }
+        var tickLines = c.Kind == ChartKind.Line && c.Series.SelectMany(s => s.Points).Any(p => p.Label is not null) ? 2 : 1;
+        // why: a fixed frame (points) keeps every chart's plot area the same size in the PDF and the HTML, whatever
+        // the tick labels; the legend row sits under the x axis title.
+        plot.Layout.Fixed(new PixelPadding(left: 52, right: 14, bottom: 32 + 9 * tickLines + LegendHeight, top: 32));
+        var legend = plot.ShowLegend(Edge.Bottom);
+        legend.Padding = new PixelPadding(0);
+        plot.Legend.FontSize = 7.5f;
+        plot.Legend.FontName = family;
+        // why: otherwise the legend picks "the best installed font" for its text on each render, a second font.
+        plot.Legend.SetBestFontOnEachRender = false;
+        plot.Legend.OutlineWidth = 0;
+        plot.Legend.ShadowOffset = new PixelOffset(0, 0);
+        plot.Legend.ShadowColor = Colors.Transparent;
+        plot.Legend.BackgroundColor = Colors.Transparent;
+        plot.Legend.Padding = new PixelPadding(2);
+        plot.Legend.Margin = new PixelPadding(0);
         return plot;
     }
 
-    private static void Style(Plot plot, ChartBlock c)
+    private static void Style(Plot plot, ChartBlock c, string family)
     {
-        plot.Font.Set(Family);
+        plot.Font.Set(family);
         plot.Title(c.Title, 10);
+        // why: setting Bold does not change a label's already resolved typeface; give it the bold one.
         plot.Axes.Title.Label.Bold = true;
+        plot.Axes.Title.Label.Font = Fonts.GetTypeface(family, bold: true, italic: false);
         plot.Axes.Title.Label.ForeColor = ToColor(PdfTheme.Text);
         plot.XLabel(c.XAxisTitle, 8.5f);
         plot.YLabel(c.YAxisTitle, 8.5f);
@@ -178,7 +200,7 @@ internal static partial class ReportChart
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = ChartScale.Format };
     }
 
-    private static void AddBars(Plot plot, ChartBlock c)
+    private static void AddBars(Plot plot, ChartBlock c, string family)
     {
         var cats = ChartScale.Categories(c);
         var n = c.Series.Count;
@@ -194,9 +216,13 @@ internal static partial class ReportChart
                 Size = size * 0.95,
                 FillColor = color,
                 LineWidth = 0,
+                Label = ChartScale.Format(pts[i].Y),
             }).ToArray();
             var bp = plot.Add.Bars(bars);
             bp.LegendText = c.Series[si].Name;
+            bp.ValueLabelStyle.FontSize = 6.5f;
+            bp.ValueLabelStyle.FontName = family;
+            bp.ValueLabelStyle.ForeColor = ToColor(PdfTheme.Muted);
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. Enumerable.Range(0, cats.Length).Select(i => (double)i)], cats);
@@ -231,9 +257,12 @@ internal static partial class ReportChart
 
     private sealed class ChartFontResolver : IFontResolver
     {
-        public SKTypeface CreateTypeface(string fontName, bool bold, bool italic) => ReportFontResolver.Shared.Typeface(bold);
+        // why: a PDF rendering registers its subset typefaces under a family of its own, so its charts embed no
+        // second copy of the font; any other family is the report's DejaVu Sans.
+        public SKTypeface CreateTypeface(string fontName, bool bold, bool italic) =>
+            PdfFonts.Lookup(fontName, bold) ?? ReportFontResolver.Shared.Typeface(bold);
 
         public SKTypeface CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing width) =>
-            ReportFontResolver.Shared.Typeface((int)weight >= (int)FontWeight.SemiBold);
+            CreateTypeface(fontName, (int)weight >= (int)FontWeight.SemiBold, false);
     }
 }

@@ -70,6 +70,18 @@ internal sealed class ReportFontResolver
         })).Value;
     }
 
+    /// <summary>
+    /// A new typeface of the regular or bold face holding only the glyphs of <paramref name="codePoints"/> (see
+    /// <see cref="FontSubsetter"/>); the caller owns and disposes it.
+    /// </summary>
+    public SKTypeface SubsetTypeface(bool bold, IReadOnlyCollection<int> codePoints)
+    {
+        var full = Typeface(bold);
+        var glyphs = full.GetGlyphs(string.Concat(codePoints.Select(char.ConvertFromUtf32)));
+        using var data = SKData.CreateCopy(FontSubsetter.Subset(GetFont(bold ? BoldFace : RegularFace), glyphs));
+        return SKTypeface.FromData(data) ?? throw new InvalidOperationException($"SkiaSharp cannot read the subset of {SourceOf(bold ? BoldFace : RegularFace)}.");
+    }
+
     private (byte[] Bytes, string Source) Load(string faceName)
     {
         if (!Candidates.ContainsKey(faceName))
