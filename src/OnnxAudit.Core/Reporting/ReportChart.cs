@@ -12,7 +12,7 @@ namespace OnnxAudit.Reporting;
 /// dashed threshold lines with their labels, a legend under the plot. X ticks sit where the data is: at every x of a
 /// line chart with few distinct x (log axes included), with the points' labels under the numbers, and at every
 /// category of a bar chart. One layout in points serves both outputs: vector drawing onto a PDF page canvas and SVG
-/// for the HTML report. Thread-safe (a new plot per call; font registration is done once, under a lock).
+/// for the HTML report. Thread-safe: a new plot per call, built and rendered under one process-wide lock.
 /// </summary>
 internal static partial class ReportChart
 {
@@ -26,6 +26,9 @@ internal static partial class ReportChart
     private const string Family = "DejaVu Sans";
 
     private static readonly Lock Gate = new();
+    // why: ScottPlot keeps font state in statics (caches, shared label styles); two plots built at once on different
+    // threads were seen to swap fonts (a PDF chart drawn with another rendering's typeface), so plots are serialized.
+    private static readonly Lock RenderGate = new();
     private static bool _fontsReady;
 
     /// <summary>Series colours by position (repeats after eight).</summary>
@@ -44,6 +47,11 @@ internal static partial class ReportChart
     /// <param name="family">Font family for all chart text (e.g. <see cref="PdfFonts.Family"/>).</param>
     public static void Draw(SKCanvas canvas, ChartBlock chart, float x, float y, float width, string family = Family)
     {
+        lock (RenderGate) DrawLocked(canvas, chart, x, y, width, family);
+    }
+
+    private static void DrawLocked(SKCanvas canvas, ChartBlock chart, float x, float y, float width, string family)
+    {
         using var plot = Build(chart, family);
         var count = canvas.Save();
         canvas.Translate(x, y);
@@ -54,6 +62,11 @@ internal static partial class ReportChart
 
     /// <summary>An &lt;svg&gt; element (no XML declaration); <paramref name="index"/> makes its ids unique within the page.</summary>
     public static string Svg(ChartBlock chart, int index, float width = PdfTheme.ContentWidth)
+    {
+        lock (RenderGate) return SvgLocked(chart, index, width);
+    }
+
+    private static string SvgLocked(ChartBlock chart, int index, float width)
     {
         using var plot = Build(chart);
         plot.ScaleFactor = SvgScale;
