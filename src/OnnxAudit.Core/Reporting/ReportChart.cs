@@ -97,7 +97,7 @@ internal static partial class ReportChart
         else AddBars(plot, c, family);
 
         var (yMin, yMax, _) = ChartScale.YRange(c);
-        var xRight = XRight(plot, c);
+        var xRight = XRight(c);
         foreach (var th in c.Thresholds)
         {
             if (!double.IsFinite(th.Y) || th.Y < yMin || th.Y > yMax) continue;
@@ -202,8 +202,7 @@ internal static partial class ReportChart
         }
         else if (c.LogX)
         {
-            var (lo, hi, decades) = ChartScale.LogDecades(xs[0].Key, xs[^1].Key);
-            _ = (lo, hi);
+            var decades = ChartScale.LogDecades(xs[0].Key, xs[^1].Key).Ticks;
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(decades, [.. decades.Select(d => ChartScale.Format(Math.Pow(10, d)))]);
         }
         else
@@ -244,11 +243,10 @@ internal static partial class ReportChart
     }
 
     /// <summary>X of the right end of the data (threshold labels end there).</summary>
-    private static double XRight(Plot plot, ChartBlock c)
+    private static double XRight(ChartBlock c)
     {
         if (c.Kind == ChartKind.Bar) return ChartScale.Categories(c).Length - 0.45;
         var xs = c.Series.SelectMany(s => s.Points).Select(p => p.X).Where(x => double.IsFinite(x) && (!c.LogX || x > 0)).ToList();
-        _ = plot;
         if (xs.Count == 0) return 1;
         return c.LogX ? Math.Log10(xs.Max()) : xs.Max();
     }
