@@ -10,7 +10,7 @@ internal static class CommonOptions
 
     public static Option<string?> Data(bool required = false) => new("--data", "-d")
     {
-        Description = "Image data: an IDX file (MNIST family, optionally .gz; labels found beside it), a NumPy .npy (uint8 or float32, NCHW or NHWC) or a folder of PNGs (one sub-folder per class).",
+        Description = "Image data: an IDX file (MNIST family, optionally .gz; labels found beside it), a NumPy .npy (uint8 or float32, NCHW or NHWC) or a folder of PNG, JPEG, WebP, BMP or GIF images (one sub-folder per class).",
         Required = required,
     };
 
