@@ -24,10 +24,15 @@ public static class FederatedGradient
     /// w.r.t. every float initializer. <paramref name="batch"/> is float32 NCHW with shape <paramref name="dims"/>;
     /// <paramref name="labels"/> has one class index per sample.
     /// </summary>
-    public static FederatedGradientResult Compute(OnnxModel model, float[] batch, long[] dims, long[] labels, RuntimeOptions? options = null)
+    public static FederatedGradientResult Compute(OnnxModel model, float[] batch, long[] dims, long[] labels, RuntimeOptions? options = null) =>
+        ComputeFor(model, batch, dims, labels, options, null);
+
+    /// <summary>As <see cref="Compute(OnnxModel, float[], long[], long[], RuntimeOptions?)"/> for the listed parameters only
+    /// (null = every float initializer).</summary>
+    public static FederatedGradientResult ComputeFor(OnnxModel model, float[] batch, long[] dims, long[] labels, RuntimeOptions? options, IReadOnlyList<string>? parameters)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var names = FloatInitializers(model);
+        var names = parameters ?? FloatInitializers(model);
         using var session = new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), names), options);
         var run = session.Run(batch, dims, labels);
         var grads = names.Select(n => new ParameterGradient(n, TensorData.Dims(model.FindInitializer(n)!), run.Gradient(n).ToArray())).ToList();
@@ -42,5 +47,15 @@ public static class FederatedGradient
         return model.Graph.Initializer
             .Where(t => (TensorProto.Types.DataType)t.DataType == TensorProto.Types.DataType.Float && used.Contains(t.Name))
             .Select(t => t.Name).ToList();
+    }
+
+    /// <summary>The float initializers a training step updates: <see cref="FloatInitializers"/> without the running mean and
+    /// variance of BatchNormalization nodes (inputs 3 and 4), which PyTorch keeps as buffers, not parameters.</summary>
+    public static IReadOnlyList<string> TrainableParameters(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var buffers = model.Graph.Node.Where(n => n.OpType == "BatchNormalization")
+            .SelectMany(n => n.Input.Skip(3).Take(2)).ToHashSet(StringComparer.Ordinal);
+        return FloatInitializers(model).Where(n => !buffers.Contains(n)).ToList();
     }
 }

@@ -57,6 +57,7 @@ public static class GradientGraphBuilder
         {
             SoftmaxCrossEntropyLoss s => s.Logits ?? g.Output.FirstOrDefault()?.Name ?? throw new GradientBuildException($"{model.Origin}: the model has no outputs to use as logits."),
             SquaredErrorLoss s => s.Tensor,
+            ScalarLoss s => s.Tensor,
             _ => throw new GradientBuildException("unknown loss type " + request.Loss.GetType().Name),
         };
         if (!Exists(root))
@@ -156,6 +157,13 @@ public static class GradientGraphBuilder
                     var all = Enumerable.Range(0, ts.Length).Select(v => (long)v).ToArray();
                     loss = e.Div(e.ReduceSum(e.Mul(diff, diff), all, keepDims: false), numel);
                     if (requiresGrad.Contains(root)) Accumulate(root, e.Div(e.Mul(diff, e.ScalarF(2)), numel));
+                    break;
+                }
+            case ScalarLoss:
+                {
+                    // why: second-order graphs (gradient matching) feed a scalar built on top of a gradient graph.
+                    loss = root;
+                    if (requiresGrad.Contains(root)) Accumulate(root, e.Op("ConstantOfShape", [e.ShapeOf(root)], MakeTensor("value", TensorData.FromFloats("", [1], [1f]))));
                     break;
                 }
             default:

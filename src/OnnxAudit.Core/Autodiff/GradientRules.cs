@@ -17,6 +17,8 @@ internal static class GradientRules
         new ReduceMaxRule(), new ReduceMinRule(), new PowRule(), new SqrtRule(), new ExpRule(), new LogRule(), new NegRule(), new AbsRule(),
         new ErfRule(), new GeluRule(), new HardSwishRule(), new HardSigmoidRule(), new LayerNormalizationRule(), new CastRule(), new WhereRule(),
         new MaxRule(), new MinRule(), new SumRule(), new MeanRule(), new GlobalMaxPoolRule(), new ResizeRule(), new EinsumRule(),
+        // second-order graphs (issue 12): ops the backward graph itself emits
+        new ScatterElementsRule(), new GatherElementsRule(), new ModRule(),
     }.ToDictionary(r => r.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted.</summary>

@@ -15,6 +15,12 @@ internal static partial class ShapeInference
         var x = In(0);
         switch (n.OpType)
         {
+            case "Size":
+                return [Array.Empty<long>()];
+            case "ScatterElements" or "ScatterND":
+                return [x];
+            case "GatherElements":
+                return [In(1)];
             case "Erf" or "Gelu" or "HardSwish" or "HardSigmoid" or "Log" or "Sign" or "Not" or "Reciprocal" or "Floor" or "Ceil" or "Round":
                 return [x];
             case "GreaterOrEqual" or "LessOrEqual" or "And" or "Or" or "Mod" or "Max" or "Min" or "Mean" or "Sum":

@@ -1,0 +1,139 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxAudit.Autodiff;
+using OnnxAudit.Onnx;
+
+namespace OnnxAudit.Runtime;
+
+/// <summary>
+/// Runs a gradient-matching (second-order) graph built by <see cref="GradientMatchingGraphBuilder"/>: for a dummy batch
+/// x and labels y it returns the matching loss and its exact gradient w.r.t. x. The observed gradients are set once with
+/// <see cref="SetTargets"/>. Buffers are pinned and bound (IoBinding), re-allocated when the batch size changes. Not
+/// thread-safe. Dispose to release the native session.
+/// </summary>
+public sealed class GradientMatchingSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _runOptions = new();
+    private readonly long[] _inputDims;
+    private readonly Dictionary<string, Pinned<float>> _targets = new(StringComparer.Ordinal);
+    private Pinned<float>? _x, _loss, _distance, _grad;
+    private Pinned<long>? _labels;
+    private long _batch = -1;
+    private bool _disposed;
+
+    /// <summary>Builds the matching graph and its session.</summary>
+    public GradientMatchingSession(OnnxModel model, GradientMatchingRequest request, RuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(request);
+        Parameters = request.Parameters ?? FederatedGradient.FloatInitializers(model);
+        MatchingModel = GradientMatchingGraphBuilder.Build(model, request);
+        InputName = model.Graph.Input.Select(v => v.Name).First(n => model.FindInitializer(n) is null);
+        var vi = model.Graph.Input.First(v => v.Name == InputName);
+        _inputDims = vi.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1L).ToArray();
+        _session = SessionFactory.Create(MatchingModel.ToBytes(), options ?? RuntimeOptions.Default, model.Origin);
+        try
+        {
+            _binding = _session.CreateIoBinding();
+            foreach (var p in Parameters)
+            {
+                var t = model.FindInitializer(p)!;
+                var buf = new Pinned<float>(TensorData.Dims(t));
+                _targets[p] = buf;
+                _binding.BindInput(GradientMatchingGraphBuilder.Target(p), buf.Value);
+            }
+        }
+        catch
+        {
+            foreach (var b in _targets.Values) b.Dispose();
+            _session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The second-order model (for inspection or saving).</summary>
+    public OnnxModel MatchingModel { get; }
+
+    /// <summary>The parameters whose gradients are matched, in order.</summary>
+    public IReadOnlyList<string> Parameters { get; }
+
+    /// <summary>The data input name.</summary>
+    public string InputName { get; }
+
+    /// <summary>Sets the observed gradients (one array per entry of <see cref="Parameters"/>, parameter shape, row-major).</summary>
+    public void SetTargets(IReadOnlyList<float[]> gradients)
+    {
+        ArgumentNullException.ThrowIfNull(gradients);
+        if (gradients.Count != Parameters.Count) throw new ArgumentException($"expected {Parameters.Count} target gradients, got {gradients.Count}", nameof(gradients));
+        for (var i = 0; i < Parameters.Count; i++)
+        {
+            var buf = _targets[Parameters[i]];
+            if (gradients[i].Length != buf.Data.Length) throw new ArgumentException($"target gradient of '{Parameters[i]}' has {gradients[i].Length} values, expected {buf.Data.Length}", nameof(gradients));
+            gradients[i].CopyTo(buf.Data, 0);
+        }
+    }
+
+    /// <summary>Runs the graph for dummy input <paramref name="x"/> (NCHW, batch <paramref name="batch"/>) and labels.
+    /// Returns the matching loss; <paramref name="gradient"/> (same length as x) receives d loss / dx.</summary>
+    public float Run(ReadOnlySpan<float> x, int batch, ReadOnlySpan<long> labels, Span<float> gradient)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (batch != _batch) Rebind(batch);
+        if (x.Length != _x!.Data.Length) throw new ArgumentException($"input has {x.Length} values, expected {_x.Data.Length}", nameof(x));
+        if (labels.Length != batch) throw new ArgumentException($"labels has {labels.Length} values, expected {batch}", nameof(labels));
+        x.CopyTo(_x.Data);
+        labels.CopyTo(_labels!.Data);
+        _session.RunWithBinding(_runOptions, _binding);
+        _grad!.Data.CopyTo(gradient);
+        return _loss!.Data[0];
+    }
+
+    /// <summary>The distance term (without TV) of the latest <see cref="Run"/>.</summary>
+    public float LastDistance => _distance?.Data[0] ?? float.NaN;
+
+    private void Rebind(int batch)
+    {
+        _binding.ClearBoundInputs();
+        _binding.ClearBoundOutputs();
+        _x?.Dispose(); _labels?.Dispose(); _loss?.Dispose(); _grad?.Dispose(); _distance?.Dispose();
+        var dims = _inputDims.Select((d, i) => i == 0 ? batch : d).ToArray();
+        _x = new Pinned<float>(dims);
+        _grad = new Pinned<float>(dims);
+        _labels = new Pinned<long>([batch]);
+        _loss = new Pinned<float>([]);
+        _distance = new Pinned<float>([]);
+        _binding.BindInput(InputName, _x.Value);
+        _binding.BindInput(GradientNames.Labels, _labels.Value);
+        foreach (var p in Parameters) _binding.BindInput(GradientMatchingGraphBuilder.Target(p), _targets[p].Value);
+        _binding.BindOutput(GradientNames.Loss, _loss.Value);
+        _binding.BindOutput(GradientNames.Gradient(InputName), _grad.Value);
+        _binding.BindOutput(GradientMatchingGraphBuilder.Distance, _distance.Value);
+        _batch = batch;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _binding.Dispose();
+        _runOptions.Dispose();
+        _x?.Dispose(); _labels?.Dispose(); _loss?.Dispose(); _grad?.Dispose(); _distance?.Dispose();
+        foreach (var b in _targets.Values) b.Dispose();
+        _session.Dispose();
+    }
+
+    private sealed class Pinned<T> : IDisposable where T : unmanaged
+    {
+        public Pinned(long[] dims)
+        {
+            Data = GC.AllocateArray<T>((int)dims.Aggregate(1L, (a, b) => a * b), pinned: true);
+            Value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<T>(Data), dims);
+        }
+
+        public T[] Data { get; }
+        public OrtValue Value { get; }
+        public void Dispose() => Value.Dispose();
+    }
+}
