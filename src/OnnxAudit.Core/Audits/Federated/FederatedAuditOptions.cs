@@ -1,0 +1,37 @@
+using OnnxAudit.Audits.GradientAttack;
+using OnnxAudit.Runtime;
+
+namespace OnnxAudit.Audits.Federated;
+
+/// <summary>Options of the federated-leakage audit (<see cref="FederatedLeakageAudit"/>).</summary>
+/// <param name="BatchSize">M, the deployment batch size.</param>
+/// <param name="Batches">Victim batches attacked (drawn at random, seeded).</param>
+/// <param name="Inverting">Inverting Gradients budget (null = off).</param>
+/// <param name="Dlg">DLG budget (null = off).</param>
+/// <param name="Defences">Defences evaluated with the Inverting attack on the same batches, listed from weakest to
+/// strongest (the recommendation is the first that makes the attack fail); null = <see cref="PaperDefences"/>.</param>
+/// <param name="Seed">Seed of the batch choice, restarts and noise.</param>
+/// <param name="LeakPsnr">An attack "succeeds" when its mean PSNR over the batches is ≥ this (dB).</param>
+/// <param name="Runtime">ONNX Runtime options.</param>
+public sealed record FederatedAuditOptions(int BatchSize = 1, int Batches = 2, InvertingOptions? Inverting = null, DlgOptions? Dlg = null,
+    IReadOnlyList<GradientDefence>? Defences = null, int Seed = 0, double LeakPsnr = 20, RuntimeOptions? Runtime = null)
+{
+    /// <summary>Stage 2 (feature matching) of the analytic/hybrid attack; null = <see cref="FeatureMatchingOptions.Default"/>.</summary>
+    public FeatureMatchingOptions? FeatureMatching { get; init; }
+
+    /// <summary>Whether the analytic attack (Pan et al. B.1–B.3, or the single-Linear head rule) is tried.</summary>
+    public bool Analytic { get; init; } = true;
+
+    /// <summary>Default budgets (<see cref="InvertingOptions.Default"/>, <see cref="DlgOptions.Default"/>), 2 batches.</summary>
+    public static FederatedAuditOptions Default { get; } = new(Inverting: InvertingOptions.Default, Dlg: DlgOptions.Default);
+
+    /// <summary>report --quick: 1 batch, <see cref="InvertingOptions.Quick"/>, <see cref="DlgOptions.Quick"/>, DP-SGD σ = 0.1 and 1.0 only,
+    /// stage 2 at <see cref="FeatureMatchingOptions.Quick"/>.</summary>
+    public static FederatedAuditOptions Quick { get; } = new(Batches: 1, Inverting: InvertingOptions.Quick, Dlg: DlgOptions.Quick,
+        Defences: [new DpSgdDefence(1.0, 0.1), new DpSgdDefence(1.0, 1.0)])
+    { FeatureMatching = FeatureMatchingOptions.Quick };
+
+    /// <summary>The paper's §7.3 set (C = 1.0, σ = 0.1/0.5/1.0) plus pruning to 10 % and 1 %, weakest first by intent.</summary>
+    public static IReadOnlyList<GradientDefence> PaperDefences { get; } =
+        [new PruningDefence(10), new DpSgdDefence(1.0, 0.1), new DpSgdDefence(1.0, 0.5), new PruningDefence(1), new DpSgdDefence(1.0, 1.0)];
+}
