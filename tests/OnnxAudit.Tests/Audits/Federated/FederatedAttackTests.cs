@@ -94,7 +94,7 @@ public class FederatedAttackTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         // why: seeds/001 Fig. 9 direction: C = 1.0, σ = 0 → 0.1 → 0.5 → 1.0; the same noise draw (seed) is scaled by σ.
         var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
-        using var inv = new GradientInversion(model, InvertingOptions.Quick with { Iterations = 100 }, null, Runtime);
+        using var inv = new GradientInversion(model, InvertingOptions.Quick with { Iterations = 150 }, null, Runtime);
         var (x, dims, y) = Batch([3]);
         var perSample = FederatedGradient.ComputeFor(model, x, dims, y, Runtime, inv.Parameters).Parameters.Select(p => p.Values).ToList();
         var psnrs = new List<double>();
