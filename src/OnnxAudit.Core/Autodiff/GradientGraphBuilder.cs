@@ -42,6 +42,7 @@ public static class GradientGraphBuilder
         var opset = model.DefaultOpset;
         if (opset is < MinOpset or > MaxOpset)
             throw new GradientBuildException($"{model.Origin}: default-domain opset {opset} is outside the supported range {MinOpset}–{MaxOpset}; re-export the model with opset 17 (torch.onnx.export(..., opset_version=17)).");
+        Runtime.RuntimeCounters.GradientGraphBuilt();
         var clone = model.Clone(model.Origin + " (gradient)");
         var g = clone.Graph;
         SortTopologically(g, model.Origin);

@@ -52,7 +52,9 @@ public static class SessionFactory
         using var so = CreateSessionOptions(options);
         try
         {
-            return new InferenceSession(modelBytes, so);
+            var session = new InferenceSession(modelBytes, so);
+            RuntimeCounters.SessionCreated();
+            return session;
         }
         catch (OnnxRuntimeException ex)
         {
