@@ -1,3 +1,4 @@
+using OnnxAudit.Reporting.Sections;
 using System.CommandLine;
 using System.Text.Json;
 using OnnxAudit.Audits.Exclusivity;
@@ -74,7 +75,7 @@ internal static class ExclusivityCommand
     internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime)
     {
         var loaded = OnnxModel.Load(modelPath);
-        var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+        var analysis = ModelAnalysis.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1 }, runtime);
         var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
         if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
             throw new UnsupportedOperatorException($"{modelPath}: {reason} Use a model whose classifier head has ReLU layers.");

@@ -1,3 +1,5 @@
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using OnnxAudit.Audits.RConv;
@@ -31,7 +33,7 @@ internal static class RConvCommand
             if (n < 0) throw new Errors.OnnxAuditException($"--reconstruct {n}: must be 0 or more.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
             var loaded = OnnxModel.Load(path);
-            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+            var analysis = ModelAnalysis.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1 }, runtime);
             Dataset? dataset = null;
             if (parse.GetValue(data) is { } dataPath)
             {

@@ -1,3 +1,5 @@
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -51,7 +53,7 @@ internal static class SplitCommand
             if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0.");
             if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
             var loaded = OnnxModel.Load(modelPath);
-            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { RuntimeOptions = runtime });
+            var analysis = ModelAnalysis.Analyze(loaded, null, runtime);
             var atValue = parse.GetValue(at);
             SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
             var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);

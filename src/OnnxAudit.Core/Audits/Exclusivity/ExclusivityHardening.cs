@@ -86,4 +86,35 @@ public static class ExclusivityHardening
         }
         return new HardeningResult(d1, stats.Main, attack, before, after);
     }
+
+    /// <summary>Like <see cref="Verify(OnnxModel, IReadOnlyList{HeadReluLayer}, Dataset, int, int, int, int, RuntimeOptions, IAuditProgress, FeatureMatchingOptions?)"/>
+    /// on the context's model and data; the original model's accuracy, masks and sessions come from the context.</summary>
+    internal static HardeningResult Verify(AuditContext context, IReadOnlyList<HeadReluLayer> layers, int batchSize, int batches,
+        int attackBatches, int seed, IAuditProgress progress, FeatureMatchingOptions? featureMatching = null)
+    {
+        var model = context.Model;
+        var data = context.Data;
+        var runtime = context.Runtime;
+        var hardened = RemoveFirstHeadRelu(model, layers[0].OutputName);
+        var hl = HardenedLayers(model, layers);
+        var labels = context.Labels;
+        var d1 = layers[0].Width;
+        var m = Math.Min(d1 + 1, data.N);
+        var stats = ExclusivityAuditor.Run(context, hardened, hl,
+            ExclusivityOptions.Default with { BatchSize = m, Batches = batches, Seed = seed, SweepSizes = [], SameClassBatches = false, Runtime = runtime }, progress);
+        AttackSimulationResult? attack = null;
+        double? before = null, after = null;
+        if (labels is not null)
+        {
+            if (attackBatches > 0)
+                attack = GradientAttackSimulation.Run(context, hardened, hl, AttackSimulationOptions.Default with
+                {
+                    BatchSize = batchSize, InsecureBatches = 0, RandomBatches = attackBatches, Seed = seed, Runtime = runtime,
+                    FeatureMatching = featureMatching,
+                }, progress);
+            before = context.Accuracy(model, progress).Accuracy;
+            after = context.Accuracy(hardened, progress).Accuracy;
+        }
+        return new HardeningResult(d1, stats.Main, attack, before, after);
+    }
 }

@@ -89,8 +89,8 @@ public static class SplitInversionAuditor
                 LearningRate = options.Lr ?? d.LearningRate,
                 TvWeight = options.Tv ?? d.TvWeight,
             };
-            using var f1 = new ModelRunner(halves.Prefix, options.Runtime);
-            var target = f1.Run(x0, Dims(inputRank, n, shape)).Data;
+            using var f1 = new ModelSession(halves.Prefix, options.Runtime);
+            var target = f1.RunAll(x0, Dims(inputRank, n, shape)).Data;
             var outcomes = new List<AttackOutcome>();
             foreach (var attack in options.Attacks.Distinct())
             {
@@ -110,8 +110,7 @@ public static class SplitInversionAuditor
             }
             results.Add(new SplitPointResult(point, depth, cls, outcomes, outcomes.Any(o => o.Unsafe)));
         }
-        SplitPoint? recommended = null;
-        for (var i = results.Count - 1; i >= 0 && !results[i].Unsafe; i--) recommended = results[i].Point;
+        var recommended = SplitInversionResult.Recommend(results);
         return new SplitInversionResult(model.Origin, data.Source, auxSource, aux?.N ?? 0, shape, targets, originals, results,
             options.Thresholds, recommended, options.Seed, options.Quick);
     }
@@ -163,14 +162,14 @@ public static class SplitInversionAuditor
         var (g, architecture) = InverseNetwork.Build(featureShape, shape, rng);
         // Auxiliary pairs (f1(x), x): the black-box attacker queries f1 with its own images.
         var (auxX, _, _) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
-        using var f1 = new ModelRunner(halves.Prefix, options.Runtime);
-        var (auxZ, zDims) = f1.Run(auxX, Dims(inputRank, aux.N, shape));
+        using var f1 = new ModelSession(halves.Prefix, options.Runtime);
+        var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape));
         var names = InverseNetwork.ParameterNames(g);
         var parameters = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
         var steps = options.Steps;
         (double First, double Last) losses;
         using (var stage = progress.Start($"{label}: black-box training", steps))
-        using (var session = new GradientSession(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), options.Runtime))
+        using (var session = GradientSessions.Create(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), options.Runtime))
         {
             var batch = Math.Min(options.TrainingBatch, aux.N);
             var sampler = new MiniBatches(aux.N, batch, rng);
@@ -192,8 +191,8 @@ public static class SplitInversionAuditor
             }, steps, 1e-3, stage);
         }
         ParameterInit.Assign(g.Graph, parameters);
-        using var runner = new ModelRunner(g, options.Runtime);
-        var (recon, _) = runner.Run(target, [n, .. zDims]);
+        using var runner = new ModelSession(g, options.Runtime);
+        var (recon, _) = runner.RunAll(target, [n, .. zDims]);
         var settings = string.Create(CultureInfo.InvariantCulture,
             $"g = {architecture}; Adam lr 1e-3, {steps} steps × batch {Math.Min(options.TrainingBatch, aux.N)} on {aux.N} auxiliary images; training MSE {losses.First:G3} → {losses.Last:G3}");
         return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw);
@@ -222,7 +221,7 @@ public static class SplitInversionAuditor
         var (auxX, _, auxY) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
         (double First, double Last) losses;
         using (var stage = progress.Start($"{label}: shadow training", steps))
-        using (var session = new GradientSession(shadow, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters.Keys], ParametersAsInputs: true), options.Runtime))
+        using (var session = GradientSessions.Create(shadow, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters.Keys], ParametersAsInputs: true), options.Runtime))
         {
             var batch = Math.Min(options.TrainingBatch, aux.N);
             var sampler = new MiniBatches(aux.N, batch, rng);

@@ -69,7 +69,7 @@ internal sealed class WhiteBoxAttack : IDisposable
         _tvInGraph = rank == 4;
         var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
             TotalVariationWeight: _tvInGraph ? _tvPerElement / batch : 0);
-        _session = new GradientSession(model, request, runtime);
+        _session = GradientSessions.Create(model, request, runtime);
         Gradient = new float[batch * _c * _h * _w];
     }
 

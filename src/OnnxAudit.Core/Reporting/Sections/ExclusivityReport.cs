@@ -1,10 +1,10 @@
 using System.Globalization;
+using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Imaging;
 using OnnxAudit.Reporting.Model;
-using OnnxAudit.Reporting.Sections;
 
-namespace OnnxAudit.Audits.Exclusivity;
+namespace OnnxAudit.Reporting.Sections;
 
 /// <summary>Renders the exclusivity audit as the report's "Federated gradient leakage" contribution. Computes nothing but the verdict rule.</summary>
 public static class ExclusivityReport

@@ -1,9 +1,9 @@
 using System.Globalization;
+using OnnxAudit.Audits.RConv;
 using OnnxAudit.Imaging;
 using OnnxAudit.Reporting.Model;
-using OnnxAudit.Reporting.Sections;
 
-namespace OnnxAudit.Audits.RConv;
+namespace OnnxAudit.Reporting.Sections;
 
 /// <summary>Turns an <see cref="RConvAuditResult"/> into the report's convolutional-leakage contribution (renders, never computes).</summary>
 public static class RConvReport
