@@ -53,7 +53,7 @@ public static class SessionFactory
         try
         {
             var session = new InferenceSession(modelBytes, so);
-            RuntimeCounters.SessionCreated();
+            RuntimeCounters.SessionCreated(origin);
             return session;
         }
         catch (OnnxRuntimeException ex)

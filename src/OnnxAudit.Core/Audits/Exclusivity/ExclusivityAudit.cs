@@ -37,7 +37,11 @@ public sealed record ExclusivityAuditOptions(int BatchSize = 8, int Batches = 10
 /// <param name="Hardening">Verification of the exclusivity reduction, or null.</param>
 /// <param name="Notes">What was skipped and why.</param>
 public sealed record ExclusivityAuditResult(string? NotApplicableReason, ExclusivityResult? Statistics, AttackSimulationResult? Attack,
-    AttackSimulationResult? SmallerBatchAttack, HardeningResult? Hardening, IReadOnlyList<string> Notes);
+    AttackSimulationResult? SmallerBatchAttack, HardeningResult? Hardening, IReadOnlyList<string> Notes)
+{
+    /// <summary>The verdict (<see cref="ExclusivityVerdict"/>), read by the summary, the finding, the JSON and the exit code.</summary>
+    public Verdict Verdict => ExclusivityVerdict.Of(this);
+}
 
 /// <summary>The hardening check (Pan et al. §6, Corollary 1) on data.</summary>
 /// <param name="FirstLayerWidth">d_1.</param>

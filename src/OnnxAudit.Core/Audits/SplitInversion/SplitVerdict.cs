@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxAudit.Common;
 
 namespace OnnxAudit.Audits.SplitInversion;
 
@@ -47,9 +48,7 @@ public static class SplitVerdict
         _ => "query-free",
     };
 
-    // the report's number format (Reporting.Sections.Fmt): invariant, ∞ for +infinity, n/a for NaN
-    private static string Db(double psnr) => double.IsPositiveInfinity(psnr) ? "∞ dB (exact)" : F(psnr, 1) + " dB";
+    private static string Db(double psnr) => Invariant.Db(psnr);
 
-    private static string F(double v, int decimals) =>
-        double.IsFinite(v) ? v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : v > 0 ? "∞" : v < 0 ? "−∞" : "n/a";
+    private static string F(double v, int decimals) => Invariant.F(v, decimals);
 }
