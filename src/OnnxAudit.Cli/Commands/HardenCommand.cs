@@ -1,3 +1,4 @@
+using OnnxAudit.Pipeline;
 using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Globalization;
@@ -35,8 +36,7 @@ internal static class HardenCommand
             var outPath = parse.GetRequiredValue(output);
             if (Directory.Exists(outPath)) throw new OnnxAuditException($"{outPath}: the output path is a folder; pass a file name such as hardened.onnx with -o.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var loaded = OnnxModel.Load(modelPath);
-            var analysis = ModelAnalysis.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1 }, runtime);
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
             if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
                 throw new UnsupportedOperatorException($"{modelPath}: {reason} Exclusivity reduction needs a ReLU in the classifier head.");
             var layers = HeadReluLayers.From(analysis.Head!);

@@ -1,3 +1,4 @@
+using OnnxAudit.Pipeline;
 using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Runtime;
 using System.CommandLine;
@@ -32,8 +33,7 @@ internal static class RConvCommand
             var n = parse.GetValue(reconstruct);
             if (n < 0) throw new Errors.OnnxAuditException($"--reconstruct {n}: must be 0 or more.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var loaded = OnnxModel.Load(path);
-            var analysis = ModelAnalysis.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1 }, runtime);
+            var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime);
             Dataset? dataset = null;
             if (parse.GetValue(data) is { } dataPath)
             {

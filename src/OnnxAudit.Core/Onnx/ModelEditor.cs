@@ -19,6 +19,14 @@ public static class ModelEditor
             ?? throw new ModelLoadException($"{model.Origin}: the graph has no data input (every input is an initializer); an image classifier needs one — re-export the model with its input.");
     }
 
+    /// <summary>The data input's declaration (first graph input that is not an initializer), or null.</summary>
+    public static ValueInfoProto? DataInputInfo(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var name = DataInputs(model).FirstOrDefault();
+        return name is null ? null : model.Graph.Input.First(v => v.Name == name);
+    }
+
     /// <summary>Every graph input that is not an initializer, in declaration order.</summary>
     public static IReadOnlyList<string> DataInputs(OnnxModel model)
     {

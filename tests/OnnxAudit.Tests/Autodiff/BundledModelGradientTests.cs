@@ -10,7 +10,7 @@ namespace OnnxAudit.Tests.Autodiff;
 /// <summary>Bundled models vs PyTorch autograd fixtures written by tests/reference/make_gradients.py (float64 reference).</summary>
 public class BundledModelGradientTests
 {
-    // why: the acceptance bound of issue 3, |a − e| ≤ 1e-5 + 1e-3·|e|.
+    // why: agreement with PyTorch autograd within |a − e| ≤ 1e-5 + 1e-3·|e|.
     private const double Atol = 1e-5;
     private const double Rtol = 1e-3;
 

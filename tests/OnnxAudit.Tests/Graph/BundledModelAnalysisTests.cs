@@ -8,7 +8,7 @@ using static OnnxAudit.Tests.Graph.BundledModelExpectations;
 namespace OnnxAudit.Tests.Graph;
 
 /// <summary>The analyzer's output for every bundled model against the hand-written expectations in
-/// <see cref="BundledModelExpectations"/> (issue 2, acceptance).</summary>
+/// <see cref="BundledModelExpectations"/>.</summary>
 public class BundledModelAnalysisTests
 {
     private static readonly ConcurrentDictionary<(string, int), GraphAnalysis> Cache = new();

@@ -99,7 +99,7 @@ public static class SplitInversionAuditor
                 AttackOutcome outcome = attack switch
                 {
                     SplitAttack.WhiteBox => WhiteBox(model, point, hyper, target, n, shape, options, x0, progress, label, sw),
-                    SplitAttack.BlackBox => BlackBox(halves, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
+                    SplitAttack.BlackBox => BlackBox(halves, f1, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
                     _ => QueryFree(model, halves, aux, hyper, target, n, shape, inputRank, options, x0, progress, label, sw),
                 };
                 outcomes.Add(outcome);
@@ -153,7 +153,7 @@ public static class SplitInversionAuditor
         return best! with { Seconds = sw.Elapsed.TotalSeconds };
     }
 
-    private static AttackOutcome BlackBox(SplitModels halves, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
+    private static AttackOutcome BlackBox(SplitModels halves, ModelSession f1, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
         SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
     {
         if (aux is null) return Skipped(SplitAttack.BlackBox, "no auxiliary images");
@@ -162,7 +162,7 @@ public static class SplitInversionAuditor
         var (g, architecture) = InverseNetwork.Build(featureShape, shape, rng);
         // Auxiliary pairs (f1(x), x): the black-box attacker queries f1 with its own images.
         var (auxX, _, _) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
-        using var f1 = new ModelSession(halves.Prefix, options.Runtime);
+        // why: the same prefix session that computed the targets' f1(x0); one session per split point.
         var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape));
         var names = InverseNetwork.ParameterNames(g);
         var parameters = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
@@ -286,8 +286,7 @@ public static class SplitInversionAuditor
 
     private static int InputRank(OnnxModel model)
     {
-        var inits = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        return model.Graph.Input.First(v => !inits.Contains(v.Name)).Type?.TensorType?.Shape?.Dim.Count ?? 4;
+        return ModelEditor.DataInputInfo(model)?.Type?.TensorType?.Shape?.Dim.Count ?? 4;
     }
 
     internal static long[] Dims(int rank, int n, (int C, int H, int W) s) => rank switch
