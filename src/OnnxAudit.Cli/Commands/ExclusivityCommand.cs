@@ -49,7 +49,7 @@ internal static class ExclusivityCommand
                     ExclusivityOptions.Default with { BatchSize = m, Batches = n, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
                 var contribution = ExclusivityReport.Build(stats, null, null);
                 if (parse.GetValue(json))
-                    console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = contribution.Verdict.Severity.ToString(), statistics = stats }, JsonOptions));
+                    console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = Reporting.JsonReportRenderer.VerdictNode(contribution.Verdict), statistics = stats }, JsonOptions));
                 else
                     foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
                 return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;

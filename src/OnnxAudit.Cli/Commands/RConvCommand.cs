@@ -60,7 +60,7 @@ internal static class RConvCommand
         sha256 = r.ModelSha256,
         notAssessedReason = r.NotAssessedReason,
         imageShape = r.ImageShape,
-        severity = RConvReport.Classify(r).Severity.ToString(),
+        verdict = Reporting.JsonReportRenderer.VerdictNode(RConvReport.Build(r).Verdict),
         conditions = r.Conditions.Select(c => new
         {
             layer = c.Geometry.Name,

@@ -120,6 +120,7 @@ internal static class SplitCommand
         r.Seed,
         r.Quick,
         thresholds = r.Thresholds,
+        verdict = Reporting.JsonReportRenderer.VerdictNode(SplitInversionReport.Build(r).Verdict),
         rule = r.VerdictRule,
         recommendationRule = SplitInversionResult.RecommendationRule,
         recommended = r.Recommended?.Tensor,

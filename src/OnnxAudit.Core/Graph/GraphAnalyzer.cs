@@ -30,7 +30,7 @@ public static class GraphAnalyzer
         if (graph.Output.Count == 0) throw new ModelLoadException($"{origin}: the graph declares no output; re-export the model with its output.");
 
         var order = GraphIndex.TopologicalOrder(graph, origin);
-        var source = options.Shapes ?? throw new ArgumentException("GraphAnalysisOptions.Shapes is required (e.g. Runtime.ShapeProbe, or call Runtime.ModelAnalysis.Analyze)", nameof(options));
+        var source = options.Shapes ?? throw new ArgumentException("GraphAnalysisOptions.Shapes is required (the runtime stage's ShapeProbe measures shapes; ModelAnalysis.Analyze sets it)", nameof(options));
         var shapes = source.Measure(model, dataInputs, options.BatchSize, out var batch);
         var ctx = new GraphContext(model, order, dataInputs.Select(i => i.Name).ToList(), shapes, batch);
 

@@ -142,7 +142,8 @@ public static class AuditPipeline
     {
         ArgumentNullException.ThrowIfNull(request);
         var at = request.Splits.Count == 1 && request.Splits[0] == "all" ? null : string.Join(',', request.Splits);
-        return (request.Quick ? SplitAuditOptions.QuickPreset : SplitAuditOptions.Default) with { At = at, Seed = request.Seed, Runtime = request.Runtime };
+        var preset = request.SplitOptionsOverride ?? (request.Quick ? SplitAuditOptions.QuickPreset : SplitAuditOptions.Default);
+        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime };
     }
 
     private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch

@@ -12,4 +12,9 @@ namespace OnnxAudit.Pipeline;
 /// <param name="Runtime">ONNX Runtime options.</param>
 /// <param name="CommandLine">The command line stated in the reproducibility block.</param>
 public sealed record ReportRequest(string ModelPath, string? DataPath, int BatchSize, IReadOnlyList<string> Splits, bool Quick, int Seed,
-    RuntimeOptions Runtime, string CommandLine);
+    RuntimeOptions Runtime, string CommandLine)
+{
+    /// <summary>Replaces the split audit's options derived from this request (tests: fewer attacks and iterations).
+    /// The split points (<c>At</c>), the seed and the runtime still come from the request.</summary>
+    internal Audits.SplitInversion.SplitAuditOptions? SplitOptionsOverride { get; init; }
+}

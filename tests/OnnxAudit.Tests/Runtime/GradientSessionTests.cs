@@ -4,7 +4,9 @@ using OnnxAudit.Onnx;
 using OnnxAudit.Runtime;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Autodiff;
+using OnnxAudit.Tests.Autodiff;
+
+namespace OnnxAudit.Tests.Runtime;
 
 public class GradientSessionTests
 {

@@ -10,7 +10,9 @@ using OnnxAudit.Progress;
 using OnnxAudit.Reporting.Model;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
+
+namespace OnnxAudit.Tests.Audits.GradientAttack;
 
 /// <summary>The hybrid attack on a CNN (Pan et al. §5): stage 1 analytic on the head, stage 2 feature matching through Φ.</summary>
 public class HybridAttackTests

@@ -5,7 +5,9 @@ using OnnxAudit.Onnx;
 using OnnxAudit.Progress;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
+
+namespace OnnxAudit.Tests.Audits.GradientAttack;
 
 /// <summary>On the bundled models and data the attack on insecure batches is exact.</summary>
 public class BundledModelAttackTests
