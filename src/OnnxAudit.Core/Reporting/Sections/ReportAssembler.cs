@@ -16,7 +16,7 @@ public static class ReportAssembler
     public const string SplitThreat = Audits.Threats.Split;
 
     /// <summary>The threats in executive-summary order.</summary>
-    public static IReadOnlyList<string> Threats { get; } = [FederatedThreat, ConvolutionalThreat, SplitThreat];
+    public static IReadOnlyList<string> Threats => Audits.Threats.All;
 
     /// <summary>Citations used by every report.</summary>
     public static IReadOnlyList<Citation> BaseCitations { get; } =
