@@ -35,8 +35,11 @@ public static class ExclusivityAuditor
 
     /// <summary>Runs the audit on the context's data with its memoised masks of <paramref name="model"/> (the context's
     /// model or a derived one).</summary>
-    internal static ExclusivityResult Run(AuditContext context, OnnxModel model, IReadOnlyList<HeadReluLayer> layers, ExclusivityOptions options, IAuditProgress progress)
+    public static ExclusivityResult Run(AuditContext context, OnnxModel model, IReadOnlyList<HeadReluLayer> layers, ExclusivityOptions options, IAuditProgress progress)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
         var n = context.Data.N;
         if (options.BatchSize < 1 || options.BatchSize > n)
             throw new Errors.OnnxAuditException(string.Create(CultureInfo.InvariantCulture,

@@ -46,9 +46,12 @@ public static class GradientAttackSimulation
 
     /// <summary>Runs the simulation with the context's memoised masks, sessions and one victim-gradient session for every batch.
     /// Image metrics use the data's C×H×W shape whatever the model's input layout.</summary>
-    internal static AttackSimulationResult Run(AuditContext context, OnnxModel model, IReadOnlyList<HeadReluLayer> layers,
+    public static AttackSimulationResult Run(AuditContext context, OnnxModel model, IReadOnlyList<HeadReluLayer> layers,
         AttackSimulationOptions options, IAuditProgress progress)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
         var head = FcnHead.Extract(model);
         var masks = context.Masks(model, layers, 256, progress);
         var headForward = head.IsWholeModel ? null : context.Session(model, [head.InputName]);
