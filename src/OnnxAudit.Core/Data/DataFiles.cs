@@ -18,26 +18,7 @@ internal static class DataFiles
         }
     }
 
-    /// <summary>Writes through a temp file in the same folder and renames it over <paramref name="path"/>,
-    /// so readers never see a half-written file. The temp file is removed if writing fails.</summary>
-    public static void WriteAtomic(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = full + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+    /// <summary>Writes through a temp file in the same folder and renames it over <paramref name="path"/>
+    /// (<see cref="Common.AtomicFile.Write"/>).</summary>
+    public static void WriteAtomic(string path, Action<Stream> write) => Common.AtomicFile.Write(path, write);
 }
