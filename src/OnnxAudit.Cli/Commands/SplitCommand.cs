@@ -1,3 +1,4 @@
+using OnnxAudit.Audits;
 using OnnxAudit.Pipeline;
 using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Runtime;
@@ -75,7 +76,8 @@ internal static class SplitCommand
                 AuxData = auxSet,
             };
             var progress = new ConsoleProgress(console.Error, console.Interactive);
-            var result = SplitInversionAuditor.Run(loaded, analysis, dataset, options, progress);
+            using var context = new AuditContext(loaded, analysis, dataset, runtime);
+            var result = SplitPointAuditor.Instance.Run(context, options, progress);
             if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
             else
             {

@@ -52,7 +52,8 @@ public static class SplitInversionReport
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
         var actions = new List<string>();
         if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
-        else if (unsafePoints.Count > 0) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
+        else if (unsafePoints.Count == r.Points.Count) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
+        else if (unsafePoints.Count > 0) actions.Add("Do not split at the audited points: every safe one is followed by an unsafe one, so the safe measurement under-estimates the attacks; audit later split points or keep the whole model on the trusted device.");
         if (unsafePoints.Count > 0) actions.Add("Add noise or dropout to the sent tensor, or move more layers onto the trusted device, and audit again.");
         if (r.Quick) actions.Add("Re-run without --quick: the quick settings under-estimate the attacks.");
         return new ThreatVerdict(ReportAssembler.SplitThreat, verdict.Risk.ToSeverity(), verdict.Sentence, actions, SectionId);

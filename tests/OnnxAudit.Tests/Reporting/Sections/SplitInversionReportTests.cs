@@ -19,4 +19,13 @@ public class SplitInversionReportTests
         Assert.Equal(expected, contribution.Verdict.Severity);
         Assert.Equal(expected, finding.Severity);
     }
+
+    [Fact]
+    public void Build_UnsafeSafeUnsafe_ActionDoesNotClaimEveryPointLeaks()
+    {
+        var contribution = SplitInversionReport.Build(SplitResults.Build(true, false, true));
+
+        Assert.DoesNotContain(contribution.Verdict.Actions, a => a.Contains("every audited split point can be inverted", StringComparison.Ordinal));
+        Assert.Contains(contribution.Verdict.Actions, a => a.Contains("every safe one is followed by an unsafe one", StringComparison.Ordinal));
+    }
 }
