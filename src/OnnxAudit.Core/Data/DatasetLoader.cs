@@ -74,7 +74,7 @@ public static class DatasetLoader
                 {
                     DataLayout.Nhwc => true,
                     DataLayout.Nchw => false,
-                    // why: the brief's rule — channels-last when the last dim looks like channels (1 or 3) and the
+                    // why: layout rule — channels-last when the last dim looks like channels (1 or 3) and the
                     // second does not; an ambiguous N×3×H×3 array stays NCHW (force with DataOptions.Layout).
                     _ => s[3] is 1 or 3 && s[1] is not (1 or 3),
                 };

@@ -1,5 +1,5 @@
 using System.Globalization;
-using OnnxAudit.Data;
+using OnnxAudit.Common;
 using OnnxAudit.Errors;
 using SkiaSharp;
 
@@ -22,7 +22,7 @@ public static class ImageDecoder
     /// <summary>Reads and decodes the image file at <paramref name="path"/>.</summary>
     public static PngImage Read(string path)
     {
-        DataFiles.RequireFile(path, "an image (PNG, JPEG, WebP, BMP or GIF)");
+        InputFile.Require(path, "an image (PNG, JPEG, WebP, BMP or GIF)");
         return Decode(File.ReadAllBytes(path), path);
     }
 

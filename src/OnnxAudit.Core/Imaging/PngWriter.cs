@@ -1,4 +1,4 @@
-using OnnxAudit.Data;
+using OnnxAudit.Common;
 using SkiaSharp;
 
 namespace OnnxAudit.Imaging;
@@ -13,7 +13,7 @@ public static class PngWriter
     public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         var bytes = Encode(pixels, width, height, channels);
-        DataFiles.WriteAtomic(path, s => s.Write(bytes));
+        AtomicFile.Write(path, s => s.Write(bytes));
     }
 
     /// <summary>Writes a <see cref="PngImage"/> with 1 or 3 channels.</summary>

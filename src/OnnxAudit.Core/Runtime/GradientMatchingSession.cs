@@ -1,11 +1,10 @@
 using Microsoft.ML.OnnxRuntime;
-using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
 
 namespace OnnxAudit.Runtime;
 
 /// <summary>
-/// Runs a gradient-matching (second-order) graph built by <see cref="GradientMatchingGraphBuilder"/>: for a dummy batch
+/// Runs a gradient-matching (second-order) graph built by <c>GradientMatchingGraphBuilder</c>: for a dummy batch
 /// x and labels y it returns the matching loss and its exact gradient w.r.t. x. The observed gradients are set once with
 /// <see cref="SetTargets"/>. Buffers are pinned and bound (IoBinding), re-allocated when the batch size changes. Not
 /// thread-safe. Dispose to release the native session.
@@ -17,31 +16,41 @@ public sealed class GradientMatchingSession : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly long[] _inputDims;
     private readonly Dictionary<string, Pinned<float>> _targets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _targetInputs = new(StringComparer.Ordinal);
+    private readonly (string Labels, string Loss, string InputGradient, string Distance) _names;
     private Pinned<float>? _x, _loss, _distance, _grad;
     private Pinned<long>? _labels;
     private long _batch = -1;
     private bool _disposed;
 
-    /// <summary>Builds the matching graph and its session.</summary>
-    public GradientMatchingSession(OnnxModel model, GradientMatchingRequest request, RuntimeOptions? options = null)
+    /// <summary>Opens a session over a matching model built by <c>GradientMatchingGraphBuilder</c> (see
+    /// <c>GradientMatchingSessions.Create</c>).</summary>
+    /// <param name="matchingModel">The second-order model.</param>
+    /// <param name="inputName">Its data input.</param>
+    /// <param name="inputDims">The data input's declared shape (batch dimension −1).</param>
+    /// <param name="names">Names of the labels input, the loss, input-gradient and distance outputs.</param>
+    /// <param name="parameters">Matched parameters with their target-input names and shapes, in target order.</param>
+    /// <param name="options">Device and threads.</param>
+    public GradientMatchingSession(OnnxModel matchingModel, string inputName, long[] inputDims, (string Labels, string Loss, string InputGradient, string Distance) names,
+        IReadOnlyList<(string Name, string TargetInput, long[] Dims)> parameters, RuntimeOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(request);
-        Parameters = request.Parameters ?? FederatedGradient.FloatInitializers(model);
-        MatchingModel = GradientMatchingGraphBuilder.Build(model, request);
-        InputName = model.Graph.Input.Select(v => v.Name).First(n => model.FindInitializer(n) is null);
-        var vi = model.Graph.Input.First(v => v.Name == InputName);
-        _inputDims = vi.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1L).ToArray();
-        _session = SessionFactory.Create(MatchingModel.ToBytes(), options ?? RuntimeOptions.Default, model.Origin);
+        _names = names;
+        ArgumentNullException.ThrowIfNull(matchingModel);
+        ArgumentNullException.ThrowIfNull(parameters);
+        MatchingModel = matchingModel;
+        InputName = inputName;
+        _inputDims = inputDims;
+        Parameters = [.. parameters.Select(p => p.Name)];
+        _session = SessionFactory.Create(MatchingModel.ToBytes(), options ?? RuntimeOptions.Default, matchingModel.Origin);
         try
         {
             _binding = _session.CreateIoBinding();
-            foreach (var p in Parameters)
+            foreach (var (p, target, dims) in parameters)
             {
-                var t = model.FindInitializer(p)!;
-                var buf = new Pinned<float>(TensorData.Dims(t));
+                var buf = new Pinned<float>(dims);
                 _targets[p] = buf;
-                _binding.BindInput(GradientMatchingGraphBuilder.Target(p), buf.Value);
+                _targetInputs[p] = target;
+                _binding.BindInput(target, buf.Value);
             }
         }
         catch
@@ -104,11 +113,11 @@ public sealed class GradientMatchingSession : IDisposable
         _loss = new Pinned<float>([]);
         _distance = new Pinned<float>([]);
         _binding.BindInput(InputName, _x.Value);
-        _binding.BindInput(GradientNames.Labels, _labels.Value);
-        foreach (var p in Parameters) _binding.BindInput(GradientMatchingGraphBuilder.Target(p), _targets[p].Value);
-        _binding.BindOutput(GradientNames.Loss, _loss.Value);
-        _binding.BindOutput(GradientNames.Gradient(InputName), _grad.Value);
-        _binding.BindOutput(GradientMatchingGraphBuilder.Distance, _distance.Value);
+        _binding.BindInput(_names.Labels, _labels.Value);
+        foreach (var p in Parameters) _binding.BindInput(_targetInputs[p], _targets[p].Value);
+        _binding.BindOutput(_names.Loss, _loss.Value);
+        _binding.BindOutput(_names.InputGradient, _grad.Value);
+        _binding.BindOutput(_names.Distance, _distance.Value);
         _batch = batch;
     }
 

@@ -47,7 +47,7 @@ public class SecondOrderGradientTests(Xunit.Abstractions.ITestOutputHelper outpu
         var observed = FederatedGradient.ComputeFor(model, x0, dims, labels, new RuntimeOptions(IntraOpThreads: 1), parameters);
         var request = new GradientMatchingRequest(kind == "cosine" ? GradientDistance.Cosine : GradientDistance.SquaredL2, parameters,
             kind == "cosine" ? meta.GetProperty("tv_weight").GetDouble() : 0);
-        using var session = new GradientMatchingSession(model, request, new RuntimeOptions(IntraOpThreads: 1));
+        using var session = GradientMatchingSessions.Create(model, request, new RuntimeOptions(IntraOpThreads: 1));
         session.SetTargets(observed.Parameters.Select(p => p.Values).ToList());
         var grad = new float[x.Length];
         var loss = session.Run(x, (int)dims[0], labels, grad);

@@ -67,7 +67,7 @@ public class TorchvisionGradientTests
         var x = NpyReader.ReadFloat32(Path.Combine(folder, "input.npy")).Data;
         var parameters = meta.GetProperty("params").EnumerateObject().ToArray();
         var wrt = parameters.Select(p => p.Name).Append(input).ToArray();
-        using var session = new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), wrt), new RuntimeOptions(IntraOpThreads: 1));
+        using var session = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), wrt), new RuntimeOptions(IntraOpThreads: 1));
         var run = session.Run(x, dims, labels);
         Numerics.AssertClose(expected: meta.GetProperty("loss").GetDouble(), actual: run.Loss, atol: Atol, rtol: Rtol, what: $"{name} loss");
         foreach (var p in parameters)

@@ -5,7 +5,7 @@ using OnnxAudit.Tests.TestUtil;
 
 namespace OnnxAudit.Tests.Cli;
 
-/// <summary>Every malformed-input case of issue 2 (item 8) through the real command line: one line on stderr naming the
+/// <summary>Every malformed-input case through the real command line: one line on stderr naming the
 /// file, the problem and the fix; exit code 2; no output files.</summary>
 public sealed class CliErrorTests : IDisposable
 {

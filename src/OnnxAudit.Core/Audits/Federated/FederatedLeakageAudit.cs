@@ -239,7 +239,7 @@ public static class FederatedLeakageAudit
 
     private static LinearHeadExclusivity LinearHeadStats(OnnxModel model, FcnHead head, List<float[]> batches, int m, Runtime.RuntimeOptions? runtime)
     {
-        using var forward = new ModelForward(model, [head.InputName], runtime);
+        using var forward = new Runtime.ModelSession(model, runtime, [head.InputName]);
         var counts = new List<int[]>();
         var width = head.InputWidth;
         var per = batches[0].Length / m;

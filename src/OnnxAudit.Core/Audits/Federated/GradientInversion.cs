@@ -29,8 +29,8 @@ public sealed class GradientInversion : IDisposable
         Dlg = dlg;
         try
         {
-            if (inverting is not null) _cosine = new GradientMatchingSession(model, new GradientMatchingRequest(GradientDistance.Cosine, Parameters, inverting.TvWeight), runtime);
-            if (dlg is not null) _l2 = new GradientMatchingSession(model, new GradientMatchingRequest(GradientDistance.SquaredL2, Parameters), runtime);
+            if (inverting is not null) _cosine = GradientMatchingSessions.Create(model, new GradientMatchingRequest(GradientDistance.Cosine, Parameters, inverting.TvWeight), runtime);
+            if (dlg is not null) _l2 = GradientMatchingSessions.Create(model, new GradientMatchingRequest(GradientDistance.SquaredL2, Parameters), runtime);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Data;
@@ -8,7 +9,9 @@ using OnnxAudit.Reporting.Model;
 using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
+
+namespace OnnxAudit.Tests.Reporting.Sections;
 
 public class ExclusivityReportTests
 {
@@ -47,7 +50,7 @@ public class ExclusivityReportTests
     public void RunAll_Fcn512Init_BuildsValidSectionWithFindingChartTablesAndImages()
     {
         var model = OnnxModel.Load(RepoPaths.Model("fcn-512-init"));
-        var analysis = GraphAnalyzer.Analyze(model);
+        var analysis = ModelAnalysis.Analyze(model);
         var r = ExclusivityAudit.RunAll(model, analysis, Samples.Value, ExclusivityAuditOptions.Default with { Quick = true }, NullProgress.Instance);
         Assert.Null(r.NotApplicableReason);
         Assert.Equal(200, r.Statistics!.Main.Insecure.Total);
@@ -73,7 +76,7 @@ public class ExclusivityReportTests
     public void RunAll_Cnn6_NoReluInHead_IsNotAssessedWithReason()
     {
         var model = OnnxModel.Load(RepoPaths.Model("cnn6"));
-        var r = ExclusivityAudit.RunAll(model, GraphAnalyzer.Analyze(model), Samples.Value, ExclusivityAuditOptions.Default with { Quick = true }, NullProgress.Instance);
+        var r = ExclusivityAudit.RunAll(model, ModelAnalysis.Analyze(model), Samples.Value, ExclusivityAuditOptions.Default with { Quick = true }, NullProgress.Instance);
         Assert.Contains("no ReLU layer in the classifier head", r.NotApplicableReason, StringComparison.Ordinal);
         var c = ExclusivityReport.Build(r);
         Assert.Equal(Severity.NotAssessed, c.Verdict.Severity);

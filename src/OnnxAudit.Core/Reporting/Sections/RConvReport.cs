@@ -1,21 +1,19 @@
 using System.Globalization;
+using OnnxAudit.Audits;
+using OnnxAudit.Audits.RConv;
 using OnnxAudit.Imaging;
 using OnnxAudit.Reporting.Model;
-using OnnxAudit.Reporting.Sections;
 
-namespace OnnxAudit.Audits.RConv;
+namespace OnnxAudit.Reporting.Sections;
 
 /// <summary>Turns an <see cref="RConvAuditResult"/> into the report's convolutional-leakage contribution (renders, never computes).</summary>
 public static class RConvReport
 {
-    /// <summary>Reconstructions at or above this PSNR (dB, peak 1) count as successful for the severity rule.</summary>
-    public const double SuccessPsnr = 30;
+    /// <summary>Reconstructions at or above this PSNR (dB, peak 1) count as successful (<see cref="ConvolutionalVerdict.SuccessPsnr"/>).</summary>
+    public const double SuccessPsnr = ConvolutionalVerdict.SuccessPsnr;
 
-    /// <summary>The rule behind the severity, stated in the report.</summary>
-    public const string SeverityRule =
-        "HIGH when sample images are reconstructed at ≥ 30 dB PSNR (peak 1) from single-sample gradients, or when every conv layer's " +
-        "conditions hold and nothing breaks the chain; MEDIUM when some layer leaks its input (gradient or forward condition holds) but " +
-        "the chain to the image is broken; LOW when no layer meets a condition; NOT ASSESSED without convolution layers.";
+    /// <summary>The rule behind the severity, stated in the report (<see cref="ConvolutionalVerdict.Rule"/>).</summary>
+    public const string SeverityRule = ConvolutionalVerdict.Rule;
 
     private static readonly string[] MethodText =
     [
@@ -64,18 +62,11 @@ public static class RConvReport
             [new ReportSection("rconv", "Convolutional gradient leakage (R-CONV)", blocks)], MethodText, citations);
     }
 
-    /// <summary>The severity and its one-sentence evidence (rule: <see cref="SeverityRule"/>).</summary>
+    /// <summary>The severity and its one-sentence evidence (<see cref="ConvolutionalVerdict"/>).</summary>
     internal static (Severity Severity, string Evidence) Classify(RConvAuditResult r)
     {
-        var ok = r.Images.Where(i => i.Psnr >= SuccessPsnr).ToList();
-        var leaking = r.Conditions.Where(c => c.Verdict != RConvVerdict.SafeByCounting).ToList();
-        if (ok.Count > 0)
-            return (Severity.High, Inv($"{ok.Count} of {r.Images.Count} sample images were reconstructed from their single-sample gradients at a mean PSNR of {ok.Average(i => i.Psnr!.Value):F1} dB (peak 1)."));
-        if (leaking.Count == r.Conditions.Count && r.ChainBreakLayer is null)
-            return (Severity.High, Inv($"all {r.Conditions.Count} convolution layers meet a leakage condition and nothing on the chain blocks the reconstruction."));
-        if (leaking.Count > 0)
-            return (Severity.Medium, Inv($"{leaking.Count} of {r.Conditions.Count} convolution layers leak their inputs ({string.Join(", ", leaking.Select(c => c.Geometry.Name))}), but the reconstruction stops at {r.ChainBreakLayer ?? r.Images.Select(i => i.Detail.FailedLayer).FirstOrDefault(l => l is not null) ?? "a layer"}."));
-        return (Severity.Low, Inv($"no convolution layer meets the gradient or forward condition ({r.Conditions.Count} layers checked)."));
+        var verdict = ConvolutionalVerdict.Of(r);
+        return (verdict.Risk.ToSeverity(), verdict.Sentence);
     }
 
     private static string Recommendation(RConvAuditResult r)

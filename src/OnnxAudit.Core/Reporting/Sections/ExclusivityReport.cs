@@ -1,10 +1,11 @@
 using System.Globalization;
+using OnnxAudit.Audits.Exclusivity;
+using OnnxAudit.Audits;
 using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Imaging;
 using OnnxAudit.Reporting.Model;
-using OnnxAudit.Reporting.Sections;
 
-namespace OnnxAudit.Audits.Exclusivity;
+namespace OnnxAudit.Reporting.Sections;
 
 /// <summary>Renders the exclusivity audit as the report's "Federated gradient leakage" contribution. Computes nothing but the verdict rule.</summary>
 public static class ExclusivityReport
@@ -12,10 +13,8 @@ public static class ExclusivityReport
     /// <summary>Section id.</summary>
     public const string SectionId = "federated-gradient-leakage";
 
-    /// <summary>The verdict rule, as written in the finding.</summary>
-    public const string Rule =
-        "HIGH if the insecure proportion at the deployment batch size has a 95% Wilson lower bound ≥ 5%, or the attack simulation at that batch size " +
-        "recovered any sample at PSNR ≥ 30 dB; otherwise MEDIUM if its Wilson upper bound is ≥ 1%; NONE if every sampled batch lies in the secure boundary; LOW otherwise.";
+    /// <summary>The verdict rule, as written in the finding (<see cref="ExclusivityVerdict.Rule"/>).</summary>
+    public const string Rule = ExclusivityVerdict.Rule;
 
     private static readonly Citation Pan22 = ReportAssembler.BaseCitations.First(c => c.Key == "Pan22");
 
@@ -57,17 +56,7 @@ public static class ExclusivityReport
     }
 
     /// <summary>The verdict by <see cref="Rule"/>.</summary>
-    public static Severity Verdict(ExclusivityResult stats, AttackSimulationResult? attack)
-    {
-        ArgumentNullException.ThrowIfNull(stats);
-        var main = stats.Main;
-        var recovered = attack?.Batches.Where(b => b.TrueBatchSize == main.BatchSize)
-            .SelectMany(b => b.Samples).Any(s => s.Psnr >= 30) ?? false;
-        if (main.Insecure.Low >= 0.05 || recovered) return Severity.High;
-        if (main.Insecure.High >= 0.01) return Severity.Medium;
-        if (main.Secure.Count == main.Secure.Total) return Severity.None;
-        return Severity.Low;
-    }
+    public static Severity Verdict(ExclusivityResult stats, AttackSimulationResult? attack) => ExclusivityVerdict.RiskOf(stats, attack).ToSeverity();
 
     /// <summary>Builds the contribution.</summary>
     /// <param name="stats">The statistics (the deployment batch size is <c>stats.Main.BatchSize</c>).</param>
@@ -81,18 +70,14 @@ public static class ExclusivityReport
         ArgumentNullException.ThrowIfNull(stats);
         var ic = CultureInfo.InvariantCulture;
         var m = stats.Main.BatchSize;
-        var severity = Verdict(stats, attack);
+        var verdict = ExclusivityVerdict.Of(stats, attack);
+        var severity = verdict.Risk.ToSeverity();
         var blocks = new List<ReportBlock>();
         var layerText = string.Join(", ", stats.Layers.Select(l => $"i = {l.Index}: {l.OutputName} (d = {l.Width})"));
         blocks.Add(new ParagraphBlock(string.Create(ic,
             $"Head ReLU layers counted: {layerText}. {stats.Main.Insecure.Total} batches of size M = {m} were drawn from {stats.Samples} samples (seed {stats.Seed}).")));
 
-        var evidence = string.Create(ic, $"At M = {m}, {Fmt.Pct(stats.Main.Insecure.Proportion)} of sampled batches are insecure (95% CI {Fmt.Pct(stats.Main.Insecure.Low)}–{Fmt.Pct(stats.Main.Insecure.High)})");
-        var atM = attack?.Batches.Where(b => b.TrueBatchSize == m).ToList() ?? [];
-        var recoveredAtM = atM.SelectMany(b => b.Samples).Count(s => s.Psnr >= 30);
-        if (attack is not null)
-            evidence += string.Create(ic, $"; the attack on {atM.Count} batches of size {m} recovered {recoveredAtM} of {atM.Count * m} samples at PSNR ≥ 30 dB");
-        evidence += ".";
+        var evidence = verdict.Sentence;
         var safe = stats.Sweep.Where(p => p.Insecure.High < 0.01).Select(p => (int?)p.BatchSize).FirstOrDefault();
         var recommendation = (safe is { } s
             ? string.Create(ic, $"train with batch size ≥ {s} (the smallest sweep size whose insecure proportion has a 95% upper bound below 1%)")
@@ -190,7 +175,7 @@ public static class ExclusivityReport
         };
         if (h.Attack is { } a)
         {
-            var rec = a.Batches.SelectMany(b => b.Samples).Where(s => s.Psnr >= 30).Count();
+            var rec = a.Batches.SelectMany(b => b.Samples).Where(s => s.Psnr >= LeakageThresholds.RecoveredPsnr).Count();
             var all = a.Batches.Sum(b => b.TrueBatchSize);
             items.Add(new($"Attack on {a.Batches.Count} random batches of size {a.Batches.FirstOrDefault()?.TrueBatchSize}",
                 string.Create(ic, $"{rec} of {all} samples recovered at PSNR ≥ 30 dB; inferred batch sizes {string.Join(", ", a.Batches.Select(b => b.InferredBatchSize))}") +

@@ -2,7 +2,9 @@ using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Progress;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
+
+namespace OnnxAudit.Tests.Audits.GradientAttack;
 
 public class AnalyticGradientAttackTests
 {

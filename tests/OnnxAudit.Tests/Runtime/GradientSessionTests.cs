@@ -4,7 +4,9 @@ using OnnxAudit.Onnx;
 using OnnxAudit.Runtime;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Autodiff;
+using OnnxAudit.Tests.Autodiff;
+
+namespace OnnxAudit.Tests.Runtime;
 
 public class GradientSessionTests
 {
@@ -15,7 +17,7 @@ public class GradientSessionTests
         var names = FederatedGradient.FloatInitializers(model);
         var (x8, l8) = BundledModelGradientTests.Samples([3, 141, 592, 653, 589, 793, 238, 462]);
         var (x1, l1) = BundledModelGradientTests.Samples([17]);
-        using var s = new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), names, ParametersAsInputs: true), new RuntimeOptions(IntraOpThreads: 1));
+        using var s = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), names, ParametersAsInputs: true), new RuntimeOptions(IntraOpThreads: 1));
         var a8 = s.Run(x8, [8, 1, 28, 28], l8).Gradient("fc2.weight").ToArray();
         var a1 = s.Run(x1, [1, 1, 28, 28], l1).Gradient("fc2.weight").ToArray();
         var again8 = s.Run(x8, [8, 1, 28, 28], l8).Gradient("fc2.weight").ToArray();
@@ -40,7 +42,7 @@ public class GradientSessionTests
         var model = OnnxModel.Load(RepoPaths.Model("fcn-512"));
         var relu = model.Graph.Node.First(n => n.OpType == "Relu").Output[0];
         var (x, l) = BundledModelGradientTests.Samples([3, 141]);
-        using var s = new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), ["input"], ExtraOutputs: [relu]));
+        using var s = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), ["input"], ExtraOutputs: [relu]));
         var run = s.Run(x, [2, 1, 28, 28], l);
         Assert.Equal([2L, 512], run.Dims(relu));
         Assert.All(run.Output(relu).ToArray(), v => Assert.True(v >= 0));

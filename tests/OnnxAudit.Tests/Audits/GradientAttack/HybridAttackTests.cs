@@ -1,3 +1,5 @@
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits;
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.GradientAttack;
@@ -8,7 +10,9 @@ using OnnxAudit.Progress;
 using OnnxAudit.Reporting.Model;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
+
+namespace OnnxAudit.Tests.Audits.GradientAttack;
 
 /// <summary>The hybrid attack on a CNN (Pan et al. §5): stage 1 analytic on the head, stage 2 feature matching through Φ.</summary>
 public class HybridAttackTests
@@ -81,7 +85,7 @@ public class HybridAttackTests
         var ds = Samples.Value;
         var x = ds.Pixels.Slice(0, 2 * 784).ToArray();
         float[] feats = [];
-        using (var fwd = new ModelForward(model, [head.InputName], null)) fwd.Run(x, [2, 1, 28, 28], 2, (_, _, o) => feats = o[0]);
+        using (var fwd = new ModelSession(model, null, [head.InputName])) fwd.Run(x, [2, 1, 28, 28], 2, (_, _, o) => feats = o[0]);
         var opts = new FeatureMatchingOptions(Iterations: 40, LearningRate: 0.05, TvWeight: 1e-2);
         using var fm = new FeatureMatching(model, head.InputName, [1, 28, 28], opts, null);
         var (both, lossBoth) = fm.Run([feats[..400], feats[400..]]);

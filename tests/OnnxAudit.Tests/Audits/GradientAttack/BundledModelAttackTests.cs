@@ -5,9 +5,11 @@ using OnnxAudit.Onnx;
 using OnnxAudit.Progress;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
 
-/// <summary>Issue 4 acceptance on the bundled models and data: the attack on insecure batches is exact.</summary>
+namespace OnnxAudit.Tests.Audits.GradientAttack;
+
+/// <summary>On the bundled models and data the attack on insecure batches is exact.</summary>
 public class BundledModelAttackTests
 {
     private static readonly Lazy<Dataset> Samples = new(() => DatasetLoader.Load(Path.Combine(RepoPaths.Samples, "fashion-mnist-test-2000-images-idx3-ubyte.gz")));

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits.RConv;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
@@ -7,7 +8,9 @@ using OnnxAudit.Reporting.Model;
 using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Tests.TestUtil;
 
-namespace OnnxAudit.Tests.Audits.RConv;
+using OnnxAudit.Tests.Audits.RConv;
+
+namespace OnnxAudit.Tests.Reporting.Sections;
 
 public class RConvReportTests
 {
@@ -15,7 +18,7 @@ public class RConvReportTests
     {
         var model = OnnxModel.Load(RepoPaths.Model(name));
         var data = images == 0 ? null : DatasetLoader.LoadIdx(Path.Combine(RepoPaths.Samples, "fashion-mnist-test-2000-images-idx3-ubyte.gz"), DataOptions.Default with { Limit = 10 });
-        return RConvAuditor.Run(model, GraphAnalyzer.Analyze(model), data, RConvOptions.Default with { Images = images }, NullProgress.Instance);
+        return RConvAuditor.Run(model, ModelAnalysis.Analyze(model), data, RConvOptions.Default with { Images = images }, NullProgress.Instance);
     }
 
     [Fact]

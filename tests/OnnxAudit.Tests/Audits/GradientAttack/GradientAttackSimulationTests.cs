@@ -3,7 +3,9 @@ using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Data;
 using OnnxAudit.Progress;
 
-namespace OnnxAudit.Tests.Audits.Exclusivity;
+using OnnxAudit.Tests.Audits.Exclusivity;
+
+namespace OnnxAudit.Tests.Audits.GradientAttack;
 
 public class GradientAttackSimulationTests
 {

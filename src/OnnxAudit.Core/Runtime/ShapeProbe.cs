@@ -2,25 +2,27 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxAudit.Errors;
+using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using Onnx;
-using OnnxAudit.Runtime;
 
-namespace OnnxAudit.Graph;
+namespace OnnxAudit.Runtime;
 
 /// <summary>
 /// Measures the shape of every tensor by running ONNX Runtime once on a dummy batch, with every node output
-/// exposed as a graph output.
+/// exposed as a graph output. The graph analyzer's shape source when ONNX Runtime is available.
 /// </summary>
-internal static class ShapeProbe
+/// <param name="runtime">How the probe session is created (graph optimisations are always off).</param>
+public sealed class ShapeProbe(RuntimeOptions runtime) : ITensorShapeSource
 {
+    /// <inheritdoc />
     /// <summary>Runs the probe. <paramref name="batch"/> receives the batch size actually used (the model's fixed
     /// batch dimension when the primary input has one).</summary>
-    public static Dictionary<string, TensorShapeInfo> Measure(OnnxModel model, IReadOnlyList<ValueInfoProto> dataInputs, GraphAnalysisOptions options, out int batch)
+    public Dictionary<string, TensorShapeInfo> Measure(OnnxModel model, IReadOnlyList<ValueInfoProto> dataInputs, int batchSize, out int batch)
     {
         var origin = model.Origin;
         var feeds = new List<(string Name, int ElemType, long[] Dims)>();
-        batch = options.BatchSize;
+        batch = batchSize;
         for (var k = 0; k < dataInputs.Count; k++)
         {
             var vi = dataInputs[k];
@@ -38,7 +40,7 @@ internal static class ShapeProbe
                 {
                     // why: exporters mark only the batch axis dynamic; the first symbolic (or unknown) dimension is taken
                     // to be the batch and gets the requested batch size.
-                    dims[a] = options.BatchSize;
+                    dims[a] = batchSize;
                     substituted = true;
                 }
                 else
@@ -79,7 +81,7 @@ internal static class ShapeProbe
                 values.Add(DummyValue(origin, name, elemType, dims));
                 result[name] = Info(name, elemType, dims, batch);
             }
-            using var session = SessionFactory.Create(OnnxWireFormat.ToBytes(probe), options.RuntimeOptions with { OptimizationLevel = false }, origin);
+            using var session = SessionFactory.Create(OnnxWireFormat.ToBytes(probe), runtime with { OptimizationLevel = false }, origin);
             var names = session.OutputNames.ToList();
             using var runOptions = new RunOptions();
             IDisposableReadOnlyCollection<OrtValue> results;

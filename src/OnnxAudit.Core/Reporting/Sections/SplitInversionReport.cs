@@ -1,9 +1,9 @@
 using System.Globalization;
+using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Imaging;
 using OnnxAudit.Reporting.Model;
-using OnnxAudit.Reporting.Sections;
 
-namespace OnnxAudit.Audits.SplitInversion;
+namespace OnnxAudit.Reporting.Sections;
 
 /// <summary>Turns a <see cref="SplitInversionResult"/> into the report's split-inference contribution. Renders only;
 /// computes nothing new. Stateless and thread-safe.</summary>
@@ -42,35 +42,21 @@ public static class SplitInversionReport
 
     private static IEnumerable<SplitAttack> AttacksRun(SplitInversionResult r) => r.Points.SelectMany(p => p.Attacks).Select(a => a.Attack).Distinct();
 
-    internal static string Name(SplitAttack a) => a switch
-    {
-        SplitAttack.WhiteBox => "white-box",
-        SplitAttack.BlackBox => "black-box",
-        _ => "query-free",
-    };
+    internal static string Name(SplitAttack a) => SplitVerdict.AttackName(a);
 
-    private static string Worst(SplitPointResult p)
-    {
-        var best = p.Attacks.Where(a => a.Ran).OrderByDescending(a => a.MeanPsnr.Estimate).FirstOrDefault();
-        return best is null ? "no attack ran"
-            : $"{Name(best.Attack)} {Fmt.Db(best.MeanPsnr.Estimate)} / SSIM {Fmt.F(best.MeanSsim.Estimate, 3)}";
-    }
+    private static string Worst(SplitPointResult p) => SplitVerdict.Strongest(p);
 
     private static ThreatVerdict Verdict(SplitInversionResult r)
     {
+        var verdict = r.Verdict;
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
-        var severity = unsafePoints.Count == 0 ? Severity.Low : unsafePoints.Count == r.Points.Count ? Severity.High : Severity.Medium;
-        var first = r.Points[0];
-        var evidence = unsafePoints.Count == 0
-            ? $"No attack reached the thresholds at the {r.Points.Count} audited split point(s) (strongest at {first.Point.ProducerLabel}: {Worst(first)})."
-            : $"{unsafePoints.Count} of {r.Points.Count} audited split point(s) are unsafe; at {unsafePoints[0].Point.ProducerLabel} the strongest attack reaches {Worst(unsafePoints[0])}."
-              + (r.Recommended is { } rec ? $" Earliest safe split: {rec.ProducerLabel} ({rec.Tensor})." : " No audited split point is safe.");
         var actions = new List<string>();
         if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
-        else if (unsafePoints.Count > 0) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
+        else if (unsafePoints.Count == r.Points.Count) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
+        else if (unsafePoints.Count > 0) actions.Add("Do not split at the audited points: every safe one is followed by an unsafe one, so the safe measurement under-estimates the attacks; audit later split points or keep the whole model on the trusted device.");
         if (unsafePoints.Count > 0) actions.Add("Add noise or dropout to the sent tensor, or move more layers onto the trusted device, and audit again.");
         if (r.Quick) actions.Add("Re-run without --quick: the quick settings under-estimate the attacks.");
-        return new ThreatVerdict(ReportAssembler.SplitThreat, severity, evidence, actions, SectionId);
+        return new ThreatVerdict(ReportAssembler.SplitThreat, verdict.Risk.ToSeverity(), verdict.Sentence, actions, SectionId);
     }
 
     private static TableBlock Table(SplitInversionResult r)
@@ -113,7 +99,7 @@ public static class SplitInversionReport
     private static FindingBlock Finding(SplitInversionResult r)
     {
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
-        var severity = unsafePoints.Count == 0 ? Severity.Low : r.Recommended is null ? Severity.High : Severity.Medium;
+        var severity = r.Verdict.Risk.ToSeverity();
         var title = unsafePoints.Count == 0 ? "No audited split point could be inverted"
             : r.Recommended is { } rec ? $"Splitting before {rec.ProducerLabel} leaks the input"
             : "Every audited split point leaks the input";
@@ -121,7 +107,7 @@ public static class SplitInversionReport
         var recommendation = r.Recommended is { } best
             ? $"Split at {best.ProducerLabel} ({best.Tensor}) or later."
             : unsafePoints.Count == 0 ? "The audited split points resisted these attacks; stronger attackers may still succeed." : "Keep the whole model on the trusted device, or protect the sent tensor (noise, dropout) and audit again.";
-        return new FindingBlock(severity, title, evidence, recommendation, $"{r.VerdictRule}; recommendation: {SplitInversionResult.RecommendationRule}.");
+        return new FindingBlock(severity, title, evidence, recommendation, $"{r.VerdictRule}; recommendation: {SplitInversionResult.RecommendationRule}; {SplitVerdict.RiskRule}.");
     }
 
     private static List<ReportBlock> Grids(SplitInversionResult r)
