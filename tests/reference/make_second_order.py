@@ -15,6 +15,9 @@ statistics, eval mode, exported here at opset 17 (dynamic batch, no constant fol
 tests/reference/second_order/resnet18_w16_32.onnx; its batch is 2 Fashion-MNIST samples padded to 32x32 and given a
 per-sample colour (RGB = gray * c, c in [0.4, 1]^3).
 
+Also mobilenet_v2_w025_32: torchvision mobilenet_v2 (width_mult 0.25, 10 classes, random weights, 3x32x32), for the
+depthwise-convolution backward, same batch as the ResNet.
+
 Output: tests/reference/second_order/<model>/{meta.json, x0.npy, x.npy, cosine.grad.npy, l2.grad.npy}.
 Run: /usr/bin/python3 tests/reference/make_second_order.py   (Debian python3-torch 1.13, python3-torchvision 0.14, python3-onnx)
 """
@@ -100,6 +103,27 @@ def make_resnet(path):
     return (lambda x: model(x)), params, hashlib.sha256(raw).hexdigest()
 
 
+def make_torchvision(path, ctor, seed):
+    """A torchvision classifier (random weights, random BN statistics) exported like make_resnet."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed + 1)
+    model = ctor().eval()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
+                m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=gen))
+    buf = io.BytesIO()
+    torch.onnx.export(model, torch.rand((2, 3, 32, 32), generator=gen), buf, opset_version=17, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=False,
+                      training=torch.onnx.TrainingMode.PRESERVE)
+    raw = buf.getvalue()
+    with open(path, "wb") as f:
+        f.write(raw)
+    model = model.double()
+    return (lambda x: model(x)), [p for _, p in model.named_parameters()], hashlib.sha256(raw).hexdigest()
+
+
 def tv(x):
     return (x[:, :, 1:, :] - x[:, :, :-1, :]).abs().mean() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().mean()
 
@@ -150,6 +174,11 @@ def main():
     fn, params, sha = make_resnet(os.path.join(OUT, "resnet18_w16_32.onnx"))
     x0 = colour_batch(gray, gen).float().double()
     write("resnet18_w16_32", fn, params, sha, x0, y, gen)
+    # depthwise (grouped) convolutions: their weight-gradient Conv has the batch in the channel axis in the second pass
+    import torchvision
+    fn, params, sha = make_torchvision(os.path.join(OUT, "mobilenet_v2_w025_32.onnx"),
+                                       lambda: torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.25), 1313)
+    write("mobilenet_v2_w025_32", fn, params, sha, x0, y, torch.Generator().manual_seed(500))
 
 
 if __name__ == "__main__":

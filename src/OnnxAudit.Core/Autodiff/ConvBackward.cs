@@ -25,9 +25,11 @@ internal static class ConvBackward
         else
         {
             // why: grouped conv needs channel blocks ordered (group, batch) so each output-channel group sees its own inputs.
-            var r5 = e.Reshape(x, [-1, group, cg, xShape[2], xShape[3]]);
+            // why: in a second-order graph the batch can sit in the channel axis (x = [1, g·N, H, W] of a weight-gradient
+            // Conv), so cg may be the symbolic one; exactly one dimension of each Reshape is then −1.
+            var r5 = e.Reshape(x, OneSymbolic([xShape[0], group, cg, xShape[2], xShape[3]]));
             var t5 = e.Transpose(r5, 2, 1, 0, 3, 4);
-            xt = e.Reshape(t5, [cg, -1, xShape[2], xShape[3]]);
+            xt = e.Reshape(t5, OneSymbolic([cg, xShape[0] < 0 ? -1 : group * xShape[0], xShape[2], xShape[3]]));
         }
         var wt = e.Transpose(dy, 1, 0, 2, 3);
         var r = e.Op("Conv", [xt, wt],
@@ -41,6 +43,13 @@ internal static class ConvBackward
         }
         if (crop) r = e.Slice(r, [0, 0], [geo.Kernel[0], geo.Kernel[1]], [2, 3]);
         return e.Transpose(r, 1, 0, 2, 3);
+    }
+
+    private static long[] OneSymbolic(long[] dims)
+    {
+        if (dims.Count(d => d < 0) > 1)
+            throw new GradientBuildException($"internal: grouped convolution backward needs a reshape to [{string.Join(", ", dims)}] with more than one symbolic dimension");
+        return [.. dims.Select(d => d < 0 ? -1 : d)];
     }
 
     /// <summary>

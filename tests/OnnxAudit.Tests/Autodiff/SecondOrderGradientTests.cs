@@ -18,13 +18,31 @@ public class SecondOrderGradientTests(Xunit.Abstractions.ITestOutputHelper outpu
 
     private static string Folder => Path.Combine(RepoPaths.Reference, "second_order");
 
+    /// <summary>Fixture cases not run, with the reason (checked by <see cref="NotRun_AreStillDegenerate"/>).</summary>
+    private static readonly Dictionary<(string Model, string Kind), string> NotRun = new()
+    {
+        // why: the random mobilenet's gradients are ~1e-5, so Σ‖g − t‖² is 1.5e-10 and dL/dx 1e-13: the difference g − t is
+        // float32 rounding of the target (computed by our first-order graph) rather than signal; its cosine case runs.
+        [("mobilenet_v2_w025_32", "l2")] = "L2 loss below 1e-6",
+    };
+
     public static TheoryData<string, string> Cases()
     {
         var d = new TheoryData<string, string>();
-        foreach (var m in new[] { "fcn-512", "lenet5", "cnn6", "splitnet", "resnet18_w16_32" })
+        foreach (var m in new[] { "fcn-512", "lenet5", "cnn6", "splitnet", "resnet18_w16_32", "mobilenet_v2_w025_32" })
             foreach (var kind in new[] { "cosine", "l2" })
-                d.Add(m, kind);
+                if (!NotRun.ContainsKey((m, kind))) d.Add(m, kind);
         return d;
+    }
+
+    [Fact]
+    public void NotRun_AreStillDegenerate()
+    {
+        foreach (var ((model, kind), _) in NotRun)
+        {
+            var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, model, "meta.json"))).RootElement;
+            Assert.True(meta.GetProperty(kind + "_loss").GetDouble() < 1e-6, $"{model} {kind}: the fixture is no longer degenerate; run it");
+        }
     }
 
     private static OnnxModel LoadModel(string name) =>
