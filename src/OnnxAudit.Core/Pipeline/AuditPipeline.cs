@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OnnxAudit.Audits;
 using OnnxAudit.Audits.Exclusivity;
+using OnnxAudit.Audits.Federated;
 using OnnxAudit.Audits.RConv;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Data;
@@ -146,9 +147,35 @@ public static class AuditPipeline
         return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime };
     }
 
+    /// <inheritdoc cref="ExclusivityOptions"/>
+    public static FederatedAuditOptions FederatedOptions(ReportRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return (request.Quick ? FederatedAuditOptions.Quick : FederatedAuditOptions.Default) with { BatchSize = request.BatchSize, Seed = request.Seed, Runtime = request.Runtime };
+    }
+
+    // why: issue 12 — the federated threat is never "not applicable" for a model the gradient builder supports: the
+    // exclusivity analysis runs where it applies, gradient inversion (analytic / Inverting / DLG + defences) always.
+    private static AuditContribution FederatedContribution(FederatedLeakageAuditor exclusivity, AuditContext context, ReportRequest request, IAuditProgress progress)
+    {
+        var excl = exclusivity.NotApplicable(context) is null ? ExclusivityReport.Build(exclusivity.Run(context, ExclusivityOptions(request), progress)) : null;
+        var inversion = GradientInversionAuditor.Instance;
+        if (inversion.NotApplicable(context) is { } why)
+            return excl ?? ExclusivityReport.NotApplicable(why);
+        try
+        {
+            return FederatedAttackReport.Combine(excl, FederatedAttackReport.Build(inversion.Run(context, FederatedOptions(request), progress)));
+        }
+        catch (OnnxAuditException ex) when (excl is not null && ex is not DataFormatException)
+        {
+            progress.Message($"gradient inversion: not assessed — {ex.Message}");
+            return excl;
+        }
+    }
+
     private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch
     {
-        FederatedLeakageAuditor a => ExclusivityReport.Build(a.Run(context, ExclusivityOptions(request), progress)),
+        FederatedLeakageAuditor a => FederatedContribution(a, context, request, progress),
         ConvolutionalLeakageAuditor a => RConvReport.Build(a.Run(context, RConvOptions(request), progress)),
         SplitPointAuditor a when a.NotApplicable(context) is { } why => throw new OnnxAuditException(why),
         SplitPointAuditor a => SplitInversionReport.Build(a.Run(context, SplitOptions(request), progress)),

@@ -59,3 +59,17 @@ public sealed record FederatedAuditResult(string ModelOrigin, long[] SampleDims,
     /// <summary>The attack with the highest mean PSNR (the one the verdict uses).</summary>
     public FederatedAttackOutcome? Strongest => Attacks.Where(a => double.IsFinite(a.MeanPsnr)).MaxBy(a => a.MeanPsnr);
 }
+
+/// <summary>The verdict of a <see cref="FederatedAuditResult"/>.</summary>
+public static class FederatedAuditVerdict
+{
+    /// <summary>High when the strongest attack leaks (PSNR ≥ threshold), Low when labels are still read (≥ 50 %) but no image,
+    /// None otherwise; NotAssessed when no attack ran.</summary>
+    public static Verdict Of(FederatedAuditResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var labelAcc = r.InferredLabels.Zip(r.TrueLabels, (a, t) => LabelInference.MultisetAccuracy(t, a)).DefaultIfEmpty(double.NaN).Average();
+        var risk = r.Strongest is null ? Risk.NotAssessed : r.Leaks ? Risk.High : labelAcc >= 0.5 ? Risk.Low : Risk.None;
+        return new Verdict(risk, r.VerdictRule + "; Low when no image is reconstructed but ≥ 50 % of the labels are read from the gradient", r.Verdict);
+    }
+}
