@@ -1,0 +1,65 @@
+using OnnxAudit.Audits.Federated;
+using OnnxAudit.Audits.GradientAttack;
+using OnnxAudit.Onnx;
+using OnnxAudit.Progress;
+using OnnxAudit.Reporting.Model;
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
+using OnnxAudit.Tests.TestUtil;
+
+namespace OnnxAudit.Tests.Audits.Federated;
+
+/// <summary>The federated gradient-inversion audit end to end on tiny budgets, and its report contribution.</summary>
+public class FederatedReportTests
+{
+    private static FederatedAuditOptions Tiny => new(BatchSize: 1, Batches: 1, Inverting: new InvertingOptions(Iterations: 8, Restarts: 1),
+        Dlg: new DlgOptions(Evaluations: 4), Defences: [new DpSgdDefence(1.0, 0.1), new PruningDefence(10), new LargerBatchDefence(2), new ExclusivityReductionDefence()],
+        Runtime: new RuntimeOptions(IntraOpThreads: 2)) { FeatureMatching = new FeatureMatchingOptions(Iterations: 5) };
+
+    [Fact]
+    public void Lenet5_Audit_HasAllThreeAttacks_TheDefenceTable_AndAnAssessedVerdict()
+    {
+        var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var ds = FederatedAttackTests.Samples.Value;
+        var r = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!, Tiny, NullProgress.Instance);
+        Assert.Equal(["analytic (Pan et al.)", "Inverting Gradients", "DLG"], r.Attacks.Select(a => a.Attack));
+        Assert.All(r.Attacks, a => Assert.True(double.IsFinite(a.MeanPsnr), a.Attack));
+        Assert.Equal(LabelMethod.Idlg, r.LabelMethod);
+        Assert.Equal(r.TrueLabels[0], r.InferredLabels[0]);
+        // exclusivity reduction applies to lenet5's three-layer ReLU head; all four defences are in the table
+        Assert.Equal(4, r.Defences.Count);
+        Assert.All(r.Defences.Where(d => d.Defence is DpSgdDefence or PruningDefence), d => Assert.True(d.Distortion > 0));
+        var c = FederatedAttackReport.Build(r);
+        Assert.NotEqual(Severity.NotAssessed, c.Verdict.Severity);
+        var blocks = c.Sections.Single().Blocks;
+        Assert.Contains(blocks, b => b is ImageGridBlock g && g.Rows.Count == 4);
+        Assert.Equal(2, blocks.OfType<TableBlock>().Count());
+        Assert.Contains(blocks, b => b is FindingBlock);
+    }
+
+    [Fact]
+    public void Resnet18_SingleLinearHead_ReportsItsExclusivityRule_AndTheAnalyticAttackFromTheBias()
+    {
+        var model = FederatedAttackTests.Resnet18();
+        var (x, dims, y) = FederatedAttackTests.ColourBatch([3, 141, 592, 653]);
+        var r = FederatedLeakageAudit.Run(model, x, dims, y, Tiny with { Inverting = new InvertingOptions(Iterations: 2, Restarts: 1), Dlg = null, Defences = [] },
+            NullProgress.Instance);
+        Assert.NotNull(r.HeadExclusivity);
+        Assert.Contains("exclusive", r.HeadExclusivity!.Rule, StringComparison.Ordinal);
+        var analytic = r.Attacks.Single(a => a.Attack.StartsWith("analytic", StringComparison.Ordinal));
+        Assert.Null(analytic.Note);
+        Assert.Equal(1.0, analytic.LabelAccuracy);
+    }
+
+    [Fact]
+    public void Combine_HigherSeverityDecides_AndKeepsBothSections()
+    {
+        static AuditContribution C(Severity s, string id) => new(new ThreatVerdict(ReportAssembler.FederatedThreat, s, id, [id], id),
+            [new ReportSection(id, id, [new NoteBlock(id)])], [id], []);
+        var combined = FederatedAttackReport.Combine(C(Severity.Low, "excl"), C(Severity.High, "inv"));
+        Assert.Equal(Severity.High, combined.Verdict.Severity);
+        Assert.Equal(["excl", "inv"], combined.Sections.Select(s => s.Id));
+        Assert.Equal(Severity.Medium, FederatedAttackReport.Combine(null, C(Severity.Medium, "inv")).Verdict.Severity);
+        Assert.Equal(Severity.Low, FederatedAttackReport.Combine(C(Severity.NotAssessed, "excl"), C(Severity.Low, "inv")).Verdict.Severity);
+    }
+}
