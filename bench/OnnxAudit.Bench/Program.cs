@@ -18,6 +18,11 @@ if (args.Length > 0 && args[0] == "exclusivity")
     OnnxAudit.Bench.ExclusivityBench.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "federated-numbers")
+{
+    OnnxAudit.Bench.FederatedNumbers.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "inverting")
 {
     OnnxAudit.Bench.InvertingBench.Run(args[1..]);

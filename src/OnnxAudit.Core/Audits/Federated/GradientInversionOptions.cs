@@ -11,8 +11,8 @@ public sealed record InvertingOptions(int Iterations = 1200, int Restarts = 2, d
     /// <summary>1200 iterations × 2 restarts.</summary>
     public static InvertingOptions Default { get; } = new();
 
-    /// <summary>50 iterations × 1 restart (report --quick: about a minute on a full ResNet-18 at 64×64 on 2 cores).</summary>
-    public static InvertingOptions Quick { get; } = new(Iterations: 50, Restarts: 1);
+    /// <summary>30 iterations × 1 restart (report --quick: about 30 s on a full ResNet-18 at 64×64 on 2 cores; a first look only).</summary>
+    public static InvertingOptions Quick { get; } = new(Iterations: 30, Restarts: 1);
 
     /// <summary>One line for the report.</summary>
     public string Describe() => FormattableString.Invariant(
@@ -28,8 +28,8 @@ public sealed record DlgOptions(int Evaluations = 600, int Restarts = 1, int See
     /// <summary>600 evaluations × 1 restart.</summary>
     public static DlgOptions Default { get; } = new();
 
-    /// <summary>20 evaluations × 1 restart (report --quick).</summary>
-    public static DlgOptions Quick { get; } = new(Evaluations: 20);
+    /// <summary>10 evaluations × 1 restart (report --quick).</summary>
+    public static DlgOptions Quick { get; } = new(Evaluations: 10);
 
     /// <summary>One line for the report.</summary>
     public string Describe() => FormattableString.Invariant(
