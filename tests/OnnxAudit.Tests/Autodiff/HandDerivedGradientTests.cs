@@ -1,3 +1,4 @@
+using OnnxAudit.Onnx;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Errors;
 using Onnx;
@@ -402,6 +403,35 @@ public partial class HandDerivedGradientTests
         var g = Grads(new("id", "Identity", ["x"], [("x", [2])], [], []), new() { ["x"] = [1, 2] }, [0, 4], out var loss, out _);
         Check([1, -2], g["x"], "dx");
         Assert.Equal(2.5f, loss);
+    }
+
+    [Fact]
+    public void ScatterElements_Add_DataGetsDy_UpdatesGetGatheredDy()
+    {
+        // x = [1, 2, 3], idx = [0, 2], u = [10, 20]: y = [11, 2, 23], dy = 2y/3; dx = dy, du = dy[idx] = [22/3, 46/3]
+        var c = new OpCase("sc", "ScatterElements", ["x", "idx", "u"], [("x", [3]), ("u", [2])], [TensorData.FromInt64s("idx", [2], [0, 2])],
+            [MakeInt("axis", 0), MakeStr("reduction", "add")]);
+        var g = Grads(c, new() { ["x"] = [1, 2, 3], ["u"] = [10, 20] }, out _);
+        Check([22f / 3, 4f / 3, 46f / 3], g["x"], "dx");
+        Check([22f / 3, 46f / 3], g["u"], "du");
+    }
+
+    [Fact]
+    public void GatherElements_Backward_ScattersAndAccumulates()
+    {
+        // x = [1, 2, 3], idx = [2, 0, 2]: y = [3, 1, 3], dy = 2y/3 = [2, 2/3, 2]; dx = [2/3, 0, 4]
+        var c = new OpCase("ge", "GatherElements", ["x", "idx"], [("x", [3])], [TensorData.FromInt64s("idx", [3], [2, 0, 2])], [MakeInt("axis", 0)]);
+        Check([2f / 3, 0, 4], Grads(c, new() { ["x"] = [1, 2, 3] }, out _)["x"], "dx");
+    }
+
+    [Fact]
+    public void Mod_Fmod_HandDerived()
+    {
+        // a = 5.5, b = 2: y = 1.5, dy = 3; da = 3, db = −trunc(2.75)·3 = −6
+        var c = new OpCase("mod", "Mod", ["a", "b"], [("a", [1]), ("b", [1])], [], [MakeInt("fmod", 1)]);
+        var g = Grads(c, new() { ["a"] = [5.5f], ["b"] = [2] }, out _);
+        Check([3], g["a"], "da");
+        Check([-6], g["b"], "db");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OnnxAudit.Onnx;
 using Onnx;
 using static OnnxAudit.Onnx.NodeAttributes;
 using static OnnxAudit.Tests.Autodiff.OpHarness;
@@ -75,6 +76,15 @@ public static class OpCases
         // shape ops
         yield return U("Flatten", x4, [MakeInt("axis", 2)], name: "Flatten_axis2");
         yield return new("Reshape", "Reshape", ["x", "shape"], [("x", x4)], [I64("shape", 6, -1)], []);
+        // second-order graphs (issue 12): ops the backward graph emits
+        yield return new("ScatterElements_add", "ScatterElements", ["x", "idx", "u"], [("x", [2, 3]), ("u", [2, 2])], [TensorData.FromInt64s("idx", [2, 2], [0, 2, 1, 1])],
+            [MakeInt("axis", 1), MakeStr("reduction", "add")]);
+        yield return new("ScatterElements_none", "ScatterElements", ["x", "idx", "u"], [("x", [2, 3]), ("u", [2, 2])], [TensorData.FromInt64s("idx", [2, 2], [0, 2, 1, 0])],
+            [MakeInt("axis", 1)]);
+        yield return new("GatherElements", "GatherElements", ["x", "idx"], [("x", [2, 3])], [TensorData.FromInt64s("idx", [2, 2], [0, 2, 1, 1])], [MakeInt("axis", 1)]);
+        // why: fmod jumps where a/b crosses an integer; a constant divisor of 10 keeps |a/b| < 1 so the finite differences are smooth
+        // (db is checked by the hand-derived test)
+        yield return new("Mod_fmod", "Mod", ["a", "b"], [("a", [2, 3])], [F32("b", 10f)], [MakeInt("fmod", 1)]);
         yield return U("Transpose", x4, [Ints("perm", 2, 0, 3, 1)]);
         yield return new("Squeeze_opset13", "Squeeze", ["x", "axes"], [("x", [2, 1, 3, 1])], [I64("axes", 1, 3)], [], 13);
         yield return U("Squeeze", [2, 1, 3], [Ints("axes", 1)], 11, "Squeeze_opset11");

@@ -69,7 +69,7 @@ public sealed class GradientInversion : IDisposable
         var milestones = new[] { o.Iterations * 3 / 8, o.Iterations * 5 / 8, o.Iterations * 7 / 8 };
         for (var r = 0; r < o.Restarts; r++)
         {
-            var rng = new Random(HashCode.Combine(o.Seed, r, 7919));
+            var rng = new Random(StartSeed(o.Seed, r, 7919));
             var x = new float[n];
             for (var i = 0; i < n; i++) x[i] = (float)rng.NextDouble();
             var adam = new SignedAdam(n);
@@ -105,7 +105,7 @@ public sealed class GradientInversion : IDisposable
         var evals = 0;
         for (var r = 0; r < o.Restarts; r++)
         {
-            var rng = new Random(HashCode.Combine(o.Seed, r, 104729));
+            var rng = new Random(StartSeed(o.Seed, r, 104729));
             var x = new float[n];
             for (var i = 0; i < n; i++) x[i] = (float)rng.NextDouble();
             var bestHere = double.PositiveInfinity;
@@ -123,6 +123,9 @@ public sealed class GradientInversion : IDisposable
         for (var i = 0; i < n; i++) best![i] = float.IsFinite(best[i]) ? Math.Clamp(best[i], 0f, 1f) : 0.5f;
         return new Reconstruction(best!, labels, bestLoss, evals, sw.Elapsed.TotalSeconds);
     }
+
+    /// <summary>The seed of restart <paramref name="restart"/>'s random start (deterministic across processes, unlike HashCode).</summary>
+    internal static int StartSeed(int seed, int restart, int stream) => unchecked((seed * 1_000_003) + (restart * 7_919) + stream);
 
     /// <inheritdoc />
     public void Dispose()

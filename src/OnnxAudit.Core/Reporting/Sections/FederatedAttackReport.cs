@@ -53,9 +53,9 @@ public static class FederatedAttackReport
             new FindingBlock(severity, $"Gradient inversion at batch size {r.BatchSize}", verdict.Sentence, r.Recommendation, verdict.Rule),
             new TableBlock("Attacks side by side (cf. Pan et al. Table 2)",
                 ["Attack", new TableColumn("Mean PSNR", ColumnAlignment.Right), new TableColumn("Mean SSIM", ColumnAlignment.Right), new TableColumn("Labels", ColumnAlignment.Right),
-                 new TableColumn("Time", ColumnAlignment.Right), new TableColumn("Budget / note", RelativeWidth: 3)],
+                 new TableColumn("Budget / note", RelativeWidth: 3)],
                 [.. r.Attacks.Select(a => (IReadOnlyList<TableCell>)[a.Attack, Db(a.MeanPsnr), double.IsNaN(a.MeanSsim) ? "n/a" : Fmt.F(a.MeanSsim, 3),
-                    double.IsNaN(a.LabelAccuracy) ? "n/a" : Fmt.Pct(a.LabelAccuracy, 0), Fmt.F(a.Seconds, 1) + " s", a.Note is null ? a.Budget : a.Budget + ". " + a.Note])]),
+                    double.IsNaN(a.LabelAccuracy) ? "n/a" : Fmt.Pct(a.LabelAccuracy, 0), a.Note is null ? a.Budget : a.Budget + ". " + a.Note])]),
         };
         if (r.SampleDims.Length == 3 && r.SampleDims[0] is 1 or 3 && r.Originals.Count > 0)
         {
