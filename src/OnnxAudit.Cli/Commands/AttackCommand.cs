@@ -36,12 +36,14 @@ internal static class AttackCommand
         {
             model, data, output, batch, batches, seed, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var outDir = parse.GetRequiredValue(output);
             ReportCommand.CheckOutputDir(outDir);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis, dataset) = ExclusivityCommand.LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime);
+            var (loaded, analysis, dataset) = ExclusivityCommand.LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime, flags.Read(parse));
             var m = parse.GetValue(batch);
             ExclusivityCommand.CheckBatchSize(m, dataset);
             var k = parse.GetValue(batches);

@@ -33,10 +33,12 @@ internal static class ExclusivityCommand
         {
             model, data, batch, batches, seed, json, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis, dataset) = LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime);
+            var (loaded, analysis, dataset) = LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime, flags.Read(parse));
             var m = parse.GetValue(batch);
             var n = parse.GetValue(batches);
             if (n < 1) throw new OnnxAuditException($"--batches {n}: must be at least 1.");
@@ -74,10 +76,11 @@ internal static class ExclusivityCommand
     }
 
     /// <summary>Loads and checks model and data; throws <see cref="OnnxAuditException"/> (exit 2) when the exclusivity analysis does not apply.</summary>
-    internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime)
+    internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime,
+        Preprocessing? preprocessing = null)
     {
-        var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
-        var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath);
+        var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, preprocessing);
+        var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, preprocessing, loaded);
         if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
             throw new UnsupportedOperatorException($"{modelPath}: {reason} Use a model whose classifier head has ReLU layers.");
         return (loaded, analysis, dataset);

@@ -30,6 +30,8 @@ internal static class GradientCommand
         {
             model, data, output, batch, indicesOption, seed, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var modelPath = parse.GetRequiredValue(model);
@@ -37,8 +39,8 @@ internal static class GradientCommand
             var outDir = parse.GetRequiredValue(output);
             ReportCommand.CheckOutputDir(outDir);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
-            var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
+            var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, flags.Read(parse), loaded);
             if (!dataset.HasLabels) throw new DataFormatException($"{dataPath}: no labels were found; the cross-entropy gradient needs labels (put the labels file beside the images).");
             var indices = ChooseIndices(parse.GetValue(indicesOption), parse.GetValue(batch), parse.GetValue(seed), dataset.N);
             var (x, dims, labels) = dataset.Batch(indices);

@@ -27,17 +27,19 @@ internal static class RConvCommand
         {
             model, data, reconstruct, json, seed, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(model);
             var n = parse.GetValue(reconstruct);
             if (n < 0) throw new Errors.OnnxAuditException($"--reconstruct {n}: must be 0 or more.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime);
+            var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime, flags.Read(parse));
             Dataset? dataset = null;
             if (parse.GetValue(data) is { } dataPath)
             {
-                dataset = CommonOptions.LoadData(dataPath, analysis, path);
+                dataset = AuditPipeline.LoadData(dataPath, analysis, path, flags.Read(parse), loaded);
             }
             var options = RConvOptions.Default with { Images = dataset is null ? 0 : n, Seed = parse.GetValue(seed), Runtime = runtime };
             var result = RConvAuditor.Run(loaded, analysis, dataset, options, new ConsoleProgress(console.Error, console.Interactive));

@@ -42,6 +42,8 @@ internal static class SplitCommand
         {
             model, data, at, attacks, images, iterations, lr, tv, steps, aux, quick, psnr, ssim, seed, json, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var modelPath = parse.GetRequiredValue(model);
@@ -54,12 +56,12 @@ internal static class SplitCommand
             if (parse.GetValue(steps) is { } st && st < 1) throw new OnnxAuditException($"--training-steps {st}: must be at least 1.");
             if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0.");
             if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
-            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
             var atValue = parse.GetValue(at);
             SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
-            var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
+            var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, flags.Read(parse), loaded);
             Dataset? auxSet = null;
-            if (parse.GetValue(aux) is { } auxPath) auxSet = CommonOptions.LoadData(auxPath, analysis, modelPath);
+            if (parse.GetValue(aux) is { } auxPath) auxSet = AuditPipeline.LoadData(auxPath, analysis, modelPath, flags.Read(parse), loaded);
             var options = new SplitAuditOptions
             {
                 At = atValue,

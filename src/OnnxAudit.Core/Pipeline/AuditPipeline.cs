@@ -30,20 +30,42 @@ public static class AuditPipeline
     /// <summary>Loads the model and analyses it (shapes measured at batch 1). Fails before any work when the execution
     /// provider of <paramref name="runtime"/> cannot be created.</summary>
     /// <exception cref="OnnxAuditException">The model cannot be loaded or run, or the provider is unavailable.</exception>
-    public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime)
+    public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime) =>
+        LoadModel(modelPath, runtime, null);
+
+    /// <summary>
+    /// Loads the model, folds the normalisation of <paramref name="preprocessing"/> into it as a Sub/Div prefix (so the
+    /// audited graph takes [0,1] pixels) and analyses the audited graph.
+    /// </summary>
+    /// <exception cref="OnnxAuditException">The model cannot be loaded or run, or the provider is unavailable.</exception>
+    public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime, Preprocessing? preprocessing)
     {
         var model = OnnxModel.Load(modelPath);
         // why: --device cuda must fail before any work when the provider is unavailable.
         ModelSession.CheckDevice(runtime);
+        // why: DESIGN "normalisation is folded into the audited graph as a prefix": attacks optimise and metrics measure
+        // in [0,1] pixel space, and split prefixes (trusted side) include the normalisation.
+        if (preprocessing is { Normalizes: true } pre) model = ModelEditor.PrependNormalization(model, pre.Mean!, pre.Std!);
         return (model, ModelAnalysis.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
     }
 
     /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
     /// <exception cref="DataFormatException">The data cannot be read or does not fit the model input.</exception>
-    public static Dataset LoadData(string dataPath, GraphAnalysis analysis, string modelPath)
+    public static Dataset LoadData(string dataPath, GraphAnalysis analysis, string modelPath) =>
+        LoadData(dataPath, analysis, modelPath, null, null);
+
+    /// <summary>Loads <paramref name="dataPath"/> with the resize/crop/channels/class map of <paramref name="preprocessing"/>
+    /// (its mean/std is in the graph, see <see cref="LoadModel(string, RuntimeOptions, Preprocessing?)"/>) and checks the
+    /// images against the model input shape.</summary>
+    /// <exception cref="DataFormatException">The data cannot be read or does not fit the model input.</exception>
+    public static Dataset LoadData(string dataPath, GraphAnalysis analysis, string modelPath, Preprocessing? preprocessing, OnnxModel? model)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        var dataset = DatasetLoader.Load(dataPath);
+        var dataset = DatasetLoader.Load(dataPath, DataOptions.Default with
+        {
+            Preprocess = preprocessing,
+            ModelClassNames = model is null ? null : ModelEditor.ClassNames(model),
+        });
         dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
         return dataset;
     }
@@ -58,11 +80,13 @@ public static class AuditPipeline
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var timings = new List<TimingEntry>();
-        var (model, analysis) = LoadModel(request.ModelPath, request.Runtime);
+        var originalSha = OnnxModel.Load(request.ModelPath).Sha256;
+        var (model, analysis) = LoadModel(request.ModelPath, request.Runtime, request.Preprocessing);
         timings.Add(new TimingEntry("load and analyse model", clock.Elapsed));
         progress.Message($"model: {Path.GetFileName(request.ModelPath)} — {analysis.Layers.Count} layers, {analysis.ParameterCount:N0} parameters, {analysis.SplitPoints.Count} split points");
 
         Dataset? dataset = null;
+        string? mismatch = null;
         ReportSection? dataSection = null;
         AuditContext? context = null;
         try
@@ -70,10 +94,12 @@ public static class AuditPipeline
             if (request.DataPath is { } dataPath)
             {
                 var t0 = clock.Elapsed;
-                dataset = LoadData(dataPath, analysis, request.ModelPath);
+                dataset = LoadData(dataPath, analysis, request.ModelPath, request.Preprocessing, model);
                 context = new AuditContext(model, analysis, dataset, request.Runtime);
                 var accuracy = dataset.HasLabels ? context.Accuracy(progress: progress) : null;
-                dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy);
+                mismatch = LabelMismatch(dataset, analysis, accuracy);
+                if (mismatch is not null) progress.Message("warning: " + mismatch);
+                dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy, request.Preprocessing.Describe(), mismatch);
                 timings.Add(new TimingEntry("load data and evaluate accuracy", clock.Elapsed - t0));
             }
 
@@ -82,6 +108,11 @@ public static class AuditPipeline
             if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1.");
             foreach (var auditor in Auditors)
             {
+                if (request.Threats is { } wanted && !wanted.Contains(auditor.Id, StringComparer.OrdinalIgnoreCase))
+                {
+                    notAssessed[auditor.Threat] = $"Not assessed: not requested (threats: {string.Join(", ", wanted)}).";
+                    continue;
+                }
                 if (context is null)
                 {
                     notAssessed[auditor.Threat] = "Not assessed: no data was given (--data); every auditor measures leakage on sample data.";
@@ -110,17 +141,56 @@ public static class AuditPipeline
                 new("Seed", request.Seed.ToString(CultureInfo.InvariantCulture)),
                 new("Mode", request.Quick ? "quick (--quick: fewer batches, images and iterations; see each section)" : "full"),
                 new("Federated batch size M", request.BatchSize.ToString(CultureInfo.InvariantCulture)),
-                new("Model SHA-256", model.Sha256),
+                new("Model SHA-256", originalSha),
                 new("Data SHA-256", dataset?.Sha256 ?? "(no data)"),
+                new("Preprocessing", request.Preprocessing.Describe()),
                 new("Command line", request.CommandLine),
+                .. request.EffectiveConfig is { } config ? [new KeyValue("Effective config (onnx-audit.yaml)", config)] : Array.Empty<KeyValue>(),
             ]);
-            return ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, request.ModelPath), analysis, dataSection, contributions, notAssessed, repro,
+            var report = ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, request.ModelPath), analysis, dataSection, contributions, notAssessed, repro,
                 new ReportTiming(started, DateTimeOffset.UtcNow, [.. timings, new TimingEntry("total", clock.Elapsed)]));
+            // why: issue 11 — verdicts measured on labels that do not match the model are not silent: each one says so.
+            return mismatch is null ? report : report with
+            {
+                ExecutiveSummary = report.ExecutiveSummary
+                    .Select(v => v with { Evidence = $"{MismatchMark} ({mismatch}) {v.Evidence}" }).ToArray(),
+            };
         }
         finally
         {
             context?.Dispose();
         }
+    }
+
+    /// <summary>The mark put before every verdict when <see cref="LabelMismatch"/> finds a problem.</summary>
+    public const string MismatchMark = "Labels or preprocessing may not match the model";
+
+    /// <summary>
+    /// Why the labels or preprocessing look wrong for this model, or null: the label count differs from the model's
+    /// output classes, or the accuracy is below twice chance (2/K).
+    /// </summary>
+    public static string? LabelMismatch(Dataset dataset, GraphAnalysis analysis, AccuracyResult? accuracy)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(analysis);
+        if (!dataset.HasLabels) return null;
+        var classes = analysis.Tensors.TryGetValue(analysis.OutputTensor, out var o) && o.Shape.Count >= 2 ? o.Shape[^1] : 0;
+        var maxLabel = dataset.Labels!.Max();
+        var distinct = dataset.ClassNames?.Count ?? (int)(maxLabel + 1);
+        if (classes > 0 && (maxLabel >= classes || (dataset.ClassNames is not null && dataset.ClassNames.Count != classes)))
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"the data has {distinct} classes but the model outputs {classes}; pass --classes FILE with the model's class order, or data made for this model");
+        }
+        if (accuracy is not null && classes > 1 && accuracy.Accuracy < 2.0 / classes)
+        {
+            var fix = dataset.ClassMapSource == ClassMap.SortedFolders
+                ? "class indices come from sorted folder names; pass --classes FILE (one class name per line in the model's order)"
+                : "check --classes, --resize/--center-crop/--channels and --normalize/--mean/--std";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"model accuracy on this data is {accuracy.Accuracy * 100:F2} %, below twice chance ({200.0 / classes:F1} %); {fix}");
+        }
+        return null;
     }
 
     /// <summary>The options each auditor runs with in a report (its quick preset with <c>--quick</c>).</summary>
