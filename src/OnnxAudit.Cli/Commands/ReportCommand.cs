@@ -93,6 +93,9 @@ internal static class ReportCommand
                     EffectiveConfig = effective.ToYaml(),
                 };
                 var report = AuditPipeline.Report(request, progress);
+                foreach (var note in report.Sections.Where(x => x.Id == Reporting.Sections.DataSectionBuilder.SectionId).SelectMany(x => x.Blocks)
+                    .OfType<NoteBlock>().Where(n => n.Kind == NoteKind.Warning))
+                    console.Error.WriteLine("warning: " + note.Text);
                 var written = ReportWriter.Write(report, outDir, wanted);
                 foreach (var f in written) console.Out.WriteLine(f);
                 return ExitCodes.ForFindings(report, parse.GetValue(failOn), console);

@@ -96,7 +96,9 @@ public static class RConvAuditor
                 if (r.Succeeded && r.Image is { } ri)
                 {
                     recon = new float[size];
-                    data.ToUnitRange(ri, recon);
+                    var denorm = ri.ToArray();
+                    net.Denormalize(denorm, data.C);
+                    data.ToUnitRange(denorm, recon);
                     psnr = ImageMetrics.Psnr(original, recon);
                     ssim = ImageMetrics.Ssim(original, recon, data.C, data.H, data.W);
                 }

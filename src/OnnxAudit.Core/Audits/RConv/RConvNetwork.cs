@@ -42,6 +42,27 @@ internal sealed class RConvNetwork
 
     public OnnxModel Model { get; }
     public string InputName { get; }
+
+    /// <summary>Constant subtracted from the input by the normalisation prefix (1, C or C·H·W values), or null.</summary>
+    public float[]? InputSub { get; init; }
+
+    /// <summary>Constant the centred input is divided by in the normalisation prefix, or null.</summary>
+    public float[]? InputDiv { get; init; }
+
+    /// <summary>Maps a reconstruction of the normalised input back to the model's input (x = x̃·div + sub), in place.</summary>
+    public void Denormalize(float[] x, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (InputSub is null && InputDiv is null) return;
+        var plane = x.Length / Math.Max(channels, 1);
+        static float Pick(float[]? v, int i, int c, float dflt) => v is null ? dflt : v.Length == 1 ? v[0] : v.Length == c ? v[Math.Min(i, c - 1)] : v[i];
+        for (var i = 0; i < x.Length; i++)
+        {
+            var ch = i / plane;
+            var key = InputSub?.Length == x.Length || InputDiv?.Length == x.Length ? i : ch;
+            x[i] = x[i] * Pick(InputDiv, key, channels, 1f) + Pick(InputSub, key, channels, 0f);
+        }
+    }
     /// <summary>[C, H, W].</summary>
     public int[] InputShape { get; }
     /// <summary>From the input to (and including) the first Gemm, or up to where the walk stopped.</summary>
@@ -98,6 +119,7 @@ internal sealed class RConvNetwork
                 if (!string.IsNullOrEmpty(i)) (consumers.TryGetValue(i, out var l) ? l : consumers[i] = []).Add(n);
 
         var stages = new List<RConvStage>();
+        float[]? inputSub = null, inputDiv = null;
         var tensor = input.Name;
         var cur = shape;
         string? stop = null;
@@ -120,6 +142,14 @@ internal sealed class RConvNetwork
                 case "Sigmoid": st = new ActivationStage(name, new RConvActivation(RConvActivationKind.Sigmoid, 0, name), cur); break;
                 case "Tanh": st = new ActivationStage(name, new RConvActivation(RConvActivationKind.Tanh, 0, name), cur); break;
                 case "Identity" or "Dropout": st = new PassThroughStage(name, node.OpType, cur); break;
+                // why: issue 11 — the normalisation prefix folded in by the pipeline is an affine map of the input; the walk
+                // reconstructs the normalised image and the auditor maps it back to [0,1] pixels (InputSub / InputDiv).
+                case "Sub" or "Div" when name.StartsWith(ModelEditor.PreprocessPrefix, StringComparison.Ordinal)
+                    && node.Input.Count == 2 && model.FindInitializer(node.Input[1]) is { } k:
+                    var values = TensorData.ToFloats(k);
+                    if (node.OpType == "Sub") inputSub = values; else inputDiv = values;
+                    st = new PassThroughStage(name, node.OpType, cur);
+                    break;
                 case "Flatten" or "Reshape": st = new PassThroughStage(name, node.OpType, [cur.Aggregate(1, (p, v) => p * v)]); break;
                 case "MaxPool" or "AveragePool":
                     st = new BlockingStage(name, node.OpType, PoolShape(node, cur),
@@ -147,7 +177,7 @@ internal sealed class RConvNetwork
             tensor = node.Output[0];
             cur = st.OutputShape;
         }
-        return new RConvNetwork(model, input.Name, shape, stages, stop);
+        return new RConvNetwork(model, input.Name, shape, stages, stop) { InputSub = inputSub, InputDiv = inputDiv };
     }
 
     private static ConvGeometry ConvFromNode(OnnxModel model, NodeProto node, string name, int[] cur)
