@@ -17,7 +17,9 @@ using F = TorchSharp.torch.nn.functional;
 //   grad     <model.onnx> <batch> <blocks> <reps>            mean cross-entropy, gradients of all parameters
 //   whitebox <model.onnx> <split> <batch> <blocks> <iters>   white-box rMLE loop (AMSGrad, TV, clamp), per iteration
 //   decoder  <model.onnx> <split> <batch> <blocks> <steps>   black-box inverse-network training step (MSE, Adam)
+//   profile  <model.onnx> <batch> <runs> [legacy]            ORT profile of our gradient graph (per-op, top nodes)
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
+// IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
 torch.set_num_threads(1);
 torch.set_num_interop_threads(1);
@@ -27,12 +29,22 @@ var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../
 var images = Path.Combine(root, "samples/fashion-mnist-test-2000-images-idx3-ubyte.gz");
 var labelsPath = Path.Combine(root, "samples/fashion-mnist-test-2000-labels-idx1-ubyte.gz");
 var runtime = new RuntimeOptions(IntraOpThreads: 1);
+// shape-class thresholds of the im2col weight gradient, for measuring other choices (defaults: the product's)
+if (Environment.GetEnvironmentVariable("IM2COL_MINC") is { } minc) ConvBackward.Im2colMinChannels = long.Parse(minc, inv);
+if (Environment.GetEnvironmentVariable("IM2COL_MAXP") is { } maxp) ConvBackward.Im2colMaxOutputPixels = long.Parse(maxp, inv);
 
 switch (args[0])
 {
     case "grad": Grad(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
     case "whitebox": WhiteBox(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
     case "decoder": Decoder(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
+    case "profile":
+        {
+            var pm = OnnxModel.Load(args[1]);
+            var (px, pd, pl) = Batch(pm, int.Parse(args[2], inv));
+            Profile.Run(pm, px, pd, pl, int.Parse(args[3], inv), args.Length > 4 && args[4] == "legacy");
+            break;
+        }
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
     default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
 }

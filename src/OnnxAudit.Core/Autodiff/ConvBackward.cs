@@ -18,6 +18,8 @@ internal static class ConvBackward
     public static string WeightGrad(GraphEmitter e, string x, long[] xShape, string dy, long group, ConvGeometry geo, long outChannels = 0)
     {
         var c = xShape[1];
+        if (!GradientGraphVariants.Legacy && outChannels > 0 && PreferIm2colWeightGrad(c, outChannels, group, geo))
+            return WeightGradIm2col(e, x, dy, c, outChannels, geo);
         if (!GradientGraphVariants.Legacy && outChannels > 0 && outChannels < c && CanSwapWeightGrad(group, geo))
             return WeightGradSwapped(e, x, dy, geo);
         var cg = c / group;
@@ -45,6 +47,48 @@ internal static class ConvBackward
         }
         if (crop) r = e.Slice(r, [0, 0], [geo.Kernel[0], geo.Kernel[1]], [2, 3]);
         return e.Transpose(r, 1, 0, 2, 3);
+    }
+
+    /// <summary>
+    /// Whether the weight gradient is emitted as im2col + one Gemm (group 1, ≥ 16 channels on both sides, output maps of
+    /// at most 32×32). why: there the Conv pattern runs one GEMM per input channel whose output is only k_h·k_w wide (9
+    /// for 3×3); one Gemm over all channels measured faster on resnet18, splitnet and cnn6, slower on lenet5's 1- and
+    /// 6-channel 5×5 layers (bench/README.md, "Gradient graph variants").
+    /// </summary>
+    private static bool PreferIm2colWeightGrad(long inChannels, long outChannels, long group, ConvGeometry geo) =>
+        group == 1 && inChannels >= Im2colMinChannels && outChannels >= Im2colMinChannels && geo.Output[0] * geo.Output[1] <= Im2colMaxOutputPixels;
+
+    /// <summary>Channel threshold (both sides) of the im2col weight gradient; settable for benchmarks only.</summary>
+    internal static long Im2colMinChannels { get; set; } = 16;
+
+    /// <summary>Largest output map (Ho·Wo) for the im2col weight gradient (bounds the k²-times larger cols tensor); settable for benchmarks only.</summary>
+    internal static long Im2colMaxOutputPixels { get; set; } = 1024;
+
+    /// <summary>
+    /// dW as one Gemm: cols[(c,i,j), (n,p,q)] = x̃[n, c, i·d + p·s, j·d + q·s] built from k_h·k_w strided Slices of the
+    /// padded, batch-transposed input x' [C, N, H, W]; dW[f, (c,i,j)] = Σ_{(n,p,q)} dy'[f, (n,p,q)]·cols[(c,i,j), (n,p,q)]
+    /// = Gemm(dy', cols, transB = 1), reshaped to [F, C, kh, kw] (no Transpose of the result).
+    /// </summary>
+    private static string WeightGradIm2col(GraphEmitter e, string x, string dy, long c, long f, ConvGeometry geo)
+    {
+        var xt = e.Transpose(x, 1, 0, 2, 3);
+        if (geo.Pads.Any(v => v != 0))
+            xt = e.Pad(xt, [0, 0, geo.PadsBegin[0], geo.PadsBegin[1], 0, 0, geo.PadsEnd[0], geo.PadsEnd[1]]);
+        var taps = new List<string>();
+        for (var i = 0; i < geo.Kernel[0]; i++)
+        {
+            for (var j = 0; j < geo.Kernel[1]; j++)
+            {
+                long[] starts = [i * geo.Dilations[0], j * geo.Dilations[1]];
+                long[] ends = [starts[0] + (geo.Output[0] - 1) * geo.Strides[0] + 1, starts[1] + (geo.Output[1] - 1) * geo.Strides[1] + 1];
+                var tap = e.Op("Slice", [xt, e.ConstI64(starts), e.ConstI64(ends), e.ConstI64([2, 3]), e.ConstI64(geo.Strides)]);
+                taps.Add(e.Unsqueeze(tap, [1]));
+            }
+        }
+        var cols = e.Reshape(e.Op("Concat", [.. taps], MakeInt("axis", 1)), [c * geo.Kernel[0] * geo.Kernel[1], -1]);
+        var dyt = e.Reshape(e.Transpose(dy, 1, 0, 2, 3), [f, -1]);
+        var dw = e.Op("Gemm", [dyt, cols], MakeInt("transB", 1));
+        return e.Reshape(dw, [f, c, geo.Kernel[0], geo.Kernel[1]]);
     }
 
     // Stride 1, dilation 1, group 1 and pads ≤ k−1: the swapped form below exists.

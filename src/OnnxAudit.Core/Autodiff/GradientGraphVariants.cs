@@ -9,7 +9,7 @@ internal static class GradientGraphVariants
 {
     /// <summary>
     /// When true the rules emit the earlier graphs: Conv input gradient always as ConvTranspose, weight gradients always
-    /// with the input as the Conv batch plus a Transpose, MaxPool backward through Indices, ReLU backward through Where.
+    /// as one Conv with the input as its batch plus a Transpose (no im2col Gemm, no swapped form), MaxPool backward through Indices, ReLU backward through Where.
     /// </summary>
     public static bool Legacy { get; set; }
 }

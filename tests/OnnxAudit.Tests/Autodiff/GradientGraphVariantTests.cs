@@ -5,7 +5,7 @@ using static OnnxAudit.Tests.Autodiff.OpHarness;
 namespace OnnxAudit.Tests.Autodiff;
 
 /// <summary>
-/// The faster backward graphs of issue 16 (flipped-weight Conv input gradient, swapped weight gradient, Indices-free
+/// The faster backward graphs of issue 16 (flipped-weight Conv input gradient, swapped and im2col weight gradients, Indices-free
 /// MaxPool, Mul-mask ReLU) against the earlier graphs (<see cref="GradientGraphVariants.Legacy"/>) on the same values.
 /// </summary>
 [Collection(GradientGraphVariantCollection.Name)]
@@ -13,7 +13,7 @@ public sealed class GradientGraphVariantTests
 {
     public static TheoryData<string> Cases() =>
     [
-        "Conv_16ch_s1_p1_flipped_input_grad", "Conv_16ch_dil2_asym_flipped_input_grad", "Conv_s1_fewer_out_channels_swapped_weight_grad",
+        "Conv_16ch_s1_p1_flipped_input_grad", "Conv_16ch_dil2_asym_flipped_input_grad", "Conv_16ch_s2_p1_im2col_weight_grad", "Conv_s1_fewer_out_channels_swapped_weight_grad",
         "ConvTranspose_s1_fewer_in_channels_swapped_weight_grad", "MaxPool_k2_s2", "MaxPool_k3_s3_blocks", "Relu",
     ];
 
