@@ -34,7 +34,7 @@ var x = new float[batch * px];
 for (var i = 0; i < x.Length; i++) x[i] = images.Data[i] / 255f;
 var labels = Enumerable.Range(0, batch).Select(i => (long)labelsIdx.Data[i]).ToArray();
 long[] dims = [batch, 1, images.Dims[1], images.Dims[2]];
-using var session = new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), FederatedGradient.FloatInitializers(model)),
+using var session = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), FederatedGradient.FloatInitializers(model)),
     new RuntimeOptions(IntraOpThreads: threads));
 for (var i = 0; i < Math.Max(10, reps / 10); i++) session.Run(x, dims, labels);
 var times = new double[reps];

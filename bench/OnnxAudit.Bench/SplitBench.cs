@@ -29,8 +29,8 @@ internal static class SplitBench
         var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
         var hyper = WhiteBoxHyperparameters.Defaults(WhiteBoxHyperparameters.Classify(analysis, point));
         var (x, dims, _) = data.Batch(Enumerable.Range(0, batch).ToArray());
-        using var f1 = new ModelRunner(ModelSplitter.Split(model, point).Prefix, runtime);
-        var target = f1.Run(x, dims).Data;
+        using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+        var target = f1.RunAll(x, dims).Data;
         using var attack = new WhiteBoxAttack(model, point.Tensor, batch, (data.C, data.H, data.W), hyper, runtime);
         attack.Run(target, iterations: 20);
         var sw = Stopwatch.StartNew();

@@ -20,6 +20,19 @@ internal static class CliApp
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args, CliConsole console)
     {
+        var code = RunCore(args, console);
+        // why: a debug line to check that sessions and gradient graphs are built once per purpose, not once per batch.
+        if (Environment.GetEnvironmentVariable("ONNX_AUDIT_COUNTS") is not null)
+        {
+            console.Error.WriteLine($"debug: {Runtime.RuntimeCounters.Sessions} ONNX Runtime sessions, {Runtime.RuntimeCounters.GradientGraphs} gradient graphs");
+            foreach (var (origin, n) in Runtime.RuntimeCounters.SessionsByOrigin.OrderBy(p => p.Key, StringComparer.Ordinal))
+                console.Error.WriteLine($"debug:   {n} × {origin}");
+        }
+        return code;
+    }
+
+    private static int RunCore(string[] args, CliConsole console)
+    {
         try
         {
             var root = BuildRoot(console);

@@ -14,4 +14,15 @@ internal static class ExitCodes
 
     public const string HelpText =
         "Exit codes: 0 ok / no finding at or above --fail-on; 1 findings at or above --fail-on (report) or unsafe split point (split --at); 2 bad input (model, data or options; nothing is written); 3 internal error.";
+
+    /// <summary>The exit code of a report for <c>--fail-on</c> (null = always <see cref="Ok"/>); writes the reason to stderr.</summary>
+    public static int ForFindings(Reporting.Model.AuditReport report, string? threshold, CliConsole console)
+    {
+        if (threshold is null) return Ok;
+        var level = threshold switch { "high" => Reporting.Model.Severity.High, "medium" => Reporting.Model.Severity.Medium, _ => Reporting.Model.Severity.Low };
+        var highest = report.HighestSeverity();
+        if (!Reporting.Model.SeverityExtensions.IsAtLeast(highest, level)) return Ok;
+        console.Error.WriteLine($"findings at or above {threshold}: highest severity is {Reporting.Model.SeverityExtensions.Label(highest)} (exit code 1).");
+        return Findings;
+    }
 }

@@ -1,9 +1,8 @@
 #!/usr/bin/python3
-"""PNG fixtures for OnnxAudit.Imaging.PngReader tests, written by independent encoders.
+"""PNG fixtures for the OnnxAudit.Imaging.ImageDecoder tests (ImageCodecTests), written by independent encoders.
 
 Writes tests/reference/png/: PNG files made by Pillow (gray, gray+alpha, RGB, RGBA, 4-bit palette, palette with
-tRNS, 1-bit gray, 16-bit gray) and by a small encoder in this script that uses every filter type (0-4, cycling by row). (Interlaced input is
-tested by patching the IHDR of a generated file in the C# test.) For each decodable file NAME.png the expected
+tRNS, 1-bit gray, 16-bit gray) and by a small encoder in this script that uses every filter type (0-4, cycling by row). For each decodable file NAME.png the expected
 8-bit pixels (H x W x C, as Pillow decodes them; palette expanded to RGB/RGBA) are saved as NAME.npy, and
 manifest.json lists the filter types found in each file's rows.
 

@@ -1,3 +1,4 @@
+using OnnxAudit.Audits;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -49,7 +50,8 @@ internal static class AttackCommand
             return SpectreProgress.Run(console, progress =>
             {
                 var layers = HeadReluLayers.From(analysis.Head!);
-                var r = GradientAttackSimulation.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], [.. dataset.Labels!.Select(v => (int)v)],
+                using var context = new AuditContext(loaded, analysis, dataset, runtime);
+                var r = GradientAttackSimulation.Run(context, loaded,
                     layers, AttackSimulationOptions.Default with { BatchSize = m, InsecureBatches = k, RandomBatches = k, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
 
                 Directory.CreateDirectory(outDir);

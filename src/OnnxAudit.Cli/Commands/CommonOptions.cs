@@ -10,7 +10,7 @@ internal static class CommonOptions
 
     public static Option<string?> Data(bool required = false) => new("--data", "-d")
     {
-        Description = "Image data: an IDX file (MNIST family, optionally .gz; labels found beside it), a NumPy .npy (uint8 or float32, NCHW or NHWC) or a folder of PNGs (one sub-folder per class).",
+        Description = "Image data: an IDX file (MNIST family, optionally .gz; labels found beside it), a NumPy .npy (uint8 or float32, NCHW or NHWC) or a folder of PNG, JPEG, WebP, BMP or GIF images (one sub-folder per class).",
         Required = required,
     };
 
@@ -29,12 +29,8 @@ internal static class CommonOptions
     public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
 
     /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
-    public static OnnxAudit.Data.Dataset LoadData(string dataPath, Graph.GraphAnalysis analysis, string modelPath)
-    {
-        var dataset = OnnxAudit.Data.DatasetLoader.Load(dataPath);
-        dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
-        return dataset;
-    }
+    public static OnnxAudit.Data.Dataset LoadData(string dataPath, Graph.GraphAnalysis analysis, string modelPath) =>
+        Pipeline.AuditPipeline.LoadData(dataPath, analysis, modelPath);
 
     public static RuntimeOptions Runtime(string device, int threads) => new(ParseDevice(device), threads);
 

@@ -1,3 +1,6 @@
+using OnnxAudit.Pipeline;
+using OnnxAudit.Audits;
+using OnnxAudit.Reporting.Sections;
 using System.CommandLine;
 using System.Text.Json;
 using OnnxAudit.Audits.Exclusivity;
@@ -41,12 +44,12 @@ internal static class ExclusivityCommand
             return SpectreProgress.Run(console, progress =>
             {
                 var layers = HeadReluLayers.From(analysis.Head!);
-                int[]? labels = dataset.HasLabels ? [.. dataset.Labels!.Select(v => (int)v)] : null;
-                var stats = ExclusivityAuditor.Run(loaded, dataset.Pixels.ToArray(), [dataset.N, dataset.C, dataset.H, dataset.W], labels, layers,
+                using var context = new AuditContext(loaded, analysis, dataset, runtime);
+                var stats = ExclusivityAuditor.Run(context, loaded, layers,
                     ExclusivityOptions.Default with { BatchSize = m, Batches = n, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
                 var contribution = ExclusivityReport.Build(stats, null, null);
                 if (parse.GetValue(json))
-                    console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = contribution.Verdict.Severity.ToString(), statistics = stats }, JsonOptions));
+                    console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = Reporting.JsonReportRenderer.VerdictNode(contribution.Verdict), statistics = stats }, JsonOptions));
                 else
                     foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
                 return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;
@@ -73,9 +76,8 @@ internal static class ExclusivityCommand
     /// <summary>Loads and checks model and data; throws <see cref="OnnxAuditException"/> (exit 2) when the exclusivity analysis does not apply.</summary>
     internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime)
     {
-        var loaded = OnnxModel.Load(modelPath);
-        var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
-        var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
+        var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
+        var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath);
         if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
             throw new UnsupportedOperatorException($"{modelPath}: {reason} Use a model whose classifier head has ReLU layers.");
         return (loaded, analysis, dataset);

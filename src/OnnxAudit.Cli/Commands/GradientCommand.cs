@@ -1,3 +1,4 @@
+using OnnxAudit.Pipeline;
 using System.CommandLine;
 using System.Globalization;
 using OnnxAudit.Autodiff;
@@ -36,8 +37,7 @@ internal static class GradientCommand
             var outDir = parse.GetRequiredValue(output);
             ReportCommand.CheckOutputDir(outDir);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var loaded = OnnxModel.Load(modelPath);
-            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
             var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
             if (!dataset.HasLabels) throw new DataFormatException($"{dataPath}: no labels were found; the cross-entropy gradient needs labels (put the labels file beside the images).");
             var indices = ChooseIndices(parse.GetValue(indicesOption), parse.GetValue(batch), parse.GetValue(seed), dataset.N);

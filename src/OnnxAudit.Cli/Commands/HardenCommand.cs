@@ -1,3 +1,6 @@
+using OnnxAudit.Audits;
+using OnnxAudit.Pipeline;
+using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Globalization;
 using OnnxAudit.Audits.Exclusivity;
@@ -34,8 +37,7 @@ internal static class HardenCommand
             var outPath = parse.GetRequiredValue(output);
             if (Directory.Exists(outPath)) throw new OnnxAuditException($"{outPath}: the output path is a folder; pass a file name such as hardened.onnx with -o.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var loaded = OnnxModel.Load(modelPath);
-            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
             if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
                 throw new UnsupportedOperatorException($"{modelPath}: {reason} Exclusivity reduction needs a ReLU in the classifier head.");
             var layers = HeadReluLayers.From(analysis.Head!);
@@ -54,12 +56,13 @@ internal static class HardenCommand
             if (dataset is null) return ExitCodes.Ok;
             return SpectreProgress.Run(console, progress =>
             {
-                var v = ExclusivityHardening.Verify(loaded, layers, dataset, parse.GetValue(batch), 200, 4, parse.GetValue(seed), runtime, progress);
+                using var context = new AuditContext(loaded, analysis, dataset, runtime);
+                var v = ExclusivityHardening.Verify(context, layers, parse.GetValue(batch), 200, 4, parse.GetValue(seed), progress);
                 var ic = CultureInfo.InvariantCulture;
                 console.Out.WriteLine(string.Create(ic, $"secure batches of size {v.Statistics.BatchSize} (> d_1 = {v.FirstLayerWidth}): {v.Statistics.Secure.Count}/{v.Statistics.Secure.Total}"));
                 if (v.Attack is { } a)
                 {
-                    var rec = a.Batches.SelectMany(b => b.Samples).Count(s => s.Psnr >= 30);
+                    var rec = a.Batches.SelectMany(b => b.Samples).Count(s => s.Psnr >= LeakageThresholds.RecoveredPsnr);
                     console.Out.WriteLine(string.Create(ic,
                         $"attack on {a.Batches.Count} random batches of size {parse.GetValue(batch)}: {rec} samples recovered at PSNR >= 30 dB, mean PSNR {a.Random.MeanPsnr:F1} dB, inferred batch sizes {string.Join(",", a.Batches.Select(b => b.InferredBatchSize))}"));
                 }

@@ -1,3 +1,6 @@
+using OnnxAudit.Pipeline;
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using OnnxAudit.Audits.RConv;
@@ -30,8 +33,7 @@ internal static class RConvCommand
             var n = parse.GetValue(reconstruct);
             if (n < 0) throw new Errors.OnnxAuditException($"--reconstruct {n}: must be 0 or more.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var loaded = OnnxModel.Load(path);
-            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
+            var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime);
             Dataset? dataset = null;
             if (parse.GetValue(data) is { } dataPath)
             {
@@ -58,7 +60,7 @@ internal static class RConvCommand
         sha256 = r.ModelSha256,
         notAssessedReason = r.NotAssessedReason,
         imageShape = r.ImageShape,
-        severity = RConvReport.Classify(r).Severity.ToString(),
+        verdict = Reporting.JsonReportRenderer.VerdictNode(RConvReport.Build(r).Verdict),
         conditions = r.Conditions.Select(c => new
         {
             layer = c.Geometry.Name,

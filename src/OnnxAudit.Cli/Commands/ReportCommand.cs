@@ -1,13 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
-using OnnxAudit.Audits;
-using OnnxAudit.Data;
-using OnnxAudit.Graph;
-using OnnxAudit.Onnx;
+using OnnxAudit.Pipeline;
 using OnnxAudit.Reporting;
 using OnnxAudit.Reporting.Model;
-using OnnxAudit.Reporting.Sections;
-using OnnxAudit.Runtime;
 
 namespace OnnxAudit.Cli.Commands;
 
@@ -35,95 +29,19 @@ internal static class ReportCommand
         };
         command.SetAction(parse =>
         {
-            var started = DateTimeOffset.UtcNow;
-            var clock = Stopwatch.StartNew();
-            var timings = new List<TimingEntry>();
             return SpectreProgress.Run(console, progress =>
             {
-                var modelPath = parse.GetRequiredValue(model);
                 var outDir = parse.GetRequiredValue(output);
                 var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
                 var wanted = ParseFormats(parse.GetValue(formats)!);
                 CheckOutputDir(outDir);
-
-                var loaded = OnnxModel.Load(modelPath);
-                // why: --device cuda must fail before any work when the provider is unavailable.
-                using (SessionFactory.CreateSessionOptions(runtime)) { }
-                var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { BatchSize = 1, RuntimeOptions = runtime });
-                timings.Add(new TimingEntry("load and analyse model", clock.Elapsed));
-                progress.Message($"model: {Path.GetFileName(modelPath)} — {analysis.Layers.Count} layers, {analysis.ParameterCount:N0} parameters, {analysis.SplitPoints.Count} split points");
-
-                Dataset? dataset = null;
-                ReportSection? dataSection = null;
-                var dataPath = parse.GetValue(data);
-                if (dataPath is not null)
-                {
-                    var t0 = clock.Elapsed;
-                    dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
-                    var accuracy = dataset.HasLabels ? ModelEvaluation.Accuracy(loaded, dataset, runtime, progress) : null;
-                    dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy);
-                    timings.Add(new TimingEntry("load data and evaluate accuracy", clock.Elapsed - t0));
-                }
-
-                var notAssessed = new Dictionary<string, string>();
-                var contributions = new List<AuditContribution>();
-                var settings = new ReportSettings(parse.GetValue(batchSize), parse.GetValue(splits) ?? ["all"], parse.GetValue(quick), parse.GetValue(seed), runtime);
-                if (settings.BatchSize < 1) throw new Errors.OnnxAuditException($"--batch-size {settings.BatchSize}: must be at least 1.");
-                foreach (var threat in ReportAssembler.Threats)
-                {
-                    if (dataset is null)
-                    {
-                        notAssessed[threat] = "Not assessed: no data was given (--data); every auditor measures leakage on sample data.";
-                        continue;
-                    }
-                    var auditor = ReportAuditors.For(threat);
-                    if (auditor is null)
-                    {
-                        notAssessed[threat] = "Not assessed: this auditor is not part of this version of OnnxAudit.";
-                        continue;
-                    }
-                    var t0 = clock.Elapsed;
-                    try
-                    {
-                        contributions.Add(auditor(loaded, analysis, dataset, settings, progress));
-                    }
-                    catch (Errors.OnnxAuditException ex) when (ex is not Errors.DataFormatException)
-                    {
-                        // why: one auditor that cannot handle this model (e.g. an operator without a gradient rule) must not
-                        // stop the others; the report says why that threat was not assessed.
-                        notAssessed[threat] = "Not assessed: " + ex.Message;
-                        progress.Message($"{threat}: not assessed — {ex.Message}");
-                    }
-                    timings.Add(new TimingEntry(threat, clock.Elapsed - t0));
-                }
-
-                var repro = new Reproducibility(
-                [
-                    new("Tool", ReportInfo.Creator),
-                    new("ONNX Runtime", SessionFactory.OrtVersion),
-                    new("Execution provider", runtime.Device.ToString().ToLowerInvariant()),
-                    new("Seed", parse.GetValue(seed).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    new("Mode", parse.GetValue(quick) ? "quick (--quick: fewer batches, images and iterations; see each section)" : "full"),
-                    new("Federated batch size M", parse.GetValue(batchSize).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    new("Model SHA-256", loaded.Sha256),
-                    new("Data SHA-256", dataset?.Sha256 ?? "(no data)"),
-                    new("Command line", "onnx-audit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote))),
-                ]);
-                var report = ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, modelPath), analysis, dataSection, contributions, notAssessed, repro,
-                    new ReportTiming(started, DateTimeOffset.UtcNow, [.. timings, new TimingEntry("total", clock.Elapsed)]));
+                var request = new ReportRequest(parse.GetRequiredValue(model), parse.GetValue(data), parse.GetValue(batchSize), parse.GetValue(splits) ?? ["all"],
+                    parse.GetValue(quick), parse.GetValue(seed), runtime,
+                    "onnx-audit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)));
+                var report = AuditPipeline.Report(request, progress);
                 var written = ReportWriter.Write(report, outDir, wanted);
                 foreach (var f in written) console.Out.WriteLine(f);
-
-                var threshold = parse.GetValue(failOn);
-                if (threshold is null) return ExitCodes.Ok;
-                var level = threshold switch { "high" => Severity.High, "medium" => Severity.Medium, _ => Severity.Low };
-                var highest = report.HighestSeverity();
-                if (highest.IsAtLeast(level))
-                {
-                    console.Error.WriteLine($"findings at or above {threshold}: highest severity is {highest.Label()} (exit code 1).");
-                    return ExitCodes.Findings;
-                }
-                return ExitCodes.Ok;
+                return ExitCodes.ForFindings(report, parse.GetValue(failOn), console);
             });
         });
         return command;

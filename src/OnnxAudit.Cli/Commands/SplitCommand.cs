@@ -1,3 +1,7 @@
+using OnnxAudit.Audits;
+using OnnxAudit.Pipeline;
+using OnnxAudit.Reporting.Sections;
+using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -50,8 +54,7 @@ internal static class SplitCommand
             if (parse.GetValue(steps) is { } st && st < 1) throw new OnnxAuditException($"--training-steps {st}: must be at least 1.");
             if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0.");
             if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
-            var loaded = OnnxModel.Load(modelPath);
-            var analysis = GraphAnalyzer.Analyze(loaded, new GraphAnalysisOptions { RuntimeOptions = runtime });
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
             var atValue = parse.GetValue(at);
             SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
             var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
@@ -73,7 +76,8 @@ internal static class SplitCommand
                 AuxData = auxSet,
             };
             var progress = new ConsoleProgress(console.Error, console.Interactive);
-            var result = SplitInversionAuditor.Run(loaded, analysis, dataset, options, progress);
+            using var context = new AuditContext(loaded, analysis, dataset, runtime);
+            var result = SplitPointAuditor.Instance.Run(context, options, progress);
             if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
             else
             {
@@ -118,6 +122,7 @@ internal static class SplitCommand
         r.Seed,
         r.Quick,
         thresholds = r.Thresholds,
+        verdict = Reporting.JsonReportRenderer.VerdictNode(SplitInversionReport.Build(r).Verdict),
         rule = r.VerdictRule,
         recommendationRule = SplitInversionResult.RecommendationRule,
         recommended = r.Recommended?.Tensor,

@@ -1,5 +1,5 @@
-using Microsoft.ML.OnnxRuntime;
 using OnnxAudit.Data;
+using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using OnnxAudit.Progress;
 using OnnxAudit.Runtime;
@@ -18,37 +18,38 @@ public sealed record AccuracyResult(int Correct, int Total)
 /// <summary>Runs a classifier over a dataset with ONNX Runtime.</summary>
 public static class ModelEvaluation
 {
-    /// <summary>Computes top-1 accuracy over every labelled sample (batches of <paramref name="batchSize"/>).</summary>
+    /// <summary>Computes top-1 accuracy over every labelled sample (chunks of <paramref name="batchSize"/>), with the images
+    /// shaped for the model input by <paramref name="layout"/> (null = NCHW).</summary>
     /// <exception cref="Errors.DataFormatException">The dataset has no labels.</exception>
-    public static AccuracyResult Accuracy(OnnxModel model, Dataset data, RuntimeOptions runtime, IAuditProgress? progress = null, int batchSize = 256)
+    public static AccuracyResult Accuracy(OnnxModel model, Dataset data, RuntimeOptions runtime, IAuditProgress? progress = null, int batchSize = 256,
+        InputLayout? layout = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         if (!data.HasLabels) throw new Errors.DataFormatException($"{data.Source}: no labels were found; accuracy needs labels (put the labels file beside the images).");
-        using var session = SessionFactory.Create(model.ToBytes(), runtime, model.Origin);
-        var inputName = session.InputNames[0];
-        var outputName = session.OutputNames[0];
-        using var runOptions = new RunOptions();
+        using var session = new ModelSession(model, runtime);
+        return Accuracy(session, data, progress, batchSize, layout);
+    }
+
+    /// <summary>Top-1 accuracy with an open session (whose first output is the logits).</summary>
+    internal static AccuracyResult Accuracy(ModelSession session, Dataset data, IAuditProgress? progress, int batchSize, InputLayout? layout)
+    {
+        var labels = data.Labels!;
         var correct = 0;
         using var stage = (progress ?? NullProgress.Instance).Start("accuracy", data.N);
-        for (var start = 0; start < data.N; start += batchSize)
+        session.Run(data.Pixels.ToArray(), (layout ?? new InputLayout(4)).Dims(data.N, data.C, data.H, data.W), batchSize, (start, count, outputs) =>
         {
-            var count = Math.Min(batchSize, data.N - start);
-            var indices = Enumerable.Range(start, count).ToArray();
-            var (x, dims, labels) = data.Batch(indices);
-            using var input = OrtValue.CreateTensorValueFromMemory(x, dims);
-            using var outputs = session.Run(runOptions, [inputName], [input], [outputName]);
-            var logits = outputs[0].GetTensorDataAsSpan<float>();
+            var logits = outputs[0];
             var classes = logits.Length / count;
             for (var i = 0; i < count; i++)
             {
-                var row = logits.Slice(i * classes, classes);
+                var row = logits.AsSpan(i * classes, classes);
                 var best = 0;
                 for (var k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
-                if (best == labels![i]) correct++;
+                if (best == labels[start + i]) correct++;
             }
             stage.Advance(count);
-        }
+        });
         return new AccuracyResult(correct, data.N);
     }
 }

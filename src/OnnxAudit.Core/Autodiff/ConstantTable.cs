@@ -18,14 +18,31 @@ internal sealed class ConstantTable
         }
     }
 
+    private readonly Dictionary<string, (long[] Values, long[] Dims)> _folded = new(StringComparer.Ordinal);
+
     public bool Contains(string name) => _values.ContainsKey(name);
+
+    /// <summary>Records an integer tensor computed at build time by <see cref="ShapeFolding"/> (shape arithmetic); its values
+    /// may hold <see cref="ShapeFolding.BatchValue"/> for the symbolic batch size.</summary>
+    public void AddFolded(string name, long[] values, long[] dims)
+    {
+        if (!_values.ContainsKey(name)) _folded[name] = (values, dims);
+    }
+
+    /// <summary>Values and dims of a constant or folded integer tensor (values may hold <see cref="ShapeFolding.BatchValue"/>), or null.</summary>
+    public (long[] Values, long[] Dims)? IntTensor(string name)
+    {
+        if (_folded.TryGetValue(name, out var f)) return f;
+        return _values.TryGetValue(name, out var t) && Ints(name) is { } v ? (v, TensorData.Dims(t)) : null;
+    }
 
     public TensorProto? Get(string name) => _values.GetValueOrDefault(name);
 
     /// <summary>Integer values of a constant int64 (or int32) tensor, or null.</summary>
     public long[]? Ints(string name)
     {
-        if (!_values.TryGetValue(name, out var t)) return null;
+        if (!_values.TryGetValue(name, out var t))
+            return _folded.TryGetValue(name, out var f) && !f.Values.Contains(ShapeFolding.BatchValue) ? f.Values : null;
         return (TensorProto.Types.DataType)t.DataType switch
         {
             TensorProto.Types.DataType.Int64 => TensorData.ToInt64s(t),

@@ -1,3 +1,4 @@
+using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using Onnx;
 
@@ -21,39 +22,15 @@ internal sealed record ConvGeometry(long[] Kernel, long[] Strides, long[] Dilati
         var pads = NodeAttributes.Ints(n, "pads") ?? new long[2 * r];
         var autoPad = NodeAttributes.Str(n, "auto_pad", "NOTSET");
         var ceil = allowCeil && NodeAttributes.Int(n, "ceil_mode", 0) != 0;
-        var pb = new long[r];
-        var pe = new long[r];
+        var resolved = Window.ResolvePads(autoPad, input, kernel, strides, dil, pads);
+        var pb = resolved[..r];
+        var pe = resolved[r..];
         var output = new long[r];
         for (var i = 0; i < r; i++)
         {
-            var ext = (kernel[i] - 1) * dil[i] + 1;
-            if (autoPad is "SAME_UPPER" or "SAME_LOWER")
-            {
-                output[i] = (input[i] + strides[i] - 1) / strides[i];
-                var total = Math.Max(0, (output[i] - 1) * strides[i] + ext - input[i]);
-                var small = total / 2;
-                (pb[i], pe[i]) = autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small);
-            }
-            else if (autoPad == "VALID")
-            {
-                output[i] = (input[i] - ext) / strides[i] + 1;
-            }
-            else
-            {
-                pb[i] = pads[i];
-                pe[i] = pads[i + r];
-                var span = input[i] + pb[i] + pe[i] - ext;
-                if (ceil)
-                {
-                    output[i] = (span + strides[i] - 1) / strides[i] + 1;
-                    // why: PyTorch/ONNX rule: the last window must start inside the input or the begin padding.
-                    if ((output[i] - 1) * strides[i] >= input[i] + pb[i]) output[i]--;
-                }
-                else
-                {
-                    output[i] = span / strides[i] + 1;
-                }
-            }
+            output[i] = autoPad is "SAME_UPPER" or "SAME_LOWER"
+                ? (input[i] + strides[i] - 1) / strides[i]
+                : Window.PoolOutputSize(input[i], kernel[i], strides[i], dil[i], pb[i], pe[i], ceil && autoPad != "VALID");
         }
         return new ConvGeometry(kernel, strides, dil, pb, pe, output);
     }

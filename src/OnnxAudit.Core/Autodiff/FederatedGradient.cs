@@ -28,7 +28,7 @@ public static class FederatedGradient
     {
         ArgumentNullException.ThrowIfNull(model);
         var names = FloatInitializers(model);
-        using var session = new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), names), options);
+        using var session = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), names), options);
         var run = session.Run(batch, dims, labels);
         var grads = names.Select(n => new ParameterGradient(n, TensorData.Dims(model.FindInitializer(n)!), run.Gradient(n).ToArray())).ToList();
         return new FederatedGradientResult(run.Loss, grads);

@@ -34,10 +34,6 @@ public static class GradientExport
         WriteAtomic(Path.Combine(dir, "batch.json"), json + "\n");
     }
 
-    private static void WriteAtomic(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    private static void WriteAtomic(string path, string text) =>
+        Common.AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));
 }

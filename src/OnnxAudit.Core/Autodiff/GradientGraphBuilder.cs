@@ -42,6 +42,7 @@ public static class GradientGraphBuilder
         var opset = model.DefaultOpset;
         if (opset is < MinOpset or > MaxOpset)
             throw new GradientBuildException($"{model.Origin}: default-domain opset {opset} is outside the supported range {MinOpset}–{MaxOpset}; re-export the model with opset 17 (torch.onnx.export(..., opset_version=17)).");
+        Runtime.RuntimeCounters.GradientGraphBuilt();
         var clone = model.Clone(model.Origin + " (gradient)");
         var g = clone.Graph;
         SortTopologically(g, model.Origin);
@@ -245,26 +246,12 @@ public static class GradientGraphBuilder
         {
             tt.Shape = new TensorShapeProto();
             foreach (var d in dims)
-                tt.Shape.Dim.Add(d == ShapeInference.Batch ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+                tt.Shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = d == ShapeInference.Batch ? "N" : $"{-d}N" } : new TensorShapeProto.Types.Dimension { DimValue = d });
         }
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
-    private static HashSet<string> Ancestors(GraphProto g, IEnumerable<string> roots)
-    {
-        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        foreach (var n in g.Node) foreach (var o in n.Output) if (o.Length > 0) producer[o] = n;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>(roots);
-        while (stack.Count > 0)
-        {
-            var t = stack.Pop();
-            if (!seen.Add(t) || !producer.TryGetValue(t, out var n)) continue;
-            foreach (var o in n.Output) seen.Add(o);
-            foreach (var i in n.Input) if (i.Length > 0 && !seen.Contains(i)) stack.Push(i);
-        }
-        return seen;
-    }
+    private static HashSet<string> Ancestors(GraphProto g, IEnumerable<string> roots) => new GraphIndex(g).AncestorTensors(roots);
 
     private static void SortTopologically(GraphProto g, string origin)
     {

@@ -142,6 +142,6 @@ internal sealed class GraphEmitter
         }
         if (axes.Count == 0 && lead == 0) return g;
         var reduced = ReduceSum(g, axes.ToArray(), keepDims: true);
-        return Reshape(reduced, target.Select(d => d == ShapeInference.Batch ? -1 : d).ToArray());
+        return Reshape(reduced, target.Select(d => d < 0 ? -1 : d).ToArray());
     }
 }

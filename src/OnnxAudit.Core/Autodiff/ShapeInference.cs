@@ -5,10 +5,10 @@ namespace OnnxAudit.Autodiff;
 
 /// <summary>
 /// A small static shape pass for the operators the gradient builder supports (plus Constant, Shape, Cast).
-/// Dimensions are concrete, or <see cref="Batch"/> for the symbolic batch size. Tensors whose shape cannot be
+/// Dimensions are concrete, or <see cref="Batch"/> for the symbolic batch size (−k for k·N, from folded shape arithmetic). Tensors whose shape cannot be
 /// derived are simply absent. (Internal to Autodiff; the graph analyzer has its own pass — to be deduplicated.)
 /// </summary>
-internal static class ShapeInference
+internal static partial class ShapeInference
 {
     /// <summary>The symbolic batch dimension.</summary>
     public const long Batch = -1;
@@ -47,6 +47,7 @@ internal static class ShapeInference
             }
             for (var i = 0; i < outs.Length && i < n.Output.Count; i++)
                 if (outs[i] is { } s && n.Output[i].Length > 0) shapes[n.Output[i]] = s;
+            ShapeFolding.Fold(n, opset, consts, shapes);
         }
         return shapes;
     }
@@ -142,7 +143,7 @@ internal static class ShapeInference
                 }
             case "Reshape":
                 {
-                    var target = consts.Ints(n.Input[1]) ?? throw new InvalidOperationException("non-constant shape");
+                    var target = consts.IntTensor(n.Input[1])?.Values ?? throw new InvalidOperationException("non-constant shape");
                     var allowZero = opset >= 14 && NodeAttributes.Int(n, "allowzero", 0) != 0;
                     return [ReshapeShape(x!, target, allowZero)];
                 }
@@ -175,7 +176,7 @@ internal static class ShapeInference
                     for (var i = 1; i < n.Input.Count; i++)
                     {
                         var o = In(i)!;
-                        res[axis] = res[axis] == Batch || o[axis] == Batch ? throw new InvalidOperationException() : res[axis] + o[axis];
+                        res[axis] = res[axis] < 0 || o[axis] < 0 ? throw new InvalidOperationException() : res[axis] + o[axis];
                     }
                     return [res];
                 }
@@ -183,10 +184,10 @@ internal static class ShapeInference
                 {
                     var pads = PadAmounts(n, opset, consts, x!.Length);
                     var r = x.Length;
-                    return [x.Select((d, i) => d == Batch ? (pads[i] + pads[i + r] == 0 ? Batch : throw new InvalidOperationException()) : d + pads[i] + pads[i + r]).ToArray()];
+                    return [x.Select((d, i) => d < 0 ? (pads[i] + pads[i + r] == 0 ? d : throw new InvalidOperationException()) : d + pads[i] + pads[i + r]).ToArray()];
                 }
             default:
-                return [];
+                return InferMore(n, opset, consts, shapeOf);
         }
     }
 
@@ -223,26 +224,24 @@ internal static class ShapeInference
 
     private static long[] ReshapeShape(long[] x, long[] target, bool allowZero)
     {
+        // why: a dimension −k stands for k·N (the batch merged with other axes, e.g. batch × heads in attention); N may
+        // occur once on each side, and the inferred (−1) dimension takes whatever is left, including N.
         var res = new long[target.Length];
         var inferAt = -1;
         for (var i = 0; i < target.Length; i++)
         {
-            if (target[i] == 0 && !allowZero) res[i] = x[i];
+            if (ShapeFolding.IsBatch(target[i], out var k)) res[i] = -k;
+            else if (target[i] == 0 && !allowZero) res[i] = x[i];
             else if (target[i] == -1) inferAt = i;
             else res[i] = target[i];
         }
         if (inferAt < 0) return res;
-        var xHasBatch = x.Contains(Batch);
-        var resHasBatch = res.Where((_, i) => i != inferAt).Contains(Batch);
-        var known = x.Where(d => d != Batch).Aggregate(1L, (a, b) => a * b);
-        var other = res.Where((d, i) => i != inferAt && d != Batch).Aggregate(1L, (a, b) => a * b);
-        if (xHasBatch && !resHasBatch)
-        {
-            // why: the batch must land in the inferred dimension; only valid if the concrete parts match exactly.
-            if (known != other) throw new InvalidOperationException("batch mixed into a dimension");
-            res[inferAt] = Batch;
-        }
-        else res[inferAt] = known / other;
+        var bx = x.Count(d => d < 0);
+        var br = res.Where((_, i) => i != inferAt).Count(d => d < 0);
+        var kx = x.Aggregate(1L, (a, d) => a * Math.Abs(d));
+        var kr = res.Where((_, i) => i != inferAt).Aggregate(1L, (a, d) => a * Math.Abs(d));
+        if (bx > 1 || br > bx || kr == 0 || kx % kr != 0) throw new InvalidOperationException("reshape with the batch size mixed in");
+        res[inferAt] = bx == br ? kx / kr : -(kx / kr);
         return res;
     }
 }

@@ -5,39 +5,11 @@ namespace OnnxAudit.Data;
 /// <summary>Shared file checks and atomic writes for the data readers/writers.</summary>
 internal static class DataFiles
 {
-    /// <summary>Throws a one-line <see cref="DataFormatException"/> when <paramref name="path"/> is missing or a directory.</summary>
-    public static void RequireFile(string path, string what)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new DataFormatException($"{path}: is a directory but {what} was expected; pass the file itself.");
-        }
-        if (!File.Exists(path))
-        {
-            throw new DataFormatException($"{path}: file not found ({what} was expected); check the path.");
-        }
-    }
+    /// <summary>Throws a one-line <see cref="DataFormatException"/> when <paramref name="path"/> is missing or a directory
+    /// (<see cref="Common.InputFile.Require"/>).</summary>
+    public static void RequireFile(string path, string what) => Common.InputFile.Require(path, what);
 
-    /// <summary>Writes through a temp file in the same folder and renames it over <paramref name="path"/>,
-    /// so readers never see a half-written file. The temp file is removed if writing fails.</summary>
-    public static void WriteAtomic(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = full + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+    /// <summary>Writes through a temp file in the same folder and renames it over <paramref name="path"/>
+    /// (<see cref="Common.AtomicFile.Write"/>).</summary>
+    public static void WriteAtomic(string path, Action<Stream> write) => Common.AtomicFile.Write(path, write);
 }

@@ -74,7 +74,7 @@ public static class DatasetLoader
                 {
                     DataLayout.Nhwc => true,
                     DataLayout.Nchw => false,
-                    // why: the brief's rule — channels-last when the last dim looks like channels (1 or 3) and the
+                    // why: layout rule — channels-last when the last dim looks like channels (1 or 3) and the
                     // second does not; an ambiguous N×3×H×3 array stays NCHW (force with DataOptions.Layout).
                     _ => s[3] is 1 or 3 && s[1] is not (1 or 3),
                 };
@@ -117,7 +117,7 @@ public static class DatasetLoader
 
     /// <summary>
     /// Loads a folder in ImageFolder layout: each sub-folder is a class (index = ordinal-sorted order of folder names),
-    /// each <c>*.png</c> file in it an image (ordinal-sorted). All images must have the same size; if any is colour,
+    /// each PNG, JPEG, WebP, BMP or GIF file in it an image (ordinal-sorted; GIF: first frame). All images must have the same size; if any is colour,
     /// gray images are replicated to RGB; alpha is dropped.
     /// </summary>
     public static Dataset LoadImageFolder(string path, DataOptions? options = null)
@@ -126,24 +126,24 @@ public static class DatasetLoader
         ValidateOptions(options);
         if (!Directory.Exists(path))
         {
-            throw new DataFormatException($"{path}: folder not found; pass a folder with one sub-folder of PNG files per class.");
+            throw new DataFormatException($"{path}: folder not found; pass a folder with one sub-folder of image files per class.");
         }
         var classDirs = Directory.GetDirectories(path).Order(StringComparer.Ordinal).ToArray();
         if (classDirs.Length == 0)
         {
-            throw new DataFormatException($"{path}: folder has no class sub-folders; arrange the PNG files as {path}/<class>/<image>.png.");
+            throw new DataFormatException($"{path}: folder has no class sub-folders; arrange the image files as {path}/<class>/<image>.png (or .jpg, .webp, .bmp, .gif).");
         }
         var files = new List<(string File, int Label)>();
         for (var k = 0; k < classDirs.Length; k++)
         {
-            foreach (var f in Directory.GetFiles(classDirs[k]).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal))
+            foreach (var f in Directory.GetFiles(classDirs[k]).Where(IsImageFile).Order(StringComparer.Ordinal))
             {
                 files.Add((f, k));
             }
         }
         if (files.Count == 0)
         {
-            throw new DataFormatException($"{path}: no .png files in its class sub-folders; arrange the PNG files as {path}/<class>/<image>.png.");
+            throw new DataFormatException($"{path}: no image files (.png, .jpg, .jpeg, .webp, .bmp, .gif) in its class sub-folders; arrange them as {path}/<class>/<image>.png.");
         }
         if (options.Limit is { } limit && files.Count > limit) files = files.GetRange(0, limit);
 
@@ -154,7 +154,7 @@ public static class DatasetLoader
             var bytes = ReadAll(files[i].File);
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(path, files[i].File).Replace('\\', '/') + "\n"));
             sha.AppendData(bytes);
-            images[i] = PngReader.Decode(bytes, files[i].File);
+            images[i] = ImageDecoder.Decode(bytes, files[i].File);
             if (images[i].Width != images[0].Width || images[i].Height != images[0].Height)
             {
                 throw new DataFormatException(string.Create(CultureInfo.InvariantCulture,
@@ -184,6 +184,9 @@ public static class DatasetLoader
         return Build(path, pixels, files.Count, c, h, w, channelsLast: false, labels, Convert.ToHexStringLower(sha.GetHashAndReset()),
             options with { Limit = null }, labelsSource: null, names);
     }
+
+    private static bool IsImageFile(string file) =>
+        ImageDecoder.Extensions.Contains(Path.GetExtension(file).ToLowerInvariant());
 
     /// <summary>Reads labels (IDX idx1 or .npy integer array of shape (N) or (N, 1)) and checks the count.</summary>
     internal static long[] ReadLabels(string labelsPath, int n, string imagesPath)

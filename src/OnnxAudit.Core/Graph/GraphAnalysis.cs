@@ -29,6 +29,9 @@ public sealed record GraphAnalysis(
     ClassifierHead? Head,
     IReadOnlyList<SplitPoint> SplitPoints)
 {
+    /// <summary>How image batches are shaped for the primary input (its measured rank).</summary>
+    public InputLayout InputLayout => new(Tensors[InputTensor].Shape.Count);
+
     /// <summary>Elements per sample of the primary input.</summary>
     public long InputElementsPerSample => Tensors[InputTensor].ElementsPerSample;
 

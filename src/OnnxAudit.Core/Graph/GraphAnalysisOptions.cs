@@ -1,5 +1,3 @@
-using OnnxAudit.Runtime;
-
 namespace OnnxAudit.Graph;
 
 /// <summary>Options of <see cref="GraphAnalyzer.Analyze"/>.</summary>
@@ -9,9 +7,9 @@ public sealed record GraphAnalysisOptions
     /// measured (ignored when the batch dimension is fixed in the model). Must be ≥ 1.</summary>
     public int BatchSize { get; init; } = 1;
 
-    /// <summary>How the ONNX Runtime session that measures tensor shapes is created.</summary>
-    public RuntimeOptions RuntimeOptions { get; init; } = RuntimeOptions.Default;
+    /// <summary>Measures every tensor's shape (e.g. <c>Runtime.ShapeProbe</c>, which runs ONNX Runtime once). Required.</summary>
+    public ITensorShapeSource? Shapes { get; init; }
 
-    /// <summary>Batch size 1 on the CPU.</summary>
+    /// <summary>Batch size 1, no shape source (set <see cref="Shapes"/>).</summary>
     public static GraphAnalysisOptions Default { get; } = new();
 }

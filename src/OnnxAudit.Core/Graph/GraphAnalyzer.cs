@@ -10,8 +10,8 @@ namespace OnnxAudit.Graph;
 /// </summary>
 public static class GraphAnalyzer
 {
-    /// <summary>Analyzes <paramref name="model"/>. Runs ONNX Runtime once on a dummy batch of
-    /// <see cref="GraphAnalysisOptions.BatchSize"/> samples to measure tensor shapes. The model is not modified.</summary>
+    /// <summary>Analyzes <paramref name="model"/>, measuring tensor shapes with <see cref="GraphAnalysisOptions.Shapes"/> at
+    /// <see cref="GraphAnalysisOptions.BatchSize"/> samples. The model is not modified.</summary>
     /// <exception cref="ModelLoadException">The graph is malformed (cycle, dangling input, no input/output), has free
     /// dimensions other than the batch, or ONNX Runtime cannot run it.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is below 1.</exception>
@@ -29,8 +29,9 @@ public static class GraphAnalyzer
         if (dataInputs.Count == 0) throw new ModelLoadException($"{origin}: the graph has no data input (every input is an initializer); an image classifier needs one — re-export the model with its input.");
         if (graph.Output.Count == 0) throw new ModelLoadException($"{origin}: the graph declares no output; re-export the model with its output.");
 
-        var order = TopologicalSorter.Sort(graph, origin);
-        var shapes = ShapeProbe.Measure(model, dataInputs, options, out var batch);
+        var order = GraphIndex.TopologicalOrder(graph, origin);
+        var source = options.Shapes ?? throw new ArgumentException("GraphAnalysisOptions.Shapes is required (the runtime stage's ShapeProbe measures shapes; ModelAnalysis.Analyze sets it)", nameof(options));
+        var shapes = source.Measure(model, dataInputs, options.BatchSize, out var batch);
         var ctx = new GraphContext(model, order, dataInputs.Select(i => i.Name).ToList(), shapes, batch);
 
         var counters = new Dictionary<string, int>();

@@ -1,7 +1,8 @@
 namespace OnnxAudit.Graph;
 
-/// <summary>Sliding-window geometry shared by Conv and pooling (ONNX operator spec conventions).</summary>
-internal static class Window
+/// <summary>Sliding-window geometry shared by Conv and pooling (ONNX operator spec conventions): the one place that
+/// resolves auto_pad and computes output sizes, used by the graph analyzer, the gradient rules and R-CONV. Stateless.</summary>
+public static class Window
 {
     /// <summary>The second-to-last entry (height for 2-D), 1 when there is none.</summary>
     public static long H(IReadOnlyList<long> v) => v.Count >= 2 ? v[^2] : 1;
@@ -49,5 +50,17 @@ internal static class Window
         var span = input + padBegin + padEnd - ((kernel - 1) * dilation + 1);
         if (span < 0) return 0;
         return (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+    }
+
+    /// <summary>
+    /// Output size with ceil_mode as ONNX Runtime and PyTorch compute it: like <see cref="OutputSize"/>, but with ceil_mode
+    /// a last window that would start in the end padding is dropped.
+    /// </summary>
+    public static long PoolOutputSize(long input, long kernel, long stride, long dilation, long padBegin, long padEnd, bool ceilMode)
+    {
+        var output = OutputSize(input, kernel, stride, dilation, padBegin, padEnd, ceilMode);
+        // why: PyTorch/ONNX rule: the last window must start inside the input or the begin padding.
+        if (ceilMode && (output - 1) * stride >= input + padBegin) output--;
+        return output;
     }
 }

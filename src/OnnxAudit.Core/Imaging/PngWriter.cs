@@ -1,23 +1,19 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using OnnxAudit.Data;
+using OnnxAudit.Common;
+using SkiaSharp;
 
 namespace OnnxAudit.Imaging;
 
 /// <summary>
-/// A small PNG encoder: 8-bit gray (colour type 0) or RGB (colour type 2), non-interlaced, every row with filter
-/// type 0 (None), image data compressed with <see cref="ZLibStream"/>. Writes are atomic (temp file + rename).
-/// Stateless and thread-safe.
+/// PNG encoder on SkiaSharp: 8-bit gray (1 channel) or RGB (3 channels) in, lossless PNG out. Writes are atomic
+/// (temp file + rename). Stateless and thread-safe.
 /// </summary>
 public static class PngWriter
 {
-    private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
     /// <summary>Writes interleaved 8-bit pixels (H×W×channels, channels 1 = gray or 3 = RGB) to <paramref name="path"/>.</summary>
     public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         var bytes = Encode(pixels, width, height, channels);
-        DataFiles.WriteAtomic(path, s => s.Write(bytes));
+        AtomicFile.Write(path, s => s.Write(bytes));
     }
 
     /// <summary>Writes a <see cref="PngImage"/> with 1 or 3 channels.</summary>
@@ -29,46 +25,33 @@ public static class PngWriter
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"image size {width}×{height} must be positive");
         if (channels is not (1 or 3)) throw new ArgumentException($"channels must be 1 (gray) or 3 (RGB), got {channels}", nameof(channels));
-        var stride = width * channels;
-        if (pixels.Length != (long)stride * height) throw new ArgumentException($"expected {stride * height} pixel bytes, got {pixels.Length}", nameof(pixels));
+        var plane = (long)width * height;
+        if (pixels.Length != plane * channels) throw new ArgumentException($"expected {plane * channels} pixel bytes, got {pixels.Length}", nameof(pixels));
 
-        using var idat = new MemoryStream();
-        using (var z = new ZLibStream(idat, CompressionLevel.Optimal, leaveOpen: true))
+        // why: Skia has no 24-bit RGB colour type; RGB goes in as opaque RGBA and its PNG encoder writes colour type 2
+        // (RGB, no alpha) for opaque images, gray as Gray8 → colour type 0.
+        var info = new SKImageInfo(width, height, channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var data = new byte[info.BytesSize64];
+        if (channels == 1) pixels.CopyTo(data);
+        else
         {
-            for (var y = 0; y < height; y++)
+            for (long p = 0; p < plane; p++)
             {
-                z.WriteByte(0); // filter type None
-                z.Write(pixels.Slice(y * stride, stride));
+                data[4 * p] = pixels[(int)(3 * p)];
+                data[4 * p + 1] = pixels[(int)(3 * p + 1)];
+                data[4 * p + 2] = pixels[(int)(3 * p + 2)];
+                data[4 * p + 3] = 255;
             }
         }
-
-        using var png = new MemoryStream();
-        png.Write(Signature);
-        Span<byte> ihdr = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr[4..], height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = (byte)(channels == 1 ? 0 : 2); // colour type
-        ihdr[10] = 0; // compression: deflate
-        ihdr[11] = 0; // filter method 0
-        ihdr[12] = 0; // no interlace
-        WriteChunk(png, "IHDR", ihdr);
-        WriteChunk(png, "IDAT", idat.GetBuffer().AsSpan(0, (int)idat.Length));
-        WriteChunk(png, "IEND", []);
-        return png.ToArray();
-    }
-
-    private static void WriteChunk(Stream s, string type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> head = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(head, data.Length);
-        for (var i = 0; i < 4; i++) head[4 + i] = (byte)type[i];
-        s.Write(head);
-        s.Write(data);
-        // why: the PNG CRC covers the chunk type and data, not the length (PNG spec §5.3).
-        var crc = Crc32.Append(Crc32.Compute(head[4..]), data);
-        Span<byte> tail = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(tail, crc);
-        s.Write(tail);
+        unsafe
+        {
+            fixed (byte* ptr = data)
+            {
+                using var pixmap = new SKPixmap(info, (nint)ptr, info.RowBytes);
+                using var encoded = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 6))
+                    ?? throw new InvalidOperationException($"SkiaSharp could not encode a {width}×{height} PNG.");
+                return encoded.ToArray();
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace OnnxAudit.Reporting;
 
-/// <summary>Axis ranges and "nice" tick positions shared by the PDF and SVG chart drawers.</summary>
+/// <summary>Y ranges, log decades, category labels and tick-label format for <see cref="ReportChart"/> (ScottPlot draws the ticks).</summary>
 internal static class ChartScale
 {
     /// <summary>Ticks covering [min, max] with a 1-2-5 step; the returned range is widened to the outer ticks.</summary>
@@ -61,14 +61,6 @@ internal static class ChartScale
         var min = c.YMin ?? nice.Min;
         var max = c.YMax ?? nice.Max;
         return (min, max, nice.Ticks.Where(t => t >= min - 1e-9 * Math.Abs(max - min) && t <= max + 1e-9 * Math.Abs(max - min)).ToArray());
-    }
-
-    /// <summary>Line charts: x range (log10 units when LogX) with ticks.</summary>
-    public static (double Min, double Max, double[] Ticks) XRange(Model.ChartBlock c)
-    {
-        var xs = c.Series.SelectMany(s => s.Points).Select(p => p.X).Where(x => double.IsFinite(x) && (!c.LogX || x > 0)).ToList();
-        if (xs.Count == 0) return c.LogX ? (0, 1, [0, 1]) : Nice(0, 1);
-        return c.LogX ? LogDecades(xs.Min(), xs.Max()) : Nice(xs.Min(), xs.Max());
     }
 
     /// <summary>Bar charts: category labels (first label found for each point index, else its x).</summary>

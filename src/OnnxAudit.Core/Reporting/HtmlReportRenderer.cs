@@ -157,7 +157,7 @@ internal sealed class HtmlReportRenderer : IReportRenderer
                   .Append(n.Kind == NoteKind.Warning ? "Warning: " : "Note: ").Append("</strong>").Append(E(n.Text)).Append("</div>\n");
                 break;
             case ChartBlock ch:
-                sb.Append("<figure class=\"chart\">").Append(SvgChart.Render(ch, chartIndex++)).Append("</figure>\n");
+                sb.Append("<figure class=\"chart\">").Append(ReportChart.Svg(ch, chartIndex++)).Append("</figure>\n");
                 break;
             case ImageGridBlock g:
                 sb.Append("<figure class=\"grid\"><table class=\"images\">");

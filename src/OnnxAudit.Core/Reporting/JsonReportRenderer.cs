@@ -37,16 +37,7 @@ internal sealed class JsonReportRenderer : IReportRenderer
         WriteModel(w, report.Model);
         w.WriteString("highestSeverity", report.HighestSeverity().JsonName());
         w.WriteStartArray("executiveSummary");
-        foreach (var v in report.ExecutiveSummary)
-        {
-            w.WriteStartObject();
-            w.WriteString("threat", v.Threat);
-            w.WriteString("severity", v.Severity.JsonName());
-            w.WriteString("evidence", v.Evidence);
-            WriteStrings(w, "actions", v.Actions);
-            WriteNullable(w, "sectionId", v.SectionId);
-            w.WriteEndObject();
-        }
+        foreach (var v in report.ExecutiveSummary) WriteVerdict(w, v);
         w.WriteEndArray();
         w.WriteStartArray("sections");
         foreach (var s in report.Sections)
@@ -90,6 +81,29 @@ internal sealed class JsonReportRenderer : IReportRenderer
         w.WriteEndObject();
         w.WriteEndObject();
         w.Flush();
+    }
+
+    /// <summary>One executive-summary entry (threat, severity, evidence, actions, sectionId): the verdict object of
+    /// report.json, also printed by each single-audit verb's <c>--json</c>.</summary>
+    public static void WriteVerdict(Utf8JsonWriter w, ThreatVerdict v)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(v);
+        w.WriteStartObject();
+        w.WriteString("threat", v.Threat);
+        w.WriteString("severity", v.Severity.JsonName());
+        w.WriteString("evidence", v.Evidence);
+        WriteStrings(w, "actions", v.Actions);
+        WriteNullable(w, "sectionId", v.SectionId);
+        w.WriteEndObject();
+    }
+
+    /// <summary><see cref="WriteVerdict"/> as a JSON node (for embedding in a verb's <c>--json</c> output).</summary>
+    public static System.Text.Json.Nodes.JsonNode VerdictNode(ThreatVerdict v)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms)) WriteVerdict(w, v);
+        return System.Text.Json.Nodes.JsonNode.Parse(ms.ToArray())!;
     }
 
     private static void WriteModel(Utf8JsonWriter w, ModelCard m)

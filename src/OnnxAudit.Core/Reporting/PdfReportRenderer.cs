@@ -1,22 +1,22 @@
 using System.Globalization;
 using OnnxAudit.Reporting.Model;
 using OnnxAudit.Reporting.Pdf;
-using PdfSharp.Drawing;
-using PdfSharp.Pdf;
+using SkiaSharp;
 
 namespace OnnxAudit.Reporting;
 
 /// <summary>
-/// Renders report.pdf with PDFsharp: A4 cover (title, model identity, executive summary with coloured
-/// verdict badges, recommended actions), table of contents with page numbers, one section per
-/// <see cref="ReportSection"/> (each starting on a new page), methodology with references,
-/// reproducibility and timing, "page N of M" footers, outline bookmarks and document metadata.
-/// Stateless; safe to call from several threads (PDFsharp setup is done once, under a lock).
+/// Renders report.pdf with SkiaSharp's PDF backend: A4 cover (title, model identity, executive summary with coloured
+/// verdict badges, recommended actions), contents with page numbers whose entries link to their pages, one section per
+/// <see cref="ReportSection"/> (each starting on a new page), methodology with references, reproducibility and timing,
+/// "page N of M" footers, outline bookmarks and PDF/A-2b document metadata (title, subject, keywords with the model's
+/// SHA-256). Fonts are DejaVu Sans (system or embedded), subset-embedded by Skia; charts are ScottPlot vector drawings.
+/// Stateless; safe to call from several threads.
 /// </summary>
 internal sealed class PdfReportRenderer : IReportRenderer
 {
-    private const double TocLine = 17;
-    private const double H1Size = 15;
+    private const float TocLine = 17;
+    private const float H1Size = 15;
 
     /// <inheritdoc/>
     public string FileName => "report.pdf";
@@ -24,95 +24,146 @@ internal sealed class PdfReportRenderer : IReportRenderer
     /// <inheritdoc/>
     public void Render(AuditReport report, Stream output)
     {
-        PdfSharpSetup.EnsureInitialized();
-        using var document = new PdfDocument();
-        document.Info.Title = report.Title;
-        document.Info.Author = "OnnxAudit";
-        document.Info.Subject = $"Data-leakage audit of ONNX model {report.Model.Name} (SHA-256 {report.Model.Sha256})";
-        document.Info.Keywords = string.Join(", ", new[] { "ONNX", "privacy audit", "data leakage", report.Model.Name }
-            .Concat(report.ExecutiveSummary.Select(v => v.Threat)));
-        document.Info.Creator = ReportInfo.Creator;
-        document.Info.CreationDate = report.Timing.Started.UtcDateTime;
+        using var fonts = new PdfFonts(CodePoints(report));
+        using var c = new PdfCanvas(fonts);
+        c.NewPage();
+        Destination(c, "cover", 0);
+        DrawCover(c, report);
 
-        var images = new List<XImage>();
-        using (var canvas = new PdfCanvas(document))
+        // Table of contents: reserve its pages now, fill them once section pages are known.
+        List<(string Number, string Title)> entries =
+        [
+            .. report.Sections.Select((s, i) => ((i + 1).ToString(CultureInfo.InvariantCulture) + ".", s.Title)),
+            ("", "Methodology"),
+            ("", "Reproducibility"),
+        ];
+        var perPage = (int)Math.Floor((PdfTheme.ContentBottom - PdfTheme.MarginTop - 40) / TocLine);
+        var tocPages = new List<int>();
+        for (var i = 0; i < Math.Max(1, (entries.Count + perPage - 1) / perPage); i++) tocPages.Add(c.ReservePage());
+
+        var starts = new List<int>();
+        for (var i = 0; i < report.Sections.Count; i++)
         {
-            canvas.NewPage();
-            DrawCover(canvas, report);
-
-            // Table of contents: reserve its pages now, fill them once section pages are known.
-            List<(string Number, string Title)> entries =
-            [
-                .. report.Sections.Select((s, i) => ((i + 1).ToString(CultureInfo.InvariantCulture) + ".", s.Title)),
-                ("", "Methodology"),
-                ("", "Reproducibility"),
-            ];
-            var perPage = (int)Math.Floor((PdfTheme.ContentBottom - PdfTheme.MarginTop - 40) / TocLine);
-            var tocPages = new List<PdfPage>();
-            for (var i = 0; i < Math.Max(1, (entries.Count + perPage - 1) / perPage); i++)
-            {
-                tocPages.Add(canvas.ReservePage());
-            }
-
-            var starts = new List<PdfPage>();
-            for (var i = 0; i < report.Sections.Count; i++)
-            {
-                var s = report.Sections[i];
-                canvas.NewPage();
-                starts.Add(canvas.Page);
-                Heading(canvas, (i + 1).ToString(CultureInfo.InvariantCulture) + ".  " + s.Title);
-                foreach (var b in s.Blocks) DrawBlock(canvas, b, images);
-            }
-            canvas.NewPage();
-            starts.Add(canvas.Page);
-            Heading(canvas, "Methodology");
-            DrawMethodology(canvas, report.Methodology);
-            canvas.Y += 10;
-            canvas.EnsureSpace(80);
-            starts.Add(canvas.Page);
-            Heading(canvas, "Reproducibility");
-            DrawReproducibility(canvas, report);
-
-            canvas.Dispose();
-            DrawToc(document, canvas.Fonts, tocPages, entries, starts, perPage);
-            var outline = document.Outlines;
-            outline.Add("Summary", document.Pages[0], true);
-            outline.Add("Contents", tocPages[0], true);
-            for (var i = 0; i < entries.Count; i++)
-                outline.Add((entries[i].Number + " " + entries[i].Title).Trim(), starts[i], true);
-            DrawFooters(document, canvas.Fonts, report);
+            var s = report.Sections[i];
+            c.NewPage();
+            Heading(c, (i + 1).ToString(CultureInfo.InvariantCulture) + ".  " + s.Title, EntryDest(starts.Count));
+            starts.Add(c.PageNumber);
+            foreach (var b in s.Blocks) DrawBlock(c, b);
         }
-        document.Save(output, false);
-        foreach (var img in images) img.Dispose();
+        c.NewPage();
+        Heading(c, "Methodology", EntryDest(starts.Count));
+        starts.Add(c.PageNumber);
+        DrawMethodology(c, report.Methodology);
+        c.Y += 10;
+        c.EnsureSpace(80);
+        Heading(c, "Reproducibility", EntryDest(starts.Count));
+        starts.Add(c.PageNumber);
+        DrawReproducibility(c, report);
+
+        var pages = c.Finish();
+        // why: start from Default; a bare struct has EncodingQuality 0, which makes Skia store images as JPEG
+        // quality 0. 101 (the default) keeps images lossless: reconstructions are evidence.
+        var metadata = SKDocumentPdfMetadata.Default with
+        {
+            Title = report.Title,
+            Author = "OnnxAudit",
+            Subject = $"Data-leakage audit of ONNX model {report.Model.Name} (SHA-256 {report.Model.Sha256})",
+            Keywords = string.Join(", ", new[] { "ONNX", "privacy audit", "data leakage", report.Model.Name, "SHA-256 " + report.Model.Sha256 }
+                .Concat(report.ExecutiveSummary.Select(v => v.Threat))),
+            Creator = ReportInfo.Creator,
+            Producer = ReportInfo.Creator + " (SkiaSharp PDF)",
+            // why: fixed dates (the audit's start) keep the document identical apart from its timing section.
+            Creation = report.Timing.Started.UtcDateTime,
+            Modified = report.Timing.Started.UtcDateTime,
+            PdfA = true,
+            RasterDpi = 300,
+            EncodingQuality = SKDocumentPdfMetadata.DefaultEncodingQuality,
+        };
+        using var pdf = new MemoryStream();
+        using (var doc = SKDocument.CreatePdf(pdf, metadata)
+            ?? throw new InvalidOperationException("SkiaSharp could not create a PDF document."))
+        {
+            for (var i = 0; i < pages.Count; i++)
+            {
+                var canvas = doc.BeginPage(PdfTheme.PageWidth, PdfTheme.PageHeight);
+                if (pages[i] is { } picture) canvas.DrawPicture(picture);
+                var toc = tocPages.IndexOf(i + 1);
+                if (toc >= 0) DrawToc(canvas, fonts, toc, entries, starts, perPage);
+                DrawFooter(canvas, fonts, report, i + 1, pages.Count);
+                doc.EndPage();
+            }
+            doc.Close();
+        }
+
+        var outline = new List<PdfOutline.Item> { new("Summary", "cover"), new("Contents", "contents-0") };
+        outline.AddRange(entries.Select((e, i) => new PdfOutline.Item((e.Number + " " + e.Title).Trim(), EntryDest(i))));
+        var bytes = PdfOutline.Append(pdf.ToArray(), outline);
+        output.Write(bytes);
     }
+
+    /// <summary>
+    /// Every code point the document can show: printable ASCII, the renderer's own symbols and every character of
+    /// every string in the report (read back from its JSON form, so no text is missed).
+    /// </summary>
+    private static HashSet<int> CodePoints(AuditReport report)
+    {
+        var set = new HashSet<int>(Enumerable.Range(0x20, 0x5F));
+        void Add(string s)
+        {
+            for (var i = 0; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1) set.Add(char.ConvertToUtf32(s, i));
+        }
+        Add("·•…–—−≥≤×→←✓✗");
+        using var json = new MemoryStream();
+        new JsonReportRenderer().Render(report, json);
+        json.Position = 0;
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var stack = new Stack<System.Text.Json.JsonElement>([doc.RootElement]);
+        while (stack.Count > 0)
+        {
+            var e = stack.Pop();
+            switch (e.ValueKind)
+            {
+                case System.Text.Json.JsonValueKind.String: Add(e.GetString()!); break;
+                case System.Text.Json.JsonValueKind.Object: foreach (var p in e.EnumerateObject()) { Add(p.Name); stack.Push(p.Value); } break;
+                case System.Text.Json.JsonValueKind.Array: foreach (var x in e.EnumerateArray()) stack.Push(x); break;
+                default: break;
+            }
+        }
+        return set;
+    }
+
+    private static string EntryDest(int index) => string.Create(CultureInfo.InvariantCulture, $"entry-{index}");
+
+    /// <summary>A named destination at the cursor (a little above it, so the heading is in view).</summary>
+    private static void Destination(PdfCanvas c, string name, float above = 6) =>
+        c.Canvas.DrawNamedDestinationAnnotation(new SKPoint(0, Math.Max(0, c.Y - above)), name).Dispose();
 
     // ---------------------------------------------------------------- cover
 
     private static void DrawCover(PdfCanvas c, AuditReport r)
     {
-        var gfx = c.Gfx;
+        var canvas = c.Canvas;
         var f = c.Fonts;
         var titleFont = f.Get(21, true);
-        var titleLines = TextWrapper.Wrap(gfx, r.Title, titleFont, PdfTheme.ContentWidth);
+        var titleLines = TextWrapper.Wrap(r.Title, titleFont, PdfTheme.ContentWidth);
         var bandH = 58 + titleLines.Count * 28;
-        gfx.DrawRectangle(new XSolidBrush(PdfTheme.Accent), 0, 0, PdfTheme.PageWidth, bandH);
-        gfx.DrawString("ONNXAUDIT · DATA-LEAKAGE AUDIT", f.Get(8, true), new XSolidBrush(XColor.FromArgb(0xB5, 0xC7, 0xDB)),
-            new XPoint(PdfTheme.MarginLeft, 26), XStringFormats.TopLeft);
-        var y = 42.0;
+        PdfCanvas.Fill(canvas, PdfTheme.Accent, 0, 0, PdfTheme.PageWidth, bandH);
+        PdfCanvas.Text(canvas, "ONNXAUDIT · DATA-LEAKAGE AUDIT", f.Get(8, true), new SKColor(0xB5, 0xC7, 0xDB), PdfTheme.MarginLeft, 26);
+        var y = 42f;
         foreach (var l in titleLines)
         {
-            PdfCanvas.DrawLine(gfx, l, PdfTheme.MarginLeft, y, XColors.White);
+            PdfCanvas.DrawLine(canvas, l, PdfTheme.MarginLeft, y, SKColors.White);
             y += 28;
         }
         c.Y = bandH + 22;
 
         SubHeading(c, "Model");
-        DrawKeyValues(c, r.Model.ToRows(), keyShare: 0.22);
+        DrawKeyValues(c, r.Model.ToRows(), keyShare: 0.22f);
         c.Y += 12;
 
         SubHeading(c, "Executive summary");
         var highest = r.HighestSeverity();
-        DrawBadgeLine(c, highest, "Highest severity found: ", highest.Label());
+        DrawBadgeLine(c, highest, "Highest severity found: ");
         c.Y += 4;
         foreach (var v in r.ExecutiveSummary) DrawVerdict(c, v);
 
@@ -125,7 +176,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
             foreach (var v in withActions)
             {
                 c.EnsureSpace(30);
-                c.DrawLines(TextWrapper.Wrap(c.Gfx, v.Threat, f.BodyBold, PdfTheme.ContentWidth), PdfTheme.MarginLeft,
+                c.DrawLines(TextWrapper.Wrap(v.Threat, f.BodyBold, PdfTheme.ContentWidth), PdfTheme.MarginLeft,
                     PdfFonts.LineHeight(PdfTheme.BodySize), PdfTheme.Text);
                 foreach (var a in v.Actions) Bullet(c, a);
                 c.Y += 3;
@@ -133,49 +184,49 @@ internal sealed class PdfReportRenderer : IReportRenderer
         }
     }
 
-    private static void DrawBadgeLine(PdfCanvas c, Severity s, string label, string value)
+    private static void DrawBadgeLine(PdfCanvas c, Severity s, string label)
     {
         c.EnsureSpace(20);
-        var gfx = c.Gfx;
-        gfx.DrawString(label, c.Fonts.BodyBold, new XSolidBrush(PdfTheme.Text), new XPoint(PdfTheme.MarginLeft, c.Y + 2), XStringFormats.TopLeft);
-        var x = PdfTheme.MarginLeft + gfx.MeasureString(label, c.Fonts.BodyBold).Width + 4;
-        Badge(gfx, c.Fonts, s, x, c.Y, 84);
-        _ = value;
+        PdfCanvas.Text(c.Canvas, label, c.Fonts.BodyBold, PdfTheme.Text, PdfTheme.MarginLeft, c.Y + 2);
+        var x = PdfTheme.MarginLeft + PdfFonts.Measure(label, c.Fonts.BodyBold) + 4;
+        Badge(c.Canvas, c.Fonts, s, x, c.Y, 84);
         c.Y += 20;
     }
 
-    private static void Badge(XGraphics gfx, PdfFonts f, Severity s, double x, double y, double w)
+    private static void Badge(SKCanvas canvas, PdfFonts f, Severity s, float x, float y, float w)
     {
-        gfx.DrawRoundedRectangle(new XSolidBrush(s.Color().ToX()), x, y, w, 15, 6, 6);
-        gfx.DrawString(s.Label(), f.Get(7.5, true), XBrushes.White, new XRect(x, y, w, 15), XStringFormats.Center);
+        using var paint = new SKPaint { Color = s.Color().ToSk(), IsAntialias = true };
+        canvas.DrawRoundRect(new SKRect(x, y, x + w, y + 15), 6, 6, paint);
+        PdfCanvas.TextInBox(canvas, s.Label(), f.Get(7.5f, true), SKColors.White, x, y, w, 15, ColumnAlignment.Center);
     }
 
     private static void DrawVerdict(PdfCanvas c, ThreatVerdict v)
     {
-        const double badgeW = 84;
+        const float badgeW = 84;
         var textX = PdfTheme.MarginLeft + badgeW + 10;
         var textW = PdfTheme.ContentWidth - badgeW - 10;
         var lh = PdfFonts.LineHeight(PdfTheme.BodySize);
-        var lines = TextWrapper.Wrap(c.Gfx, [(v.Threat, c.Fonts.BodyBold), ("\n", c.Fonts.Body), (v.Evidence, c.Fonts.Body)], textW);
+        var lines = TextWrapper.Wrap([(v.Threat, c.Fonts.BodyBold), ("\n", c.Fonts.Body), (v.Evidence, c.Fonts.Body)], textW);
         var h = Math.Max(18, lines.Count * lh) + 8;
         c.EnsureSpace(h);
-        var gfx = c.Gfx;
-        gfx.DrawRectangle(new XSolidBrush(v.Severity.Color().Tint(0.9).ToX()), PdfTheme.MarginLeft - 4, c.Y - 3, PdfTheme.ContentWidth + 8, h);
-        Badge(gfx, c.Fonts, v.Severity, PdfTheme.MarginLeft, c.Y, badgeW);
+        var canvas = c.Canvas;
+        PdfCanvas.Fill(canvas, v.Severity.Color().Tint(0.9).ToSk(), PdfTheme.MarginLeft - 4, c.Y - 3, PdfTheme.ContentWidth + 8, h);
+        Badge(canvas, c.Fonts, v.Severity, PdfTheme.MarginLeft, c.Y, badgeW);
         var y = c.Y;
-        foreach (var l in lines) { PdfCanvas.DrawLine(gfx, l, textX, y, PdfTheme.Text); y += lh; }
+        foreach (var l in lines) { PdfCanvas.DrawLine(canvas, l, textX, y, PdfTheme.Text); y += lh; }
         c.Y += h + 3;
     }
 
     // ---------------------------------------------------------------- headings, text
 
-    private static void Heading(PdfCanvas c, string text)
+    private static void Heading(PdfCanvas c, string text, string destination)
     {
         var font = c.Fonts.Get(H1Size, true);
         c.EnsureSpace(90);
-        var lines = TextWrapper.Wrap(c.Gfx, text, font, PdfTheme.ContentWidth);
+        Destination(c, destination);
+        var lines = TextWrapper.Wrap(text, font, PdfTheme.ContentWidth);
         c.DrawLines(lines, PdfTheme.MarginLeft, PdfFonts.LineHeight(H1Size), PdfTheme.Accent);
-        c.Gfx.DrawLine(new XPen(PdfTheme.Accent, 1.2), PdfTheme.MarginLeft, c.Y + 1, PdfTheme.MarginLeft + PdfTheme.ContentWidth, c.Y + 1);
+        PdfCanvas.Line(c.Canvas, PdfTheme.Accent, 1.2f, PdfTheme.MarginLeft, c.Y + 1, PdfTheme.MarginLeft + PdfTheme.ContentWidth, c.Y + 1);
         c.Y += 12;
     }
 
@@ -183,14 +234,14 @@ internal sealed class PdfReportRenderer : IReportRenderer
     {
         c.EnsureSpace(60);
         var font = c.Fonts.Get(12, true);
-        c.DrawLines(TextWrapper.Wrap(c.Gfx, text, font, PdfTheme.ContentWidth), PdfTheme.MarginLeft, PdfFonts.LineHeight(12), PdfTheme.Accent);
+        c.DrawLines(TextWrapper.Wrap(text, font, PdfTheme.ContentWidth), PdfTheme.MarginLeft, PdfFonts.LineHeight(12), PdfTheme.Accent);
         c.Y += 3;
     }
 
     private static void Caption(PdfCanvas c, string? caption)
     {
         if (string.IsNullOrEmpty(caption)) return;
-        c.DrawLines(TextWrapper.Wrap(c.Gfx, caption, c.Fonts.BodyBold, PdfTheme.ContentWidth), PdfTheme.MarginLeft,
+        c.DrawLines(TextWrapper.Wrap(caption, c.Fonts.BodyBold, PdfTheme.ContentWidth), PdfTheme.MarginLeft,
             PdfFonts.LineHeight(PdfTheme.BodySize), PdfTheme.Text);
         c.Y += 2;
     }
@@ -198,21 +249,21 @@ internal sealed class PdfReportRenderer : IReportRenderer
     private static void Bullet(PdfCanvas c, string text)
     {
         var lh = PdfFonts.LineHeight(PdfTheme.BodySize);
-        var lines = TextWrapper.Wrap(c.Gfx, text, c.Fonts.Body, PdfTheme.ContentWidth - 14);
+        var lines = TextWrapper.Wrap(text, c.Fonts.Body, PdfTheme.ContentWidth - 14);
         c.EnsureSpace(lh);
-        c.Gfx.DrawString("•", c.Fonts.Body, new XSolidBrush(PdfTheme.Text), new XPoint(PdfTheme.MarginLeft + 3, c.Y), XStringFormats.TopLeft);
+        PdfCanvas.Text(c.Canvas, "•", c.Fonts.Body, PdfTheme.Text, PdfTheme.MarginLeft + 3, c.Y);
         c.DrawLines(lines, PdfTheme.MarginLeft + 14, lh, PdfTheme.Text);
     }
 
-    private static void Paragraph(PdfCanvas c, IEnumerable<(string, XFont)> runs)
+    private static void Paragraph(PdfCanvas c, IEnumerable<(string, SKFont)> runs)
     {
-        var lines = TextWrapper.Wrap(c.Gfx, runs, PdfTheme.ContentWidth);
+        var lines = TextWrapper.Wrap(runs, PdfTheme.ContentWidth);
         c.DrawLines(lines, PdfTheme.MarginLeft, PdfFonts.LineHeight(PdfTheme.BodySize), PdfTheme.Text);
     }
 
     // ---------------------------------------------------------------- blocks
 
-    private static void DrawBlock(PdfCanvas c, ReportBlock block, List<XImage> images)
+    private static void DrawBlock(PdfCanvas c, ReportBlock block)
     {
         switch (block)
         {
@@ -222,7 +273,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
             case KeyValueBlock kv:
                 c.EnsureSpace(40);
                 Caption(c, kv.Caption);
-                DrawKeyValues(c, kv.Items, keyShare: 0.32);
+                DrawKeyValues(c, kv.Items, keyShare: 0.32f);
                 break;
             case TableBlock t:
                 DrawTable(c, t);
@@ -234,13 +285,12 @@ internal sealed class PdfReportRenderer : IReportRenderer
                 DrawNote(c, n);
                 break;
             case ChartBlock ch:
-                var h = PdfChartDrawer.Height(c.Gfx, c.Fonts, ch, PdfTheme.ContentWidth);
-                c.EnsureSpace(h);
-                PdfChartDrawer.Draw(c.Gfx, c.Fonts, ch, PdfTheme.MarginLeft, c.Y, PdfTheme.ContentWidth);
-                c.Y += h;
+                c.EnsureSpace(ReportChart.PdfHeight);
+                ReportChart.Draw(c.Canvas, ch, PdfTheme.MarginLeft, c.Y, PdfTheme.ContentWidth, c.Fonts.Family);
+                c.Y += ReportChart.PdfHeight;
                 break;
             case ImageGridBlock g:
-                DrawImageGrid(c, g, images);
+                DrawImageGrid(c, g);
                 break;
             default:
                 throw new NotSupportedException($"Block type {block.GetType().Name} has no PDF form.");
@@ -248,37 +298,37 @@ internal sealed class PdfReportRenderer : IReportRenderer
         c.Y += PdfTheme.BlockGap;
     }
 
-    private sealed record GridCell(string Text, XFont Font, XColor? Fill, ColumnAlignment Align);
+    private sealed record GridCell(string Text, SKFont Font, SKColor? Fill, ColumnAlignment Align);
 
     /// <summary>Draws rows of wrapped cells; rows never split; on a page break the header row (if any) is repeated.</summary>
-    private static void DrawGrid(PdfCanvas c, double[] widths, IReadOnlyList<GridCell>? header, IEnumerable<IReadOnlyList<GridCell>> rows, bool stripes)
+    private static void DrawGrid(PdfCanvas c, float[] widths, IReadOnlyList<GridCell>? header, IEnumerable<IReadOnlyList<GridCell>> rows, bool stripes)
     {
-        const double pad = 3.5;
-        var lh = PdfFonts.LineHeight(PdfTheme.BodySize) * 0.95;
-        var rule = new XPen(PdfTheme.Rule, 0.5);
+        const float pad = 3.5f;
+        var lh = PdfFonts.LineHeight(PdfTheme.BodySize) * 0.95f;
+        var total = widths.Sum();
 
-        (List<PdfTextLine>[] Lines, double Height) Measure(IReadOnlyList<GridCell> row)
+        (List<PdfTextLine>[] Lines, float Height) Measure(IReadOnlyList<GridCell> row)
         {
-            var lines = row.Select((cell, i) => TextWrapper.Wrap(c.Gfx, cell.Text, cell.Font, widths[i] - 2 * pad)).ToArray();
+            var lines = row.Select((cell, i) => TextWrapper.Wrap(cell.Text, cell.Font, widths[i] - 2 * pad)).ToArray();
             return (lines, lines.Max(l => l.Count) * lh + 2 * pad);
         }
 
-        void DrawRow(IReadOnlyList<GridCell> row, (List<PdfTextLine>[] Lines, double Height) m, XColor? rowFill)
+        void DrawRow(IReadOnlyList<GridCell> row, (List<PdfTextLine>[] Lines, float Height) m, SKColor? rowFill)
         {
             var x = PdfTheme.MarginLeft;
             for (var i = 0; i < row.Count; i++)
             {
                 var fill = row[i].Fill ?? rowFill;
-                if (fill is { } fc) c.Gfx.DrawRectangle(new XSolidBrush(fc), x, c.Y, widths[i], m.Height);
+                if (fill is { } fc) PdfCanvas.Fill(c.Canvas, fc, x, c.Y, widths[i], m.Height);
                 var y = c.Y + pad;
                 foreach (var l in m.Lines[i])
                 {
-                    PdfCanvas.DrawLine(c.Gfx, l, x + pad, y, PdfTheme.Text, widths[i] - 2 * pad, row[i].Align);
+                    PdfCanvas.DrawLine(c.Canvas, l, x + pad, y, PdfTheme.Text, widths[i] - 2 * pad, row[i].Align);
                     y += lh;
                 }
                 x += widths[i];
             }
-            c.Gfx.DrawLine(rule, PdfTheme.MarginLeft, c.Y + m.Height, PdfTheme.MarginLeft + widths.Sum(), c.Y + m.Height);
+            PdfCanvas.Line(c.Canvas, PdfTheme.Rule, 0.5f, PdfTheme.MarginLeft, c.Y + m.Height, PdfTheme.MarginLeft + total, c.Y + m.Height);
             c.Y += m.Height;
         }
 
@@ -287,7 +337,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
         {
             if (header is null) return;
             DrawRow(header, headerM, PdfTheme.HeaderFill);
-            c.Gfx.DrawLine(new XPen(PdfTheme.Muted, 0.8), PdfTheme.MarginLeft, c.Y, PdfTheme.MarginLeft + widths.Sum(), c.Y);
+            PdfCanvas.Line(c.Canvas, PdfTheme.Muted, 0.8f, PdfTheme.MarginLeft, c.Y, PdfTheme.MarginLeft + total, c.Y);
         }
 
         var first = true;
@@ -313,7 +363,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
         }
     }
 
-    private static void DrawKeyValues(PdfCanvas c, IReadOnlyList<KeyValue> items, double keyShare)
+    private static void DrawKeyValues(PdfCanvas c, IReadOnlyList<KeyValue> items, float keyShare)
     {
         var widths = new[] { PdfTheme.ContentWidth * keyShare, PdfTheme.ContentWidth * (1 - keyShare) };
         DrawGrid(c, widths, null, items.Select(kv => (IReadOnlyList<GridCell>)
@@ -328,70 +378,73 @@ internal sealed class PdfReportRenderer : IReportRenderer
         c.EnsureSpace(60);
         Caption(c, t.Caption);
         var total = t.Columns.Sum(col => col.RelativeWidth);
-        var widths = t.Columns.Select(col => PdfTheme.ContentWidth * col.RelativeWidth / total).ToArray();
+        var widths = t.Columns.Select(col => (float)(PdfTheme.ContentWidth * col.RelativeWidth / total)).ToArray();
         var header = t.Columns.Select(col => new GridCell(col.Header, c.Fonts.BodyBold, null, col.Alignment)).ToArray();
         DrawGrid(c, widths, header, t.Rows.Select(row => (IReadOnlyList<GridCell>)row.Select((cell, i) =>
-            new GridCell(cell.Text, c.Fonts.Body, cell.Severity is { } s ? s.Color().Tint(0.72).ToX() : null, t.Columns[i].Alignment)).ToArray()),
+            new GridCell(cell.Text, c.Fonts.Body, cell.Severity is { } s ? s.Color().Tint(0.72).ToSk() : null, t.Columns[i].Alignment)).ToArray()),
             stripes: true);
     }
 
     private static void DrawFinding(PdfCanvas c, FindingBlock f)
     {
-        const double badgeW = 72, inset = 10;
+        const float badgeW = 72, inset = 10;
         var lh = PdfFonts.LineHeight(PdfTheme.BodySize);
         var textW = PdfTheme.ContentWidth - 2 * inset;
-        var titleLines = TextWrapper.Wrap(c.Gfx, f.Title, c.Fonts.Get(10, true), textW - badgeW - 8);
-        var body = TextWrapper.Wrap(c.Gfx,
+        var titleLines = TextWrapper.Wrap(f.Title, c.Fonts.Get(10, true), textW - badgeW - 8);
+        var body = TextWrapper.Wrap(
         [
             ("Evidence: ", c.Fonts.BodyBold), (f.Evidence, c.Fonts.Body), ("\n", c.Fonts.Body),
             ("Recommendation: ", c.Fonts.BodyBold), (f.Recommendation, c.Fonts.Body), ("\n", c.Fonts.Body),
         ], textW);
-        var rule = TextWrapper.Wrap(c.Gfx, "Rule: " + f.Rule, c.Fonts.Small, textW);
+        var rule = TextWrapper.Wrap("Rule: " + f.Rule, c.Fonts.Small, textW);
         var titleH = Math.Max(17, titleLines.Count * PdfFonts.LineHeight(10));
         var h = 8 + titleH + 4 + body.Count * lh + rule.Count * PdfFonts.LineHeight(PdfTheme.SmallSize) + 8;
         c.EnsureSpace(h);
-        var gfx = c.Gfx;
+        var canvas = c.Canvas;
         var x0 = PdfTheme.MarginLeft;
         var color = f.Severity.Color();
-        gfx.DrawRectangle(new XPen(color.Tint(0.5).ToX(), 0.6), new XSolidBrush(color.Tint(0.93).ToX()), x0, c.Y, PdfTheme.ContentWidth, h);
-        gfx.DrawRectangle(new XSolidBrush(color.ToX()), x0, c.Y, 4, h);
+        PdfCanvas.Fill(canvas, color.Tint(0.93).ToSk(), x0, c.Y, PdfTheme.ContentWidth, h);
+        PdfCanvas.Stroke(canvas, color.Tint(0.5).ToSk(), 0.6f, x0, c.Y, PdfTheme.ContentWidth, h);
+        PdfCanvas.Fill(canvas, color.ToSk(), x0, c.Y, 4, h);
         var y = c.Y + 8;
-        Badge(gfx, c.Fonts, f.Severity, x0 + inset, y, badgeW);
+        Badge(canvas, c.Fonts, f.Severity, x0 + inset, y, badgeW);
         var ty = y + 1;
-        foreach (var l in titleLines) { PdfCanvas.DrawLine(gfx, l, x0 + inset + badgeW + 8, ty, PdfTheme.Text); ty += PdfFonts.LineHeight(10); }
+        foreach (var l in titleLines) { PdfCanvas.DrawLine(canvas, l, x0 + inset + badgeW + 8, ty, PdfTheme.Text); ty += PdfFonts.LineHeight(10); }
         y += titleH + 4;
-        foreach (var l in body) { PdfCanvas.DrawLine(gfx, l, x0 + inset, y, PdfTheme.Text); y += lh; }
-        foreach (var l in rule) { PdfCanvas.DrawLine(gfx, l, x0 + inset, y, PdfTheme.Muted); y += PdfFonts.LineHeight(PdfTheme.SmallSize); }
+        foreach (var l in body) { PdfCanvas.DrawLine(canvas, l, x0 + inset, y, PdfTheme.Text); y += lh; }
+        foreach (var l in rule) { PdfCanvas.DrawLine(canvas, l, x0 + inset, y, PdfTheme.Muted); y += PdfFonts.LineHeight(PdfTheme.SmallSize); }
         c.Y += h;
     }
 
     private static void DrawNote(PdfCanvas c, NoteBlock n)
     {
-        const double inset = 10;
+        const float inset = 10;
         var lh = PdfFonts.LineHeight(PdfTheme.BodySize);
         var label = n.Kind == NoteKind.Warning ? "Warning: " : "Note: ";
-        var lines = TextWrapper.Wrap(c.Gfx, [(label, c.Fonts.BodyBold), (n.Text, c.Fonts.Body)], PdfTheme.ContentWidth - 2 * inset);
+        var lines = TextWrapper.Wrap([(label, c.Fonts.BodyBold), (n.Text, c.Fonts.Body)], PdfTheme.ContentWidth - 2 * inset);
         var h = lines.Count * lh + 12;
         if (h <= PdfTheme.ContentBottom - PdfTheme.MarginTop) c.EnsureSpace(h);
         var fill = n.Kind == NoteKind.Warning ? PdfTheme.WarnFill : PdfTheme.InfoFill;
         var bar = n.Kind == NoteKind.Warning ? PdfTheme.WarnBar : PdfTheme.InfoBar;
         var visible = Math.Min(h, c.Remaining);
-        c.Gfx.DrawRectangle(new XSolidBrush(fill), PdfTheme.MarginLeft, c.Y, PdfTheme.ContentWidth, visible);
-        c.Gfx.DrawRectangle(new XSolidBrush(bar), PdfTheme.MarginLeft, c.Y, 3, visible);
+        PdfCanvas.Fill(c.Canvas, fill, PdfTheme.MarginLeft, c.Y, PdfTheme.ContentWidth, visible);
+        PdfCanvas.Fill(c.Canvas, bar, PdfTheme.MarginLeft, c.Y, 3, visible);
         c.Y += 6;
         c.DrawLines(lines, PdfTheme.MarginLeft + inset, lh, PdfTheme.Text);
         c.Y += 6;
     }
 
-    private static void DrawImageGrid(PdfCanvas c, ImageGridBlock g, List<XImage> images)
+    private static void DrawImageGrid(PdfCanvas c, ImageGridBlock g)
     {
-        const double labelW = 78, gap = 6;
+        const float labelW = 78, gap = 6;
         var n = Math.Max(1, g.ColumnCount);
         var cell = Math.Min(78, (PdfTheme.ContentWidth - labelW - gap * (n - 1)) / n);
         var headFont = c.Fonts.SmallBold;
-        var capFont = c.Fonts.Get(6.5);
-        var capH = PdfFonts.LineHeight(6.5);
+        var capFont = c.Fonts.Get(6.5f);
+        var capH = PdfFonts.LineHeight(6.5f);
         var lh = PdfFonts.LineHeight(PdfTheme.SmallSize);
+        // why: pixels are data (reconstructions); nearest-neighbour keeps each pixel a visible square, as in the PNGs.
+        var sampling = new SKSamplingOptions(SKFilterMode.Nearest);
 
         void ColumnHeaders()
         {
@@ -399,8 +452,8 @@ internal sealed class PdfReportRenderer : IReportRenderer
             for (var i = 0; i < g.ColumnLabels.Count; i++)
             {
                 var x = PdfTheme.MarginLeft + labelW + i * (cell + gap);
-                var label = TextWrapper.Ellipsize(c.Gfx, g.ColumnLabels[i], headFont, cell + gap - 1);
-                c.Gfx.DrawString(label, headFont, new XSolidBrush(PdfTheme.Text), new XRect(x - gap / 2, c.Y, cell + gap, lh), XStringFormats.TopCenter);
+                var label = TextWrapper.Ellipsize(g.ColumnLabels[i], headFont, cell + gap - 1);
+                PdfCanvas.TextInBox(c.Canvas, label, headFont, PdfTheme.Text, x - gap / 2, c.Y, cell + gap, lh, ColumnAlignment.Center);
             }
             c.Y += lh + 2;
         }
@@ -413,28 +466,29 @@ internal sealed class PdfReportRenderer : IReportRenderer
             var hasCap = row.Images.Any(i => i.Caption is not null);
             var rowH = cell + (hasCap ? capH + 2 : 0) + gap;
             if (c.EnsureSpace(rowH)) ColumnHeaders();
-            var labelLines = TextWrapper.Wrap(c.Gfx, row.Label, c.Fonts.SmallBold, labelW - 6);
+            var labelLines = TextWrapper.Wrap(row.Label, c.Fonts.SmallBold, labelW - 6);
             var ly = c.Y + (cell - labelLines.Count * lh) / 2;
-            foreach (var l in labelLines) { PdfCanvas.DrawLine(c.Gfx, l, PdfTheme.MarginLeft, ly, PdfTheme.Text); ly += lh; }
+            foreach (var l in labelLines) { PdfCanvas.DrawLine(c.Canvas, l, PdfTheme.MarginLeft, ly, PdfTheme.Text); ly += lh; }
             for (var i = 0; i < row.Images.Count; i++)
             {
                 var x = PdfTheme.MarginLeft + labelW + i * (cell + gap);
-                var img = XImage.FromStream(new MemoryStream(row.Images[i].Png, writable: false));
-                img.Interpolate = false;
-                images.Add(img);
-                var scale = Math.Min(cell / img.PixelWidth, cell / img.PixelHeight);
-                var w = img.PixelWidth * scale;
-                var h = img.PixelHeight * scale;
-                c.Gfx.DrawImage(img, x + (cell - w) / 2, c.Y + (cell - h) / 2, w, h);
-                c.Gfx.DrawRectangle(new XPen(PdfTheme.Rule, 0.4), x + (cell - w) / 2, c.Y + (cell - h) / 2, w, h);
+                using var data = SKData.CreateCopy(row.Images[i].Png);
+                using var img = SKImage.FromEncodedData(data)
+                    ?? throw new InvalidOperationException($"An image in row '{row.Label}' of '{g.Caption}' cannot be decoded as PNG.");
+                var scale = Math.Min(cell / img.Width, cell / img.Height);
+                var w = img.Width * scale;
+                var h = img.Height * scale;
+                var rect = SKRect.Create(x + (cell - w) / 2, c.Y + (cell - h) / 2, w, h);
+                c.Canvas.DrawImage(img, rect, sampling);
+                PdfCanvas.Stroke(c.Canvas, PdfTheme.Rule, 0.4f, rect.Left, rect.Top, w, h);
                 if (row.Images[i].Caption is { } cap)
-                    c.Gfx.DrawString(TextWrapper.Ellipsize(c.Gfx, cap, capFont, cell + gap - 1), capFont, new XSolidBrush(PdfTheme.Muted),
-                        new XRect(x - gap / 2, c.Y + cell + 1, cell + gap, capH), XStringFormats.TopCenter);
+                    PdfCanvas.TextInBox(c.Canvas, TextWrapper.Ellipsize(cap, capFont, cell + gap - 1), capFont, PdfTheme.Muted,
+                        x - gap / 2, c.Y + cell + 1, cell + gap, capH, ColumnAlignment.Center);
             }
             c.Y += rowH;
         }
         if (!string.IsNullOrEmpty(g.Caption))
-            c.DrawLines(TextWrapper.Wrap(c.Gfx, g.Caption, c.Fonts.Small, PdfTheme.ContentWidth), PdfTheme.MarginLeft, lh, PdfTheme.Muted);
+            c.DrawLines(TextWrapper.Wrap(g.Caption, c.Fonts.Small, PdfTheme.ContentWidth), PdfTheme.MarginLeft, lh, PdfTheme.Muted);
     }
 
     // ---------------------------------------------------------------- back matter
@@ -453,11 +507,11 @@ internal sealed class PdfReportRenderer : IReportRenderer
         foreach (var r in m.References)
         {
             var key = "[" + r.Key + "]";
-            var runs = new List<(string, XFont)> { (r.Text, c.Fonts.Body) };
+            var runs = new List<(string, SKFont)> { (r.Text, c.Fonts.Body) };
             if (r.Url is not null) runs.Add((" " + r.Url, c.Fonts.Body));
-            var lines = TextWrapper.Wrap(c.Gfx, runs, PdfTheme.ContentWidth - 60);
+            var lines = TextWrapper.Wrap(runs, PdfTheme.ContentWidth - 60);
             c.EnsureSpace(lh * Math.Min(2, lines.Count));
-            c.Gfx.DrawString(key, c.Fonts.BodyBold, new XSolidBrush(PdfTheme.Text), new XPoint(PdfTheme.MarginLeft, c.Y), XStringFormats.TopLeft);
+            PdfCanvas.Text(c.Canvas, key, c.Fonts.BodyBold, PdfTheme.Text, PdfTheme.MarginLeft, c.Y);
             c.DrawLines(lines, PdfTheme.MarginLeft + 60, lh, PdfTheme.Text);
             c.Y += 3;
         }
@@ -465,7 +519,7 @@ internal sealed class PdfReportRenderer : IReportRenderer
 
     private static void DrawReproducibility(PdfCanvas c, AuditReport r)
     {
-        DrawKeyValues(c, r.Reproducibility.Items, keyShare: 0.28);
+        DrawKeyValues(c, r.Reproducibility.Items, keyShare: 0.28f);
         c.Y += 12;
         SubHeading(c, "Timing");
         var inv = CultureInfo.InvariantCulture;
@@ -476,9 +530,9 @@ internal sealed class PdfReportRenderer : IReportRenderer
             new("Total duration", FormatDuration(r.Timing.Total)),
         };
         rows.AddRange(r.Timing.Stages.Select(s => new KeyValue(s.Stage, FormatDuration(s.Duration))));
-        DrawKeyValues(c, rows, keyShare: 0.28);
+        DrawKeyValues(c, rows, keyShare: 0.28f);
         c.Y += 4;
-        c.DrawLines(TextWrapper.Wrap(c.Gfx, "Timing varies between runs and is excluded from determinism comparisons (JSON: the top-level \"timing\" object).",
+        c.DrawLines(TextWrapper.Wrap("Timing varies between runs and is excluded from determinism comparisons (JSON: the top-level \"timing\" object).",
             c.Fonts.Small, PdfTheme.ContentWidth), PdfTheme.MarginLeft, PdfFonts.LineHeight(PdfTheme.SmallSize), PdfTheme.Muted);
     }
 
@@ -487,57 +541,45 @@ internal sealed class PdfReportRenderer : IReportRenderer
             ? t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s"
             : $"{(int)t.TotalMinutes} min {t.Seconds.ToString("00", CultureInfo.InvariantCulture)} s";
 
-    private static void DrawToc(PdfDocument doc, PdfFonts f, List<PdfPage> tocPages, List<(string Number, string Title)> entries, List<PdfPage> starts, int perPage)
+    /// <summary>Draws contents page <paramref name="p"/> (0-based); every entry is a link to its section's destination.</summary>
+    private static void DrawToc(SKCanvas canvas, PdfFonts f, int p, List<(string Number, string Title)> entries, List<int> starts, int perPage)
     {
-        var pageIndex = new Dictionary<PdfPage, int>();
-        for (var i = 0; i < doc.PageCount; i++) pageIndex[doc.Pages[i]] = i + 1;
-        for (var p = 0; p < tocPages.Count; p++)
+        var y = PdfTheme.MarginTop;
+        canvas.DrawNamedDestinationAnnotation(new SKPoint(0, y - 6), string.Create(CultureInfo.InvariantCulture, $"contents-{p}")).Dispose();
+        PdfCanvas.Text(canvas, p == 0 ? "Contents" : "Contents (continued)", f.Get(H1Size, true), PdfTheme.Accent, PdfTheme.MarginLeft, y);
+        y += PdfFonts.LineHeight(H1Size);
+        PdfCanvas.Line(canvas, PdfTheme.Accent, 1.2f, PdfTheme.MarginLeft, y + 1, PdfTheme.MarginLeft + PdfTheme.ContentWidth, y + 1);
+        y += 18;
+        var font = f.Get(10.5f);
+        foreach (var i in Enumerable.Range(p * perPage, Math.Min(perPage, entries.Count - p * perPage)))
         {
-            using var gfx = XGraphics.FromPdfPage(tocPages[p]);
-            var y = PdfTheme.MarginTop;
-            gfx.DrawString(p == 0 ? "Contents" : "Contents (continued)", f.Get(H1Size, true), new XSolidBrush(PdfTheme.Accent),
-                new XPoint(PdfTheme.MarginLeft, y), XStringFormats.TopLeft);
-            y += PdfFonts.LineHeight(H1Size);
-            gfx.DrawLine(new XPen(PdfTheme.Accent, 1.2), PdfTheme.MarginLeft, y + 1, PdfTheme.MarginLeft + PdfTheme.ContentWidth, y + 1);
-            y += 18;
-            var brush = new XSolidBrush(PdfTheme.Text);
-            foreach (var i in Enumerable.Range(p * perPage, Math.Min(perPage, entries.Count - p * perPage)))
-            {
-                var (num, title) = entries[i];
-                var pageText = pageIndex[starts[i]].ToString(CultureInfo.InvariantCulture);
-                var font = f.Get(10.5);
-                var numW = 26.0;
-                var pageW = gfx.MeasureString(pageText, font).Width;
-                var maxTitle = PdfTheme.ContentWidth - numW - pageW - 24;
-                var shown = TextWrapper.Ellipsize(gfx, title, font, maxTitle);
-                gfx.DrawString(num, font, brush, new XPoint(PdfTheme.MarginLeft, y), XStringFormats.TopLeft);
-                gfx.DrawString(shown, font, brush, new XPoint(PdfTheme.MarginLeft + numW, y), XStringFormats.TopLeft);
-                var right = PdfTheme.MarginLeft + PdfTheme.ContentWidth;
-                gfx.DrawString(pageText, font, brush, new XPoint(right - pageW, y), XStringFormats.TopLeft);
-                // Dot leader between the title and the page number.
-                var dotsFrom = PdfTheme.MarginLeft + numW + gfx.MeasureString(shown, font).Width + 6;
-                var dotsTo = right - pageW - 6;
-                var dots = new XPen(PdfTheme.Rule, 0.8) { DashStyle = XDashStyle.Dot };
-                if (dotsTo > dotsFrom) gfx.DrawLine(dots, dotsFrom, y + 9, dotsTo, y + 9);
-                y += TocLine;
-            }
+            var (num, title) = entries[i];
+            var pageText = starts[i].ToString(CultureInfo.InvariantCulture);
+            const float numW = 26;
+            var pageW = PdfFonts.Measure(pageText, font);
+            var maxTitle = PdfTheme.ContentWidth - numW - pageW - 24;
+            var shown = TextWrapper.Ellipsize(title, font, maxTitle);
+            PdfCanvas.Text(canvas, num, font, PdfTheme.Text, PdfTheme.MarginLeft, y);
+            PdfCanvas.Text(canvas, shown, font, PdfTheme.Text, PdfTheme.MarginLeft + numW, y);
+            var right = PdfTheme.MarginLeft + PdfTheme.ContentWidth;
+            PdfCanvas.Text(canvas, pageText, font, PdfTheme.Text, right - pageW, y);
+            // Dot leader between the title and the page number.
+            var dotsFrom = PdfTheme.MarginLeft + numW + PdfFonts.Measure(shown, font) + 6;
+            var dotsTo = right - pageW - 6;
+            if (dotsTo > dotsFrom) PdfCanvas.Line(canvas, PdfTheme.Rule, 0.8f, dotsFrom, y + 9, dotsTo, y + 9, [0.8f, 1.6f]);
+            canvas.DrawLinkDestinationAnnotation(new SKRect(PdfTheme.MarginLeft, y - 2, right, y + TocLine - 3), EntryDest(i)).Dispose();
+            y += TocLine;
         }
     }
 
-    private static void DrawFooters(PdfDocument doc, PdfFonts f, AuditReport r)
+    private static void DrawFooter(SKCanvas canvas, PdfFonts f, AuditReport r, int page, int pages)
     {
-        var n = doc.PageCount;
-        var font = f.Get(7.5);
-        var brush = new XSolidBrush(PdfTheme.Muted);
-        for (var i = 0; i < n; i++)
-        {
-            using var gfx = XGraphics.FromPdfPage(doc.Pages[i]);
-            var y = PdfTheme.PageHeight - 40;
-            gfx.DrawLine(new XPen(PdfTheme.Rule, 0.5), PdfTheme.MarginLeft, y, PdfTheme.PageWidth - PdfTheme.MarginRight, y);
-            var left = TextWrapper.Ellipsize(gfx, ReportInfo.Creator + " · " + r.Model.Name + " · " + r.Title, font, PdfTheme.ContentWidth - 90);
-            gfx.DrawString(left, font, brush, new XPoint(PdfTheme.MarginLeft, y + 5), XStringFormats.TopLeft);
-            var page = string.Create(CultureInfo.InvariantCulture, $"page {i + 1} of {n}");
-            gfx.DrawString(page, font, brush, new XPoint(PdfTheme.PageWidth - PdfTheme.MarginRight - gfx.MeasureString(page, font).Width, y + 5), XStringFormats.TopLeft);
-        }
+        var font = f.Get(7.5f);
+        var y = PdfTheme.PageHeight - 40;
+        PdfCanvas.Line(canvas, PdfTheme.Rule, 0.5f, PdfTheme.MarginLeft, y, PdfTheme.PageWidth - PdfTheme.MarginRight, y);
+        var left = TextWrapper.Ellipsize(ReportInfo.Creator + " · " + r.Model.Name + " · " + r.Title, font, PdfTheme.ContentWidth - 90);
+        PdfCanvas.Text(canvas, left, font, PdfTheme.Muted, PdfTheme.MarginLeft, y + 5);
+        var text = string.Create(CultureInfo.InvariantCulture, $"page {page} of {pages}");
+        PdfCanvas.Text(canvas, text, font, PdfTheme.Muted, PdfTheme.PageWidth - PdfTheme.MarginRight - PdfFonts.Measure(text, font), y + 5);
     }
 }

@@ -29,51 +29,7 @@ public static class ReportWriter
         if (renderers.Count == 0) throw new ArgumentException("No report format requested: choose at least one of pdf, html, json.", nameof(renderers));
         report.Validate();
 
-        var dir = Path.GetFullPath(outputDir);
-        var createdDir = !Directory.Exists(dir);
-        Directory.CreateDirectory(dir);
-        var temps = new List<(string Temp, string Final)>();
-        var moved = new List<string>();
-        try
-        {
-            foreach (var r in renderers)
-            {
-                var final = Path.Combine(dir, r.FileName);
-                var temp = Path.Combine(dir, "." + r.FileName + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-                temps.Add((temp, final));
-                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    r.Render(report, fs);
-                    fs.Flush(flushToDisk: true);
-                }
-            }
-            foreach (var (temp, final) in temps)
-            {
-                File.Move(temp, final, overwrite: true);
-                moved.Add(final);
-            }
-            return temps.Select(t => t.Final).ToArray();
-        }
-        catch
-        {
-            // why: "nothing is half-written" (DESIGN.md conventions) — remove temps and any file this
-            // call already renamed into place, so a failed run leaves no report that looks complete.
-            foreach (var (temp, _) in temps) TryDelete(temp);
-            foreach (var f in moved) TryDelete(f);
-            if (createdDir) TryDeleteEmptyDir(dir);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private static void TryDeleteEmptyDir(string dir)
-    {
-        try { if (!Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        // why: "nothing is half-written" (DESIGN.md conventions) — all formats or none.
+        return Common.AtomicFile.WriteAll(outputDir, [.. renderers.Select(r => (r.FileName, (Action<Stream>)(s => r.Render(report, s))))]);
     }
 }

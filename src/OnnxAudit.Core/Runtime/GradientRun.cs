@@ -11,10 +11,11 @@ public sealed class GradientRun
     internal GradientRun(GradientSession owner) => _owner = owner;
 
     /// <summary>The total loss (data term plus regularisers).</summary>
-    public float Loss => _owner.Output(Autodiff.GradientNames.Loss).Data[0];
+    public float Loss => _owner.Output(_owner.Bindings.LossOutput).Data[0];
 
     /// <summary>The gradient of the loss w.r.t. <paramref name="name"/> (a parameter or the input), row-major in its shape.</summary>
-    public ReadOnlySpan<float> Gradient(string name) => _owner.Output(Autodiff.GradientNames.Gradient(name)).Data;
+    public ReadOnlySpan<float> Gradient(string name) =>
+        _owner.Output(_owner.Bindings.GradientOutputs.TryGetValue(name, out var output) ? output : name).Data;
 
     /// <summary>Any output of the gradient model by name (e.g. an extra intermediate output).</summary>
     public ReadOnlySpan<float> Output(string name) => _owner.Output(name).Data;

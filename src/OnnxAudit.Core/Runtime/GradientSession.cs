@@ -1,13 +1,12 @@
 using Microsoft.ML.OnnxRuntime;
-using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
 using Onnx;
 
 namespace OnnxAudit.Runtime;
 
 /// <summary>
-/// Computes loss and gradients for batches with one ONNX Runtime session over a gradient model built once by
-/// <see cref="GradientGraphBuilder"/>. Inputs and outputs are bound (IoBinding) to pinned buffers owned by this object;
+/// Computes loss and gradients for batches with one ONNX Runtime session over a gradient model built once beforehand
+/// (by <c>Autodiff.GradientGraphBuilder</c>). Inputs and outputs are bound (IoBinding) to pinned buffers owned by this object;
 /// they are re-allocated only when the batch size changes. Not thread-safe: one call at a time. Dispose to release the
 /// native session.
 /// </summary>
@@ -29,31 +28,34 @@ public sealed class GradientSession : IDisposable
     private long _batch = -1;
     private bool _disposed;
 
-    /// <summary>Builds the gradient model and the session.</summary>
-    /// <param name="model">The classifier (not modified).</param>
-    /// <param name="request">What to differentiate; see <see cref="GradientRequest"/>.</param>
+    /// <summary>Creates the session over a gradient model built beforehand (see <c>Autodiff.GradientSessions.Create</c>).</summary>
+    /// <param name="gradientModel">The gradient model (not modified; kept for inspection).</param>
+    /// <param name="bindings">Its input and output names and the parameter values fed as inputs.</param>
     /// <param name="options">Device and threads; null = <see cref="RuntimeOptions.Default"/>.</param>
-    public GradientSession(OnnxModel model, GradientRequest request, RuntimeOptions? options = null)
+    /// <exception cref="Errors.ModelLoadException">ONNX Runtime cannot load the gradient model.</exception>
+    public GradientSession(OnnxModel gradientModel, GradientBindings bindings, RuntimeOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(request);
-        GradientModel = GradientGraphBuilder.Build(model, request);
-        Request = request;
+        ArgumentNullException.ThrowIfNull(gradientModel);
+        ArgumentNullException.ThrowIfNull(bindings);
+        GradientModel = gradientModel;
+        Bindings = bindings;
         var g = GradientModel.Graph;
         var initializers = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        _labelsName = (request.Loss as SoftmaxCrossEntropyLoss)?.LabelsInput;
-        _targetName = (request.Loss as SquaredErrorLoss)?.TargetInput;
+        _labelsName = bindings.LabelsInput;
+        _targetName = bindings.TargetInput;
         foreach (var vi in g.Input.Where(v => !initializers.Contains(v.Name))) _inputDims[vi.Name] = Dims(vi);
-        _inputName = model.Graph.Input.Select(v => v.Name).FirstOrDefault(n => model.FindInitializer(n) is null)
-            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input.");
+        _inputName = bindings.DataInput;
         foreach (var vo in g.Output) _outputDims[vo.Name] = Dims(vo);
-        if (request.ParametersAsInputs)
+        foreach (var (name, values, dims) in bindings.ParameterInputs) _params[name] = new Buffer(values, dims);
+        try
         {
-            foreach (var name in request.WithRespectTo)
-                if (model.FindInitializer(name) is { } t)
-                    _params[name] = new Buffer(TensorData.ToFloats(t), TensorData.Dims(t));
+            _session = SessionFactory.Create(GradientModel.ToBytes(), options ?? RuntimeOptions.Default, gradientModel.Origin);
         }
-        _session = SessionFactory.Create(GradientModel.ToBytes(), options ?? RuntimeOptions.Default, model.Origin);
+        catch
+        {
+            foreach (var b in _params.Values) b.Dispose();
+            throw;
+        }
         try
         {
             _binding = _session.CreateIoBinding();
@@ -64,6 +66,7 @@ public sealed class GradientSession : IDisposable
         {
             _binding?.Dispose();
             _session.Dispose();
+            foreach (var b in _params.Values) b.Dispose();
             throw;
         }
         Result = new GradientRun(this);
@@ -72,8 +75,8 @@ public sealed class GradientSession : IDisposable
     /// <summary>The gradient model (for inspection or saving).</summary>
     public OnnxModel GradientModel { get; }
 
-    /// <summary>The request this session was built for.</summary>
-    public GradientRequest Request { get; }
+    /// <summary>The names this session binds.</summary>
+    public GradientBindings Bindings { get; }
 
     /// <summary>The name of the data input (float NCHW).</summary>
     public string InputName => _inputName;
@@ -85,7 +88,7 @@ public sealed class GradientSession : IDisposable
     /// Runs one batch. <paramref name="input"/> is float32 with shape <paramref name="dims"/> (dims[0] = batch size).
     /// <paramref name="labels"/> (int64, one per sample) is required for the cross-entropy loss, <paramref name="target"/>
     /// (shape of the matched tensor with this batch size) for the squared-error loss. <paramref name="parameters"/> overrides
-    /// parameter values when the session was built with <see cref="GradientRequest.ParametersAsInputs"/> (values persist
+    /// parameter values when the session feeds them as inputs (<see cref="GradientBindings.ParameterInputs"/>) (values persist
     /// for later calls). Returns <see cref="Result"/>, valid until the next call.
     /// </summary>
     public GradientRun Run(ReadOnlySpan<float> input, ReadOnlySpan<long> dims, ReadOnlySpan<long> labels = default,
@@ -118,7 +121,14 @@ public sealed class GradientSession : IDisposable
                 values.CopyTo(buf.Data, 0);
             }
         }
-        _session.RunWithBinding(_runOptions, _binding);
+        try
+        {
+            _session.RunWithBinding(_runOptions, _binding);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw ModelSession.Wrap(ex, GradientModel.Origin, _inputName, _input.Dims, _outputDims.Keys);
+        }
         return Result;
     }
 

@@ -59,7 +59,9 @@ public static class SessionFactory
         using var so = CreateSessionOptions(options);
         try
         {
-            return new InferenceSession(modelBytes, so);
+            var session = new InferenceSession(modelBytes, so);
+            RuntimeCounters.SessionCreated(origin);
+            return session;
         }
         catch (OnnxRuntimeException ex)
         {

@@ -8,7 +8,7 @@ using static OnnxAudit.Tests.Autodiff.OpHarness;
 namespace OnnxAudit.Tests.Autodiff;
 
 /// <summary>Small cases worked out by hand. Loss = mean(y²) (target 0), so dL/dy = 2y/numel.</summary>
-public class HandDerivedGradientTests
+public partial class HandDerivedGradientTests
 {
     private static Dictionary<string, float[]> Grads(OpCase c, Dictionary<string, float[]> values, out float loss) =>
         Grads(c, values, null, out loss, out _);

@@ -28,7 +28,7 @@ public class InputGradientTests(ITestOutputHelper output)
         //   x00: 2(0 − 2) + 2(0 − 1) = −6, x01: 2(0 − 2) + 2(1 − 0) = −2, x10: 2(2 − 0) + 2(0 − 1) = 2, x11: 2(2 − 0) + 2(1 − 0) = 6
         // → λ·∇TV = [−3, −1, 1, 3].
         float[] x = [1, 2, 3, 4];
-        using var s = new GradientSession(IdentityModel(), new GradientRequest(new SquaredErrorLoss("y"), ["x"], TotalVariationWeight: 0.5),
+        using var s = GradientSessions.Create(IdentityModel(), new GradientRequest(new SquaredErrorLoss("y"), ["x"], TotalVariationWeight: 0.5),
             new RuntimeOptions(IntraOpThreads: 1));
         var run = s.Run(x, [1, 1, 2, 2], target: x);
         Assert.Equal(5f, run.Loss);
@@ -45,7 +45,7 @@ public class InputGradientTests(ITestOutputHelper output)
     {
         // target = x: loss = μ·Σx² = 0.25·30 = 7.5, gradient 2μx = x/2
         float[] x = [1, 2, 3, 4];
-        using var s = new GradientSession(IdentityModel(), new GradientRequest(new SquaredErrorLoss("y"), ["x"], L2Weight: 0.25),
+        using var s = GradientSessions.Create(IdentityModel(), new GradientRequest(new SquaredErrorLoss("y"), ["x"], L2Weight: 0.25),
             new RuntimeOptions(IntraOpThreads: 1));
         var run = s.Run(x, [1, 1, 2, 2], target: x);
         Assert.Equal(7.5f, run.Loss);
@@ -98,7 +98,7 @@ public class InputGradientTests(ITestOutputHelper output)
             return s / f.Length + lambda * TotalVariation(x, H, W);
         }
 
-        using var gs = new GradientSession(model, new GradientRequest(new SquaredErrorLoss(Features), ["input"], TotalVariationWeight: lambda),
+        using var gs = GradientSessions.Create(model, new GradientRequest(new SquaredErrorLoss(Features), ["input"], TotalVariationWeight: lambda),
             new RuntimeOptions(IntraOpThreads: 1));
         var run = gs.Run(x, dims, target: target);
         Numerics.AssertClose(expected: Loss(), actual: run.Loss, atol: 1e-6, rtol: 1e-5, what: "loss");
@@ -162,8 +162,8 @@ public class InputGradientTests(ITestOutputHelper output)
         var rnd = new Random(4);
         var target = new float[16 * 10 * 10].Select(_ => (float)rnd.NextDouble()).ToArray();
         var options = new RuntimeOptions(IntraOpThreads: 1);
-        using var with = new GradientSession(model, new GradientRequest(new SquaredErrorLoss(Features), ["input"], TotalVariationWeight: lambda), options);
-        using var without = new GradientSession(model, new GradientRequest(new SquaredErrorLoss(Features), ["input"]), options);
+        using var with = GradientSessions.Create(model, new GradientRequest(new SquaredErrorLoss(Features), ["input"], TotalVariationWeight: lambda), options);
+        using var without = GradientSessions.Create(model, new GradientRequest(new SquaredErrorLoss(Features), ["input"]), options);
         var r1 = with.Run(x, dims, target: target);
         var (l1, g1) = (r1.Loss, r1.Gradient("input").ToArray());
         var r0 = without.Run(x, dims, target: target);

@@ -101,6 +101,7 @@ public static class OpCases
         yield return new("Pad_constant", "Pad", ["x", "pads", "cv"], [("x", x4)], [I64("pads", 0, 0, 1, 2, 0, 0, 2, 1), F32("cv", 0.5f)], []);
         yield return new("Pad_negative_opset11", "Pad", ["x", "pads"], [("x", x4)], [I64("pads", 0, 0, -1, 2, 0, 0, 1, -2)], [], 11);
         yield return new("Pad_axes_opset18", "Pad", ["x", "pads", "", "axes"], [("x", x4)], [I64("pads", 2, 1, 0, 3), I64("axes", 3, 2)], [], 18);
+        foreach (var c in TorchvisionOpCases.All()) yield return c;
     }
 
     public static TheoryData<OpCase> Data()

@@ -9,7 +9,7 @@ namespace OnnxAudit.Tests.Autodiff;
 
 /// <summary>A single-op test model: float graph inputs (all differentiated), constant initializers, one node, output "y".</summary>
 public sealed record OpCase(string Name, string Op, string[] NodeInputs, (string Name, long[] Dims)[] FloatInputs,
-    TensorProto[] Consts, AttributeProto[] Attrs, long Opset = 17, bool Distinct = false, int Outputs = 1)
+    TensorProto[] Consts, AttributeProto[] Attrs, long Opset = 17, bool Distinct = false, int Outputs = 1, bool Positive = false)
 {
     public override string ToString() => Name;
 }
@@ -51,10 +51,15 @@ internal static class OpHarness
         {
             var n = (int)dims.Aggregate(1L, (a, b) => a * b);
             float[] v;
-            if (c.Distinct && name == c.FloatInputs[0].Name)
+            if (c.Distinct && (name == c.FloatInputs[0].Name || c.Op is "Max" or "Min"))
             {
+                // why: for Max/Min every operand is distinct and the k-th of m is offset by 0.05·k/m (less noise), so values
+                // of different operands stay more than ε = 0.01 apart and never swap order under the finite difference.
+                var multi = c.Op is "Max" or "Min";
+                var offset = multi ? 0.05 * Array.FindIndex(c.FloatInputs, f => f.Name == name) / c.FloatInputs.Length : 0;
+                var noise = multi ? 0.002 : 0.01;
                 var perm = Enumerable.Range(0, n).OrderBy(_ => r.Next()).ToArray();
-                v = perm.Select(p => (float)((p - n / 2) * 0.05 + (r.NextDouble() - 0.5) * 0.01)).ToArray();
+                v = perm.Select(p => (float)((p - n / 2) * 0.05 + offset + (r.NextDouble() - 0.5) * noise)).ToArray();
             }
             else
             {
@@ -67,6 +72,8 @@ internal static class OpHarness
                 if (name is "var") v = v.Select(Math.Abs).ToArray();
                 // why: keep divisors in [0.5, 1.5] so the O(ε²/b³) truncation error of the central difference stays small.
                 if (c.Op == "Div" && name == "b") v = v.Select(f => MathF.CopySign(0.5f + MathF.Abs(f), f)).ToArray();
+                // why: Sqrt/Log/Pow need x > 0; [0.5, 1.5] keeps their higher derivatives (and the FD truncation) small.
+                if (c.Positive) v = v.Select(f => 0.5f + MathF.Abs(f)).ToArray();
             }
             res[name] = v;
         }

@@ -14,7 +14,7 @@ public class CliExclusivityCommandTests
         var r = CliRunner.Run("exclusivity", RepoPaths.Model("fcn-512-init"), "--data", Data, "--batches", "100", "--json");
         Assert.Equal(1, r.ExitCode); // fcn-512-init: ~27% insecure at M = 8 → HIGH
         using var doc = JsonDocument.Parse(r.Stdout);
-        Assert.Equal("High", doc.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal("high", doc.RootElement.GetProperty("verdict").GetProperty("severity").GetString());
         Assert.Equal(100, doc.RootElement.GetProperty("statistics").GetProperty("main").GetProperty("insecure").GetProperty("total").GetInt32());
     }
 

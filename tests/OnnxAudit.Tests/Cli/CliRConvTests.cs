@@ -24,7 +24,7 @@ public class CliRConvTests
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
         Assert.Equal(6, root.GetProperty("conditions").GetArrayLength());
-        Assert.Equal("High", root.GetProperty("severity").GetString());
+        Assert.Equal("high", root.GetProperty("verdict").GetProperty("severity").GetString());
         Assert.True(root.GetProperty("meanPsnr").GetDouble() >= 60);
         Assert.Equal(6, root.GetProperty("rankChecks").GetArrayLength());
     }

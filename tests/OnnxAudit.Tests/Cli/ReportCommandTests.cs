@@ -6,7 +6,7 @@ using OnnxAudit.Tests.TestUtil;
 
 namespace OnnxAudit.Tests.Cli;
 
-/// <summary>Issue 6 acceptance through the real `report` verb: PDF text has every section and verdict, HTML parses and
+/// <summary>The real `report` verb: PDF text has every section and verdict, HTML parses and
 /// has the same verdicts, JSON validates against its schema and is deterministic apart from the timing block,
 /// and --fail-on sets the exit code.</summary>
 public sealed class ReportCommandTests : IDisposable
@@ -97,14 +97,13 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
-    public void Report_FailOn_ExitCodeFollowsHighestSeverity()
+    public void Report_FailOnHigh_FcnWithExclusiveNeurons_Exit1()
     {
+        // fcn-512's federated verdict is HIGH (most batches of 8 are insecure and the analytic attack recovers them).
         var outDir = Path.Combine(_dir, "gate");
-        var r = Report("fcn-512", outDir, "--formats", "json", "--fail-on", "low");
-        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
-        var highest = json.GetProperty("highestSeverity").GetString();
-        var expected = highest is "high" or "medium" or "low" ? 1 : 0;
-        Assert.True(r.ExitCode == expected, $"highest {highest}, exit {r.ExitCode}: {r.Stderr}");
+        var r = Report("fcn-512", outDir, "--formats", "json", "--fail-on", "high");
+        Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Contains("highest severity is HIGH", r.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

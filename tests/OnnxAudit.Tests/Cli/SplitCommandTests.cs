@@ -20,6 +20,10 @@ public sealed class SplitCommandTests
         var r = CliRunner.Run("split", RepoPaths.Model("lenet5"), "--data", Data, "--at", "/relu_3/Relu_output_0", "--attacks", "whitebox", "--images", "2", "--iterations", "20", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         Assert.Contains("\"recommended\": \"/relu_3/Relu_output_0\"", r.Stdout, StringComparison.Ordinal);
+        // the verdict object is report.json's executive-summary entry
+        var verdict = System.Text.Json.JsonDocument.Parse(r.Stdout).RootElement.GetProperty("verdict");
+        Assert.Equal(["threat", "severity", "evidence", "actions", "sectionId"], verdict.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("Split-inference inversion", verdict.GetProperty("threat").GetString());
     }
 
     [Fact]

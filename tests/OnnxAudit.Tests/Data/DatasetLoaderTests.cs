@@ -187,6 +187,26 @@ public sealed class DatasetLoaderTests
     }
 
     [Fact]
+    public void LoadImageFolder_JpegWebpBmpGif_LoadInFileOrder()
+    {
+        const int w = 4, h = 3;
+        var dir = RepoPaths.NewTempDir();
+        var cls = Directory.CreateDirectory(Path.Combine(dir, "only")).FullName;
+        var rgb = OnnxAudit.Tests.Imaging.TestImages.Rgb(w, h);
+        File.WriteAllBytes(Path.Combine(cls, "a.bmp"), OnnxAudit.Tests.Imaging.TestImages.Bmp(rgb, w, h));
+        File.WriteAllBytes(Path.Combine(cls, "b.GIF"), OnnxAudit.Tests.Imaging.TestImages.Gif(w, h, new byte[w * h]));
+        File.WriteAllBytes(Path.Combine(cls, "c.jpeg"), OnnxAudit.Tests.Imaging.TestImages.Encode(rgb, w, h, SkiaSharp.SKEncodedImageFormat.Jpeg));
+        File.WriteAllBytes(Path.Combine(cls, "d.webp"), OnnxAudit.Tests.Imaging.TestImages.Encode(rgb, w, h, SkiaSharp.SKEncodedImageFormat.Webp));
+        File.WriteAllText(Path.Combine(cls, "e.tiff"), "not read");
+        var ds = DatasetLoader.Load(dir);
+        Assert.Equal((4, 3, h, w), (ds.N, ds.C, ds.H, ds.W));
+        var planarR = Enumerable.Range(0, w * h).Select(p => rgb[3 * p] / 255f).ToArray();
+        Numerics.AssertClose(expected: planarR, actual: ds.GetImage(0)[..(w * h)], atol: 1e-6, rtol: 0); // BMP: exact
+        Numerics.AssertClose(expected: new float[3 * w * h], actual: ds.GetImage(1), atol: 0, rtol: 0); // GIF: black frame
+        Numerics.AssertClose(expected: planarR, actual: ds.GetImage(3)[..(w * h)], atol: 1e-6, rtol: 0); // lossless WebP
+    }
+
+    [Fact]
     public void LoadImageFolder_MixedSizesOrEmpty_Throw()
     {
         var dir = RepoPaths.NewTempDir();
@@ -194,7 +214,7 @@ public sealed class DatasetLoaderTests
         Assert.Contains("folder has no class sub-folders", empty.Message);
         Directory.CreateDirectory(Path.Combine(dir, "c"));
         var none = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(dir));
-        Assert.Contains("no .png files in its class sub-folders", none.Message);
+        Assert.Contains("no image files (.png, .jpg, .jpeg, .webp, .bmp, .gif) in its class sub-folders", none.Message);
         PngWriter.Write(Path.Combine(dir, "c", "1.png"), new byte[4], 2, 2, 1);
         PngWriter.Write(Path.Combine(dir, "c", "2.png"), new byte[6], 3, 2, 1);
         var ex = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(dir));

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using System.Collections.Concurrent;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
@@ -7,13 +8,13 @@ using static OnnxAudit.Tests.Graph.BundledModelExpectations;
 namespace OnnxAudit.Tests.Graph;
 
 /// <summary>The analyzer's output for every bundled model against the hand-written expectations in
-/// <see cref="BundledModelExpectations"/> (issue 2, acceptance).</summary>
+/// <see cref="BundledModelExpectations"/>.</summary>
 public class BundledModelAnalysisTests
 {
     private static readonly ConcurrentDictionary<(string, int), GraphAnalysis> Cache = new();
 
     private static GraphAnalysis Analysis(string name, int batch = 1) =>
-        Cache.GetOrAdd((name, batch), k => GraphAnalyzer.Analyze(OnnxModel.Load(RepoPaths.Model(k.Item1)), GraphAnalysisOptions.Default with { BatchSize = k.Item2 }));
+        Cache.GetOrAdd((name, batch), k => ModelAnalysis.Analyze(OnnxModel.Load(RepoPaths.Model(k.Item1)), GraphAnalysisOptions.Default with { BatchSize = k.Item2 }));
 
     public static TheoryData<string> Names() => new(Models.Keys);
 

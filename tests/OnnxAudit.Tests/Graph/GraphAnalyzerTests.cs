@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Errors;
 using OnnxAudit.Graph;
 using static OnnxAudit.Tests.Graph.TestModelBuilder;
@@ -17,7 +18,7 @@ public class GraphAnalyzerTests
     [Fact]
     public void TopologicalOrder_ShuffledGraph_IsExecutionOrder()
     {
-        var analysis = GraphAnalyzer.Analyze(Chain().Permute(2, 0, 3, 1).Build());
+        var analysis = ModelAnalysis.Analyze(Chain().Permute(2, 0, 3, 1).Build());
         Assert.Equal(["a", "b", "c", "y_node"], analysis.Nodes.Select(n => n.Name));
         Assert.Equal([1, 3, 0, 2], analysis.Nodes.Select(n => n.FileIndex));
     }
@@ -26,7 +27,7 @@ public class GraphAnalyzerTests
     public void TopologicalOrder_FileAlreadyTopological_KeepsFileOrder()
     {
         // Diamond: x → p, x → q, (p, q) → s. Both p,q,s and q,p,s are valid; the file says q first.
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", 1, 3).Output("s")
             .Node("Sigmoid", ["x"], ["tq"], "q")
             .Node("Relu", ["x"], ["tp"], "p")
@@ -44,7 +45,7 @@ public class GraphAnalyzerTests
             .Node("Relu", ["t1"], ["t2"], "second")
             .Node("Neg", ["t2"], ["y"], "third")
             .Build("cyclic.onnx");
-        var ex = Assert.Throws<ModelLoadException>(() => GraphAnalyzer.Analyze(model));
+        var ex = Assert.Throws<ModelLoadException>(() => ModelAnalysis.Analyze(model));
         Assert.Contains("cyclic.onnx", ex.Message);
         Assert.Contains("cycle", ex.Message);
         Assert.Contains("'first'", ex.Message);
@@ -59,7 +60,7 @@ public class GraphAnalyzerTests
             .Input("x", 1, 3).Output("y")
             .Node("Add", ["x", "ghost"], ["y"], "adder")
             .Build("dangling.onnx");
-        var ex = Assert.Throws<ModelLoadException>(() => GraphAnalyzer.Analyze(model));
+        var ex = Assert.Throws<ModelLoadException>(() => ModelAnalysis.Analyze(model));
         Assert.Contains("'ghost'", ex.Message);
         Assert.Contains("'adder'", ex.Message);
     }
@@ -67,7 +68,7 @@ public class GraphAnalyzerTests
     [Fact]
     public void MatMulAdd_IsOneLinearLayer()
     {
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", "N", 4).Output("y")
             .Weight("W", 4, 3).Weight("b", 3)
             .Node("MatMul", ["x", "W"], ["xw"], "fc/MatMul")
@@ -97,7 +98,7 @@ public class GraphAnalyzerTests
     [Fact]
     public void MatMulWithoutBias_AndMatMulOfTwoDataTensors_AreClassifiedApart()
     {
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", 2, 4).Output("y")
             .Weight("W", 4, 4)
             .Node("MatMul", ["x", "W"], ["xw"], "proj")
@@ -123,7 +124,7 @@ public class GraphAnalyzerTests
     {
         var attributes = new List<global::Onnx.AttributeProto> { Ints("kernel_shape", 3, kW), Ints("strides", 2, 3), Ints("dilations", 1, dW), Str("auto_pad", autoPad) };
         if (autoPad == "NOTSET") attributes.Add(Ints("pads", 1, 0, 2, 1));
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", "N", 2, 7, 8).Output("y")
             .Weight("w", 5, 2, 3, kW)
             .Node("Conv", ["x", "w"], ["y"], "conv", [.. attributes])
@@ -168,7 +169,7 @@ public class GraphAnalyzerTests
     [Fact]
     public void ResidualBlock_SplitPointsExcludeTensorsBypassedBySkip()
     {
-        var analysis = GraphAnalyzer.Analyze(Residual().Build());
+        var analysis = ModelAnalysis.Analyze(Residual().Build());
         Assert.Equal(["Flatten", "fc1", "relu1", "fc2", "Add", "relu2", "fc3"], analysis.Layers.Select(l => l.Label));
         // h2 is bypassed by the skip r1 → Add, so it does not separate x from y.
         Assert.Equal(["f", "h1", "r1", "s", "r2"], analysis.SplitPoints.Select(s => s.Tensor));
@@ -192,7 +193,7 @@ public class GraphAnalyzerTests
     [InlineData(5)]
     public void SymbolicBatch_ShapesFollowTheBatchSize(int batch)
     {
-        var analysis = GraphAnalyzer.Analyze(Residual().Build(), GraphAnalysisOptions.Default with { BatchSize = batch });
+        var analysis = ModelAnalysis.Analyze(Residual().Build(), GraphAnalysisOptions.Default with { BatchSize = batch });
         Assert.Equal(batch, analysis.BatchSize);
         Assert.Equal([batch, 2L, 2L], analysis.Tensors["x"].Shape);
         Assert.Equal([batch, 4L], analysis.Tensors["f"].Shape);
@@ -208,7 +209,7 @@ public class GraphAnalyzerTests
     public void SecondSymbolicDimension_ThrowsClearError()
     {
         var model = new TestModelBuilder().Input("x", "N", 3, "H", 4).Output("y").Node("Relu", ["x"], ["y"]).Build("free.onnx");
-        var ex = Assert.Throws<ModelLoadException>(() => GraphAnalyzer.Analyze(model));
+        var ex = Assert.Throws<ModelLoadException>(() => ModelAnalysis.Analyze(model));
         Assert.Contains("free.onnx", ex.Message);
         Assert.Contains("'H' at axis 2", ex.Message);
     }
@@ -216,10 +217,10 @@ public class GraphAnalyzerTests
     [Fact]
     public void FixedBatch_IsReportedInsteadOfRequested()
     {
-        var analysis = GraphAnalyzer.Analyze(Chain().Build(), GraphAnalysisOptions.Default with { BatchSize = 3 });
+        var analysis = ModelAnalysis.Analyze(Chain().Build(), GraphAnalysisOptions.Default with { BatchSize = 3 });
         Assert.Equal(3, analysis.BatchSize);
         var fixedModel = new TestModelBuilder().Input("x", 2, 5).Output("y").Node("Relu", ["x"], ["y"]).Build();
-        var fixedAnalysis = GraphAnalyzer.Analyze(fixedModel, GraphAnalysisOptions.Default with { BatchSize = 3 });
+        var fixedAnalysis = ModelAnalysis.Analyze(fixedModel, GraphAnalysisOptions.Default with { BatchSize = 3 });
         Assert.Equal(2, fixedAnalysis.BatchSize);
         Assert.Equal(5, fixedAnalysis.Tensors["y"].ElementsPerSample);
     }
@@ -228,7 +229,7 @@ public class GraphAnalyzerTests
     public void ConstantSubgraphs_AreNeitherSplitPointsNorParameters()
     {
         // x[N,1,2,2] → Relu r → Reshape(r, shape) f → Gemm y, where shape = Concat(Constant [0], initializer [-1]).
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", "N", 1, 2, 2).Output("y")
             .Int64s("minus1", -1).Weight("W", 4, 2).Weight("b", 2)
             .Node("Constant", [], ["zero"], "const", new global::Onnx.AttributeProto { Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromInt64s("", [1], [0]) })
@@ -250,7 +251,7 @@ public class GraphAnalyzerTests
     [Fact]
     public void GeneratedNames_AndOperatorInventory()
     {
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", 1, 3).Output("y")
             .Node("Relu", ["x"], ["a"]).Node("Relu", ["a"], ["b"]).Node("Sigmoid", ["b"], ["y"])
             .Build());
@@ -265,7 +266,7 @@ public class GraphAnalyzerTests
     [Fact]
     public void Activations_ReadTheirParameters()
     {
-        var analysis = GraphAnalyzer.Analyze(new TestModelBuilder()
+        var analysis = ModelAnalysis.Analyze(new TestModelBuilder()
             .Input("x", "N", 3).Output("y")
             .Weight("slope", 3)
             .Node("Constant", [], ["six"], "c6", new global::Onnx.AttributeProto { Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor, T = OnnxAudit.Onnx.TensorData.FromFloats("", [], [6f]) })
@@ -290,7 +291,7 @@ public class GraphAnalyzerTests
     public void Analysis_SerializesToJson()
     {
         // The CLI's --json output serializes the records as they are.
-        var json = System.Text.Json.JsonSerializer.Serialize(GraphAnalyzer.Analyze(Residual().Build()));
+        var json = System.Text.Json.JsonSerializer.Serialize(ModelAnalysis.Analyze(Residual().Build()));
         Assert.Contains("\"SplitPoints\":[{\"Tensor\":\"f\"", json);
         Assert.Contains("\"D1\":4", json);
     }

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 
@@ -35,7 +36,7 @@ public class LibOnnxTestdataLayerTests
     [MemberData(nameof(ConvCases))]
     public void Conv2d_AttributesMatchTheModule(string name, long[] e, long[] pads)
     {
-        var analysis = GraphAnalyzer.Analyze(OnnxModel.Load(Path.Combine(Root, name, "model.onnx")));
+        var analysis = ModelAnalysis.Analyze(OnnxModel.Load(Path.Combine(Root, name, "model.onnx")));
         var layer = Assert.Single(analysis.Layers);
         Assert.Equal(LayerKind.Convolution, layer.Kind);
         var c = Assert.IsType<ConvInfo>(layer.Conv);
@@ -63,7 +64,7 @@ public class LibOnnxTestdataLayerTests
     public void Gemm_AllAttributes_AreRead()
     {
         // Y = 0.25·Aᵀ·Bᵀ + 0.35·C with A 4×3, B 5×4: K = 4 in, N = 5 out, Y 3×5; B is a graph input, not a weight.
-        var analysis = GraphAnalyzer.Analyze(OnnxModel.Load("/usr/share/libonnx-testdata/data/node/test_gemm_all_attributes/model.onnx"));
+        var analysis = ModelAnalysis.Analyze(OnnxModel.Load("/usr/share/libonnx-testdata/data/node/test_gemm_all_attributes/model.onnx"));
         var layer = Assert.Single(analysis.Layers);
         Assert.Equal(LayerKind.Linear, layer.Kind);
         var l = Assert.IsType<LinearInfo>(layer.Linear);
@@ -81,7 +82,7 @@ public class LibOnnxTestdataLayerTests
     {
         // MaxPool kernel (60, 80), stride 10, padding (10, 20), dilation 10 on 1000×1000:
         // H ⌊(1000 + 20 − 591)/10⌋ + 1 = 43, W ⌊(1000 + 40 − 791)/10⌋ + 1 = 25.
-        var analysis = GraphAnalyzer.Analyze(OnnxModel.Load(Path.Combine(Root, "test_MaxPool2d_stride_padding_dilation", "model.onnx")));
+        var analysis = ModelAnalysis.Analyze(OnnxModel.Load(Path.Combine(Root, "test_MaxPool2d_stride_padding_dilation", "model.onnx")));
         var p = Assert.IsType<PoolInfo>(Assert.Single(analysis.Layers).Pool);
         Assert.Equal([60L, 80L], p.Kernel);
         Assert.Equal([10L, 10L], p.Strides);

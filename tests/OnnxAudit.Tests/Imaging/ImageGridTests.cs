@@ -32,7 +32,7 @@ public sealed class ImageGridTests
         var dir = RepoPaths.NewTempDir();
         var path = Path.Combine(dir, "grid.png");
         ImageGrid.WritePng(path, [[img]], channels: 3, height: 2, width: 2, scale: 1, padding: 0);
-        var back = PngReader.Read(path);
+        var back = ImageDecoder.Read(path);
         Assert.Equal((2, 2, 3), (back.Width, back.Height, back.Channels));
         // pixel (x 1, y 0) channel G = plane 1, index 1 → value 5/11
         Assert.Equal(ImageGrid.ToByte(5 / 11f), back.Pixels[(0 * 2 + 1) * 3 + 1]);

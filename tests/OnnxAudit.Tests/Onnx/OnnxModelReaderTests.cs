@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using Google.Protobuf;
 using OnnxAudit.Onnx;
 using Onnx;
@@ -150,7 +151,7 @@ public sealed class OnnxModelReaderTests : IDisposable
         m.Graph.Input.Clear();
         var path = TestModels.Write(_dir, "noinputs.onnx", m);
         var model = OnnxModel.Load(path);
-        var ex = Assert.Throws<OnnxAudit.Errors.ModelLoadException>(() => OnnxAudit.Graph.GraphAnalyzer.Analyze(model));
+        var ex = Assert.Throws<OnnxAudit.Errors.ModelLoadException>(() => OnnxAudit.Runtime.ModelAnalysis.Analyze(model));
         Assert.Contains("noinputs.onnx", ex.Message, StringComparison.Ordinal);
         Assert.Contains("no data input", ex.Message, StringComparison.Ordinal);
     }

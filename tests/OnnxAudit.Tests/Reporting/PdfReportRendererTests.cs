@@ -107,8 +107,69 @@ public sealed partial class PdfReportRendererTests(RenderedSampleFixture f) : IC
         Assert.Matches(@"Subject:\s+.*lenet5", info);
         Assert.Matches(@"Creator:\s+OnnxAudit \d+\.\d+", info);
         Assert.Matches(@"Keywords:\s+.*Federated gradient leakage", info);
-        Assert.Matches(@"Page size:\s+595(\.\d+)? x 842", info);
+        Assert.Matches(@"Page size:\s+595(\.\d+)? x 84[12](\.\d+)? pts \(A4\)", info);
     }
+
+    [Fact]
+    public void Pdf_Xmp_IdentifiesPdfA2bAndKeywordsCarryTheModelSha256()
+    {
+        var meta = Poppler.Run("pdfinfo", "-meta", f.Pdf);
+        Assert.Matches(@"<pdfaid:part>2</pdfaid:part>", meta);
+        Assert.Matches(@"<pdfaid:conformance>B</pdfaid:conformance>", meta);
+        Assert.Contains(SampleReport.Title, meta);
+        var info = Poppler.Run("pdfinfo", f.Pdf);
+        Assert.Matches(@"Keywords:\s+.*SHA-256 " + f.Report.Model.Sha256, info);
+    }
+
+    [Fact]
+    public void Pdf_Fonts_EveryFontIsEmbeddedSubsetWithUnicodeMap()
+    {
+        var rows = Poppler.Run("pdffonts", f.Pdf).Split('\n').Skip(2).Where(l => l.Trim().Length > 0).ToList();
+        // DejaVu Sans regular and bold, each once (charts share the page fonts)
+        Assert.True(rows.Count == 2, string.Join("\n", Enumerable.Range(1, Poppler.PageCount(f.Pdf))
+            .Select(p => $"page {p}: " + string.Join(", ", Poppler.Run("pdffonts", "-f", $"{p}", "-l", $"{p}", f.Pdf).Split('\n').Skip(2).Where(l => l.Length > 0).Select(l => l.Split(' ')[0]))))
+            + "\n" + Poppler.Run("pdffonts", f.Pdf));
+        foreach (var row in rows)
+        {
+            Assert.Matches(@"^[A-Z]{6}\+DejaVuSans", row);
+            Assert.Matches(@"\byes\s+yes\s+yes\s+\d+\s+0\s*$", row); // emb sub uni
+        }
+        // The font programs are subsets, not the 700 KB files: the whole sample PDF stays small.
+        Assert.True(new FileInfo(f.Pdf).Length < 250_000, $"PDF is {new FileInfo(f.Pdf).Length} bytes");
+    }
+
+    [Fact]
+    public void Pdf_ContentsEntries_LinkToNamedDestinationsOnTheirSectionPages()
+    {
+        var dests = Poppler.Run("pdfinfo", "-dests", f.Pdf);
+        var pages = DestLine().Matches(dests).ToDictionary(m => m.Groups[2].Value, m => int.Parse(m.Groups[1].Value));
+        var toc = TocLine().Matches(Poppler.PageText(f.Pdf, 2)).Select(m => int.Parse(m.Groups[3].Value)).ToList();
+        Assert.Equal(toc.Count, pages.Keys.Count(k => k.StartsWith("entry-", StringComparison.Ordinal)));
+        for (var i = 0; i < toc.Count; i++) Assert.Equal(toc[i], pages[$"entry-{i}"]);
+        // Each contents line is a link annotation to its entry.
+        var raw = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f.Pdf));
+        for (var i = 0; i < toc.Count; i++) Assert.Matches($@"/Subtype /Link[^>]*/Dest /entry-{i}\b", raw);
+    }
+
+    [Fact]
+    public void Pdf_Outline_HasSummaryContentsAndEverySectionAtItsPage()
+    {
+        var xml = Poppler.Run("pdftohtml", "-xml", "-i", "-stdout", "-q", f.Pdf);
+        var items = OutlineItem().Matches(xml).Select(m => (Page: int.Parse(m.Groups[1].Value), Title: System.Net.WebUtility.HtmlDecode(m.Groups[2].Value))).ToList();
+        var titles = new[] { "Summary", "Contents" }
+            .Concat(SampleReport.SectionTitles.Select((t, i) => $"{i + 1}. {t}")).Append("Methodology").Append("Reproducibility").ToList();
+        Assert.Equal(titles, items.Select(i => i.Title).ToList());
+        Assert.Equal(1, items[0].Page);
+        Assert.Equal(2, items[1].Page);
+        var toc = TocLine().Matches(Poppler.PageText(f.Pdf, 2)).Select(m => int.Parse(m.Groups[3].Value)).ToList();
+        Assert.Equal(toc, items.Skip(2).Select(i => i.Page).ToList());
+    }
+
+    [GeneratedRegex(@"^\s*(\d+)\s+\[[^\]]*\]\s+""([^""]+)""", RegexOptions.Multiline)]
+    private static partial Regex DestLine();
+
+    [GeneratedRegex(@"<item page=""(\d+)"">([^<]*)</item>")]
+    private static partial Regex OutlineItem();
 
     [GeneratedRegex(@"^\s*(\d+\.)?\s+(\S.*?)\s{2,}(\d+)\s*$", RegexOptions.Multiline)]
     private static partial Regex TocLine();

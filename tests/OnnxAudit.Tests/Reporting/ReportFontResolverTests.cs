@@ -40,11 +40,12 @@ public sealed class ReportFontResolverTests
     }
 
     [Fact]
-    public void ResolveTypeface_MapsAnyFamilyToRegularOrBold()
+    public void Typeface_RegularAndBold_AreDejaVuSansAndUnknownFaceThrows()
     {
         var resolver = new ReportFontResolver(["/nonexistent"]);
-        Assert.Equal(ReportFontResolver.BoldFace, resolver.ResolveTypeface("Arial", true, false).FaceName);
-        Assert.Equal(ReportFontResolver.RegularFace, resolver.ResolveTypeface("DejaVu Sans", false, true).FaceName);
+        Assert.Equal("DejaVu Sans", resolver.Typeface(bold: false).FamilyName);
+        Assert.True(resolver.Typeface(bold: true).IsBold);
+        Assert.Same(resolver.Typeface(bold: false), resolver.Typeface(bold: false));
         Assert.Throws<ArgumentException>(() => resolver.GetFont("Comic"));
     }
 

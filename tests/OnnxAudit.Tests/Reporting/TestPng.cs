@@ -43,7 +43,7 @@ internal static class TestPng
     }
 
     // CRC-32 (ISO-HDLC, reflected polynomial 0xEDB88320) as the PNG specification requires.
-    private static uint Crc32(byte[] data)
+    internal static uint Crc32(byte[] data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)

@@ -85,9 +85,18 @@ internal sealed class ActivationMasks
         RuntimeOptions? runtime, int chunk, IAuditProgress progress)
     {
         if (layers.Count == 0) throw new ArgumentException("at least one head layer is needed", nameof(layers));
+        using var forward = new ModelSession(model, runtime, [.. layers.Select(l => l.OutputName)]);
+        return Record(forward, model.Origin, images, dims, layers, chunk, progress);
+    }
+
+    /// <summary>Like <see cref="Record(OnnxModel, float[], long[], IReadOnlyList{HeadReluLayer}, RuntimeOptions?, int, IAuditProgress)"/>
+    /// with an open session whose outputs are the layers' tensors, in order.</summary>
+    internal static ActivationMasks Record(ModelSession forward, string origin, float[] images, long[] dims, IReadOnlyList<HeadReluLayer> layers,
+        int chunk, IAuditProgress progress)
+    {
+        if (layers.Count == 0) throw new ArgumentException("at least one head layer is needed", nameof(layers));
         var n = (int)dims[0];
         var words = layers.Select(l => new ulong[n * WordCount(l.Width)]).ToArray();
-        using var forward = new ModelForward(model, [.. layers.Select(l => l.OutputName)], runtime);
         using var stage = progress.Start("forward pass (activation masks)", n);
         forward.Run(images, dims, chunk, (start, count, outputs) =>
         {
@@ -95,7 +104,7 @@ internal sealed class ActivationMasks
             {
                 var width = layers[l].Width;
                 if (outputs[l].Length != count * width)
-                    throw new Errors.ModelLoadException($"{model.Origin}: tensor '{layers[l].OutputName}' has {outputs[l].Length / Math.Max(1, count)} values per sample, expected width {width}; pass the head layer widths reported by the graph analysis.");
+                    throw new Errors.ModelLoadException($"{origin}: tensor '{layers[l].OutputName}' has {outputs[l].Length / Math.Max(1, count)} values per sample, expected width {width}; pass the head layer widths reported by the graph analysis.");
                 var wps = WordCount(width);
                 Pack(outputs[l], count, width, layers[l].IsLinear, words[l].AsSpan(start * wps, count * wps));
             }

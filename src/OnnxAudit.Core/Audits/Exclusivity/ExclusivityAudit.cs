@@ -8,7 +8,7 @@ using OnnxAudit.Runtime;
 
 namespace OnnxAudit.Audits.Exclusivity;
 
-/// <summary>Options of <see cref="ExclusivityAudit.RunAll"/>.</summary>
+/// <summary>Options of <see cref="ExclusivityAudit"/>.RunAll.</summary>
 /// <param name="BatchSize">The deployment batch size M.</param>
 /// <param name="Batches">Sampled batches per statistic.</param>
 /// <param name="AttackBatches">Insecure batches attacked (and as many random ones).</param>
@@ -22,6 +22,10 @@ public sealed record ExclusivityAuditOptions(int BatchSize = 8, int Batches = 10
 {
     /// <summary>M = 8, 1000 batches, 4 + 4 attack batches, seed 0, hardening verified.</summary>
     public static ExclusivityAuditOptions Default { get; } = new();
+
+    /// <summary><see cref="Default"/> with the quick budgets (200 statistics batches, 2 + 2 attack batches, 100 hardening
+    /// batches, quick stage-2 feature matching).</summary>
+    public static ExclusivityAuditOptions QuickPreset { get; } = new(Quick: true);
 }
 
 /// <summary>Everything the "Federated gradient leakage" report section needs.</summary>
@@ -33,7 +37,11 @@ public sealed record ExclusivityAuditOptions(int BatchSize = 8, int Batches = 10
 /// <param name="Hardening">Verification of the exclusivity reduction, or null.</param>
 /// <param name="Notes">What was skipped and why.</param>
 public sealed record ExclusivityAuditResult(string? NotApplicableReason, ExclusivityResult? Statistics, AttackSimulationResult? Attack,
-    AttackSimulationResult? SmallerBatchAttack, HardeningResult? Hardening, IReadOnlyList<string> Notes);
+    AttackSimulationResult? SmallerBatchAttack, HardeningResult? Hardening, IReadOnlyList<string> Notes)
+{
+    /// <summary>The verdict (<see cref="ExclusivityVerdict"/>), read by the summary, the finding, the JSON and the exit code.</summary>
+    public Verdict Verdict => ExclusivityVerdict.Of(this);
+}
 
 /// <summary>The hardening check (Pan et al. §6, Corollary 1) on data.</summary>
 /// <param name="FirstLayerWidth">d_1.</param>
@@ -70,16 +78,25 @@ public static class ExclusivityAudit
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        using var context = new AuditContext(model, analysis, data, options.Runtime);
+        return RunAll(context, options, progress);
+    }
+
+    /// <summary>Runs everything on the context's model and data (sessions, masks and accuracy come from the context).</summary>
+    public static ExclusivityAuditResult RunAll(AuditContext context, ExclusivityAuditOptions options, IAuditProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        var model = context.Model;
+        var analysis = context.Analysis;
         var reason = NotApplicable(model, analysis);
         if (reason is not null) return new ExclusivityAuditResult(reason, null, null, null, null, []);
         var notes = new List<string>();
         var layers = HeadReluLayers.From(analysis.Head!);
-        var x = data.Pixels.ToArray();
-        long[] dims = [data.N, data.C, data.H, data.W];
-        int[]? labels = data.HasLabels ? [.. data.Labels!.Select(v => (int)v)] : null;
+        var labels = context.Labels;
         var batches = options.Quick ? Math.Min(200, options.Batches) : options.Batches;
         var attackBatches = options.Quick ? Math.Min(2, options.AttackBatches) : options.AttackBatches;
-        var stats = ExclusivityAuditor.Run(model, x, dims, labels, layers,
+        var stats = ExclusivityAuditor.Run(context, model, layers,
             ExclusivityOptions.Default with { BatchSize = options.BatchSize, Batches = batches, Seed = options.Seed, Runtime = options.Runtime }, progress);
 
         AttackSimulationResult? attack = null, smaller = null;
@@ -93,16 +110,16 @@ public static class ExclusivityAudit
                 FeatureMatching = options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default,
             };
             if (stats.Main.Insecure.Count == 0) ao = ao with { InsecureBatches = 0 };
-            attack = GradientAttackSimulation.Run(model, x, dims, labels, layers, ao, progress);
+            attack = GradientAttackSimulation.Run(context, model, layers, ao, progress);
             if (stats.Main.Insecure.Count == 0 && stats.LargestInsecureBatchSize is { } ms && ms < options.BatchSize)
             {
                 notes.Add($"No sampled batch of size {options.BatchSize} is insecure; the attack on insecure batches was run at M = {ms}, the largest sweep size with ≥ 5% insecure batches.");
-                smaller = GradientAttackSimulation.Run(model, x, dims, labels, layers, ao with { BatchSize = ms, InsecureBatches = attackBatches, RandomBatches = 0 }, progress);
+                smaller = GradientAttackSimulation.Run(context, model, layers, ao with { BatchSize = ms, InsecureBatches = attackBatches, RandomBatches = 0 }, progress);
             }
         }
         if (options.Harden)
-            hardening = ExclusivityHardening.Verify(model, layers, data, options.BatchSize, options.Quick ? 100 : 200, attackBatches, options.Seed,
-                options.Runtime ?? RuntimeOptions.Default, progress, options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default);
+            hardening = ExclusivityHardening.Verify(context, layers, options.BatchSize, options.Quick ? 100 : 200, attackBatches, options.Seed,
+                progress, options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default);
         return new ExclusivityAuditResult(null, stats, attack, smaller, hardening, notes);
     }
 }

@@ -33,6 +33,21 @@ public static class ExclusivityAuditor
         return Compute(masks, labels, options, progress) with { ModelOrigin = model.Origin, ModelSha256 = model.Sha256 };
     }
 
+    /// <summary>Runs the audit on the context's data with its memoised masks of <paramref name="model"/> (the context's
+    /// model or a derived one).</summary>
+    public static ExclusivityResult Run(AuditContext context, OnnxModel model, IReadOnlyList<HeadReluLayer> layers, ExclusivityOptions options, IAuditProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var n = context.Data.N;
+        if (options.BatchSize < 1 || options.BatchSize > n)
+            throw new Errors.OnnxAuditException(string.Create(CultureInfo.InvariantCulture,
+                $"--batch-size {options.BatchSize}: must be between 1 and the {n} samples of the data set; use a smaller batch size or more data."));
+        var masks = context.Masks(model, layers, options.ForwardBatch, progress);
+        return Compute(masks, context.Labels, options, progress) with { ModelOrigin = model.Origin, ModelSha256 = model.Sha256 };
+    }
+
     /// <summary>The statistics on recorded masks (the part after the forward pass).</summary>
     internal static ExclusivityResult Compute(ActivationMasks masks, int[]? labels, ExclusivityOptions options, IAuditProgress progress)
     {

@@ -52,37 +52,38 @@ public static class ExclusivityHardening
     }
 
     /// <summary>
-    /// Hardens <paramref name="model"/> and checks it on <paramref name="data"/>: exclusivity states of batches of size
+    /// Hardens the context's model and checks it on the context's data: exclusivity states of batches of size
     /// d_1 + 1 (all secure by Corollary 1), the attack on random batches of size <paramref name="batchSize"/>, and the
     /// accuracy before and after (when the data has labels). <paramref name="featureMatching"/> sets stage 2 of the attack for
     /// CNNs (null = <see cref="FeatureMatchingOptions.Default"/>).
     /// </summary>
-    public static HardeningResult Verify(OnnxModel model, IReadOnlyList<HeadReluLayer> layers, Dataset data, int batchSize, int batches,
-        int attackBatches, int seed, RuntimeOptions runtime, IAuditProgress progress, FeatureMatchingOptions? featureMatching = null)
+    public static HardeningResult Verify(AuditContext context, IReadOnlyList<HeadReluLayer> layers, int batchSize, int batches,
+        int attackBatches, int seed, IAuditProgress progress, FeatureMatchingOptions? featureMatching = null)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(layers);
-        ArgumentNullException.ThrowIfNull(data);
+        var model = context.Model;
+        var data = context.Data;
+        var runtime = context.Runtime;
         var hardened = RemoveFirstHeadRelu(model, layers[0].OutputName);
         var hl = HardenedLayers(model, layers);
-        var x = data.Pixels.ToArray();
-        long[] dims = [data.N, data.C, data.H, data.W];
-        int[]? labels = data.HasLabels ? [.. data.Labels!.Select(v => (int)v)] : null;
+        var labels = context.Labels;
         var d1 = layers[0].Width;
         var m = Math.Min(d1 + 1, data.N);
-        var stats = ExclusivityAuditor.Run(hardened, x, dims, labels, hl,
+        var stats = ExclusivityAuditor.Run(context, hardened, hl,
             ExclusivityOptions.Default with { BatchSize = m, Batches = batches, Seed = seed, SweepSizes = [], SameClassBatches = false, Runtime = runtime }, progress);
         AttackSimulationResult? attack = null;
         double? before = null, after = null;
         if (labels is not null)
         {
             if (attackBatches > 0)
-                attack = GradientAttackSimulation.Run(hardened, x, dims, labels, hl, AttackSimulationOptions.Default with
+                attack = GradientAttackSimulation.Run(context, hardened, hl, AttackSimulationOptions.Default with
                 {
                     BatchSize = batchSize, InsecureBatches = 0, RandomBatches = attackBatches, Seed = seed, Runtime = runtime,
                     FeatureMatching = featureMatching,
                 }, progress);
-            before = ModelEvaluation.Accuracy(model, data, runtime, progress).Accuracy;
-            after = ModelEvaluation.Accuracy(hardened, data, runtime, progress).Accuracy;
+            before = context.Accuracy(model, progress).Accuracy;
+            after = context.Accuracy(hardened, progress).Accuracy;
         }
         return new HardeningResult(d1, stats.Main, attack, before, after);
     }

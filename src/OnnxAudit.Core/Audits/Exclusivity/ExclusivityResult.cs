@@ -32,7 +32,7 @@ public sealed record LayerExanDistribution(int Layer, int Width, long Observatio
 public sealed record BatchStatistics(int BatchSize, ProportionEstimate Insecure, ProportionEstimate Secure,
     ProportionEstimate Undetermined, IReadOnlyList<LayerExanDistribution> Layers);
 
-/// <summary>The result of <see cref="ExclusivityAuditor.Run"/>.</summary>
+/// <summary>The result of <see cref="ExclusivityAuditor"/>.Run.</summary>
 /// <param name="ModelOrigin">Model file (or in-memory name).</param>
 /// <param name="ModelSha256">Model hash.</param>
 /// <param name="Samples">Dataset size the batches were drawn from.</param>

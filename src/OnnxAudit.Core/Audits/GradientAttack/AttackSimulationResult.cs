@@ -71,7 +71,7 @@ public sealed record BatchAttackOutcome(int[] DatasetIndices, ExclusivityState S
 /// <param name="RecoveredShare">Recovered samples / victim samples.</param>
 public sealed record AttackSummary(int Batches, int BatchSizeExact, double LabelAccuracy, double MeanPsnr, double MeanSsim, double RecoveredShare);
 
-/// <summary>The result of <see cref="GradientAttackSimulation.Run"/>.</summary>
+/// <summary>The result of <see cref="GradientAttackSimulation"/>.Run.</summary>
 /// <param name="ModelOrigin">Model file.</param>
 /// <param name="HeadIsWholeModel">True for a plain FCN (the head input is the image); false for a CNN head (hybrid attack).</param>
 /// <param name="SampleDims">Shape of one sample (C, H, W) for image grids.</param>

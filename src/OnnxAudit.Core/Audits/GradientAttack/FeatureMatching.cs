@@ -91,9 +91,8 @@ internal sealed class FeatureMatching : IDisposable
     private GradientSession Session(int batch)
     {
         if (_sessions.TryGetValue(batch, out var s)) return s;
-        var inits = _model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var input = _model.Graph.Input.First(v => !inits.Contains(v.Name)).Name;
-        s = new GradientSession(_model, new GradientRequest(new SquaredErrorLoss(_headInput), [input],
+        var input = ModelEditor.DataInput(_model);
+        s = GradientSessions.Create(_model, new GradientRequest(new SquaredErrorLoss(_headInput), [input],
             TotalVariationWeight: _tv ? Options.TvWeight / batch : 0), _runtime);
         _sessions[batch] = s;
         return s;

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using System.Globalization;
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Autodiff;
@@ -36,10 +37,38 @@ public static class GradientAttackSimulation
         gradient ??= (b, d, y) => FederatedGradient.Compute(model, b, d, y, options.Runtime).Parameters.ToDictionary(p => p.Name, p => p.Values);
         var head = FcnHead.Extract(model);
         var masks = ActivationMasks.Record(model, images, dims, layers, options.Runtime, 256, progress);
+        using var headForward = head.IsWholeModel ? null : new ModelSession(model, options.Runtime, [head.InputName]);
+        var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
+        var sampleDims = dims.Skip(1).ToArray();
+        using var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : new FeatureMatching(model, head.InputName, sampleDims, fm, options.Runtime);
+        return Run(model, head, masks, images, dims, sampleDims, labels, layers, options, progress, gradient, headForward, stage2);
+    }
+
+    /// <summary>Runs the simulation with the context's memoised masks, sessions and one victim-gradient session for every batch.
+    /// Image metrics use the data's C×H×W shape whatever the model's input layout.</summary>
+    public static AttackSimulationResult Run(AuditContext context, OnnxModel model, IReadOnlyList<HeadReluLayer> layers,
+        AttackSimulationOptions options, IAuditProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var head = FcnHead.Extract(model);
+        var masks = context.Masks(model, layers, 256, progress);
+        var headForward = head.IsWholeModel ? null : context.Session(model, [head.InputName]);
+        var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
+        var sampleDims = context.ImageDims;
+        var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : context.FeatureMatcher(model, head.InputName, context.InputDims[1..], fm);
+        return Run(model, head, masks, context.Images, context.InputDims, sampleDims, context.Labels!, layers, options, progress,
+            context.FederatedGradient(model), headForward, stage2);
+    }
+
+    private static AttackSimulationResult Run(OnnxModel model, FcnHead head, ActivationMasks masks, float[] images, long[] dims, long[] sampleDims,
+        int[] labels, IReadOnlyList<HeadReluLayer> layers, AttackSimulationOptions options, IAuditProgress progress, VictimGradient gradient,
+        ModelSession? headForward, FeatureMatching? stage2)
+    {
         var n = masks.Samples;
         var m = options.BatchSize;
         var per = images.Length / n;
-        var sampleDims = dims.Skip(1).ToArray();
 
         var chosen = new List<int[]>();
         var counter = new ExclusivityCounter(masks);
@@ -66,9 +95,7 @@ public static class GradientAttackSimulation
 
         var outcomes = new List<BatchAttackOutcome>();
         using var stage = progress.Start("gradient attack", chosen.Count);
-        using var headForward = head.IsWholeModel ? null : new ModelForward(model, [head.InputName], options.Runtime);
         var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
-        using var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : new FeatureMatching(model, head.InputName, sampleDims, fm, options.Runtime);
         foreach (var b in chosen)
         {
             var batch = b.SelectMany(i => images.AsSpan(i * per, per).ToArray()).ToArray();

@@ -38,7 +38,7 @@ public sealed record ConvGeometry(
 
     /// <summary>Output size along one axis: ⌊(in + pads − d·(k−1) − 1)/s⌋ + 1 (ONNX Conv, explicit pads).</summary>
     public static int OutputSize(int input, int kernel, int stride, int padBegin, int padEnd, int dilation)
-        => ((input + padBegin + padEnd - (dilation * (kernel - 1)) - 1) / stride) + 1;
+        => (int)OnnxAudit.Graph.Window.OutputSize(input, kernel, stride, dilation, padBegin, padEnd, ceilMode: false);
 
     /// <summary>Builds a geometry computing Oh×Ow from the other fields; validates divisibility by groups.</summary>
     public static ConvGeometry Create(string name, string weightName, string? biasName, int inChannels, int outChannels,

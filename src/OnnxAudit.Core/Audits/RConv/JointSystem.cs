@@ -126,7 +126,7 @@ internal static class JointSystem
             }
         }
 
-        // why: the brief's "each row block normalised" — scale the gradient block (and its right-hand side) so both
+        // why: R-CONV (Eltaras et al.) stacks the blocks with each row block normalised — scale the gradient block (and its right-hand side) so both
         // blocks have the same Frobenius norm; otherwise the relative weight depends on the loss scale.
         var valsArr = vals.ToArray();
         var b = rhs.ToArray();

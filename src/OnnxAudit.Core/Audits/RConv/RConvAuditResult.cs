@@ -27,6 +27,9 @@ public sealed record RConvAuditResult(string ModelOrigin, string ModelSha256, st
     IReadOnlyList<RConvLayerCondition> Conditions, IReadOnlyList<RConvRankCheckRow> RankChecks, IReadOnlyList<RConvImageResult> Images,
     string? ChainBreakLayer, string? ChainBreakReason, int Seed, double GradientSeconds)
 {
+    /// <summary>The verdict (<see cref="ConvolutionalVerdict"/>), read by the summary, the finding, the JSON and the exit code.</summary>
+    public Verdict Verdict => ConvolutionalVerdict.Of(this);
+
     /// <summary>Images whose walk reached the input.</summary>
     public int Reconstructed => Images.Count(i => i.Reconstruction is not null);
 

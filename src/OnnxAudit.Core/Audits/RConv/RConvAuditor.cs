@@ -70,7 +70,7 @@ public static class RConvAuditor
             var probed = WithProbes(model, net);
             var parameters = FederatedGradient.FloatInitializers(model);
             var probes = net.Convs.Select(c => ProbePrefix + c.NodeName).ToList();
-            using var session = new GradientSession(probed, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters, .. probes]), options.Runtime);
+            using var session = GradientSessions.Create(probed, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters, .. probes]), options.Runtime);
             var rec = new RConvReconstructor(net, options);
             using var stage = progress.Start("R-CONV: gradients and reconstruction", count);
             var size = data.ImageSize;

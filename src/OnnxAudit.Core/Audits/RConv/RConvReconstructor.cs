@@ -216,7 +216,7 @@ internal sealed class RConvReconstructor
 
     /// <summary>
     /// Numerical rank of each group's gradient constraint matrix built from ∂ℓ/∂O (singular values above
-    /// tol·σ_max). why: issue 5 scope 2 — counting rows over-states the risk when ReLU zeroes ∂ℓ/∂O entries.
+    /// tol·σ_max). why: DESIGN.md "R-CONV" — counting rows over-states the risk when ReLU zeroes ∂ℓ/∂O entries.
     /// </summary>
     internal static IReadOnlyList<RConvRankCheck> RankCheck(ConvGeometry g, ReadOnlySpan<double> dO, double tolerance, string source)
     {

@@ -65,4 +65,7 @@ public sealed record RConvOptions(double RankTolerance = 1e-6, int Images = 10, 
 {
     /// <summary>Defaults: tolerance 1e-6, 10 images, seed 0, default runtime.</summary>
     public static RConvOptions Default { get; } = new();
+
+    /// <summary><see cref="Default"/> with 3 reconstructed images (what <c>--quick</c> uses).</summary>
+    public static RConvOptions Quick { get; } = new(Images: 3);
 }

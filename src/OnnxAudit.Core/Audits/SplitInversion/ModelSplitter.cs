@@ -66,21 +66,8 @@ internal static class ModelSplitter
     }
 
     /// <summary>Nodes (in graph order) needed to compute <paramref name="roots"/>, not looking past <paramref name="stopAt"/>.</summary>
-    private static List<NodeProto> Needed(GraphProto g, IEnumerable<string> roots, string? stopAt)
-    {
-        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        foreach (var n in g.Node) foreach (var o in n.Output) if (o.Length > 0) producer[o] = n;
-        var keep = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>(roots);
-        while (stack.TryPop(out var t))
-        {
-            if (!seen.Add(t) || t == stopAt || !producer.TryGetValue(t, out var n)) continue;
-            if (!keep.Add(n)) continue;
-            foreach (var i in n.Input) if (i.Length > 0) stack.Push(i);
-        }
-        return g.Node.Where(keep.Contains).ToList();
-    }
+    private static List<NodeProto> Needed(GraphProto g, IEnumerable<string> roots, string? stopAt) =>
+        [.. new GraphIndex(g).AncestorNodes(roots, stopAt).Select(i => g.Node[i])];
 
     private static void Keep(GraphProto g, List<NodeProto> nodes)
     {

@@ -71,6 +71,10 @@ public sealed record SplitAuditOptions
     /// <summary>Defaults: every split point, all attacks, 8 images.</summary>
     public static SplitAuditOptions Default { get; } = new();
 
+    /// <summary><see cref="Default"/> with <see cref="Quick"/> set (at most <see cref="QuickMaxPoints"/> split points,
+    /// <see cref="QuickIterations"/> white-box iterations, <see cref="QuickTrainingSteps"/> training steps).</summary>
+    public static SplitAuditOptions QuickPreset { get; } = new() { Quick = true };
+
     /// <summary>With <see cref="Quick"/> and no <see cref="At"/>: the most split points attacked (spread evenly over depth).</summary>
     public const int QuickMaxPoints = 4;
 

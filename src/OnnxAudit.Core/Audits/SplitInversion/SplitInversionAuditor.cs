@@ -89,8 +89,8 @@ public static class SplitInversionAuditor
                 LearningRate = options.Lr ?? d.LearningRate,
                 TvWeight = options.Tv ?? d.TvWeight,
             };
-            using var f1 = new ModelRunner(halves.Prefix, options.Runtime);
-            var target = f1.Run(x0, Dims(inputRank, n, shape)).Data;
+            using var f1 = new ModelSession(halves.Prefix, options.Runtime);
+            var target = f1.RunAll(x0, Dims(inputRank, n, shape)).Data;
             var outcomes = new List<AttackOutcome>();
             foreach (var attack in options.Attacks.Distinct())
             {
@@ -99,7 +99,7 @@ public static class SplitInversionAuditor
                 AttackOutcome outcome = attack switch
                 {
                     SplitAttack.WhiteBox => WhiteBox(model, point, hyper, target, n, shape, options, x0, progress, label, sw),
-                    SplitAttack.BlackBox => BlackBox(halves, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
+                    SplitAttack.BlackBox => BlackBox(halves, f1, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
                     _ => QueryFree(model, halves, aux, hyper, target, n, shape, inputRank, options, x0, progress, label, sw),
                 };
                 outcomes.Add(outcome);
@@ -110,8 +110,7 @@ public static class SplitInversionAuditor
             }
             results.Add(new SplitPointResult(point, depth, cls, outcomes, outcomes.Any(o => o.Unsafe)));
         }
-        SplitPoint? recommended = null;
-        for (var i = results.Count - 1; i >= 0 && !results[i].Unsafe; i--) recommended = results[i].Point;
+        var recommended = SplitInversionResult.Recommend(results);
         return new SplitInversionResult(model.Origin, data.Source, auxSource, aux?.N ?? 0, shape, targets, originals, results,
             options.Thresholds, recommended, options.Seed, options.Quick);
     }
@@ -154,7 +153,7 @@ public static class SplitInversionAuditor
         return best! with { Seconds = sw.Elapsed.TotalSeconds };
     }
 
-    private static AttackOutcome BlackBox(SplitModels halves, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
+    private static AttackOutcome BlackBox(SplitModels halves, ModelSession f1, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
         SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
     {
         if (aux is null) return Skipped(SplitAttack.BlackBox, "no auxiliary images");
@@ -163,14 +162,14 @@ public static class SplitInversionAuditor
         var (g, architecture) = InverseNetwork.Build(featureShape, shape, rng);
         // Auxiliary pairs (f1(x), x): the black-box attacker queries f1 with its own images.
         var (auxX, _, _) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
-        using var f1 = new ModelRunner(halves.Prefix, options.Runtime);
-        var (auxZ, zDims) = f1.Run(auxX, Dims(inputRank, aux.N, shape));
+        // why: the same prefix session that computed the targets' f1(x0); one session per split point.
+        var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape));
         var names = InverseNetwork.ParameterNames(g);
         var parameters = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
         var steps = options.Steps;
         (double First, double Last) losses;
         using (var stage = progress.Start($"{label}: black-box training", steps))
-        using (var session = new GradientSession(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), options.Runtime))
+        using (var session = GradientSessions.Create(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), options.Runtime))
         {
             var batch = Math.Min(options.TrainingBatch, aux.N);
             var sampler = new MiniBatches(aux.N, batch, rng);
@@ -192,8 +191,8 @@ public static class SplitInversionAuditor
             }, steps, 1e-3, stage);
         }
         ParameterInit.Assign(g.Graph, parameters);
-        using var runner = new ModelRunner(g, options.Runtime);
-        var (recon, _) = runner.Run(target, [n, .. zDims]);
+        using var runner = new ModelSession(g, options.Runtime);
+        var (recon, _) = runner.RunAll(target, [n, .. zDims]);
         var settings = string.Create(CultureInfo.InvariantCulture,
             $"g = {architecture}; Adam lr 1e-3, {steps} steps × batch {Math.Min(options.TrainingBatch, aux.N)} on {aux.N} auxiliary images; training MSE {losses.First:G3} → {losses.Last:G3}");
         return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw);
@@ -222,7 +221,7 @@ public static class SplitInversionAuditor
         var (auxX, _, auxY) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
         (double First, double Last) losses;
         using (var stage = progress.Start($"{label}: shadow training", steps))
-        using (var session = new GradientSession(shadow, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters.Keys], ParametersAsInputs: true), options.Runtime))
+        using (var session = GradientSessions.Create(shadow, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters.Keys], ParametersAsInputs: true), options.Runtime))
         {
             var batch = Math.Min(options.TrainingBatch, aux.N);
             var sampler = new MiniBatches(aux.N, batch, rng);
@@ -287,8 +286,7 @@ public static class SplitInversionAuditor
 
     private static int InputRank(OnnxModel model)
     {
-        var inits = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        return model.Graph.Input.First(v => !inits.Contains(v.Name)).Type?.TensorType?.Shape?.Dim.Count ?? 4;
+        return ModelEditor.DataInputInfo(model)?.Type?.TensorType?.Shape?.Dim.Count ?? 4;
     }
 
     internal static long[] Dims(int rank, int n, (int C, int H, int W) s) => rank switch

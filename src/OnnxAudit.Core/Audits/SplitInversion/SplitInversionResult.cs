@@ -76,6 +76,19 @@ public sealed record SplitInversionResult(
     public const string RecommendationRule =
         "the earliest audited split point that is safe and after which every audited split point is safe as well";
 
+    /// <summary>The verdict (<see cref="SplitVerdict"/>): risk, rule and sentence, read by the summary, the finding, the
+    /// JSON and the exit code.</summary>
+    public Verdict Verdict => SplitVerdict.Of(this);
+
+    /// <summary>The split point <see cref="RecommendationRule"/> picks among <paramref name="points"/> (execution order), or null.</summary>
+    public static SplitPoint? Recommend(IReadOnlyList<SplitPointResult> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        SplitPoint? recommended = null;
+        for (var i = points.Count - 1; i >= 0 && !points[i].Unsafe; i--) recommended = points[i].Point;
+        return recommended;
+    }
+
     /// <summary>True when any audited split point is unsafe.</summary>
     public bool AnyUnsafe => Points.Any(p => p.Unsafe);
 }

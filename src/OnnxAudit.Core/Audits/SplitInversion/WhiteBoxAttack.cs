@@ -52,8 +52,7 @@ internal sealed class WhiteBoxAttack : IDisposable
         _batch = batch;
         Hyper = hyper;
         Epsilon = epsilon;
-        var inits = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var input = model.Graph.Input.First(v => !inits.Contains(v.Name));
+        var input = ModelEditor.DataInputInfo(model) ?? throw new InvalidOperationException($"{model.Origin}: the model has no data input");
         var rank = input.Type?.TensorType?.Shape?.Dim.Count ?? 4;
         _dims = rank switch
         {
@@ -69,7 +68,7 @@ internal sealed class WhiteBoxAttack : IDisposable
         _tvInGraph = rank == 4;
         var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
             TotalVariationWeight: _tvInGraph ? _tvPerElement / batch : 0);
-        _session = new GradientSession(model, request, runtime);
+        _session = GradientSessions.Create(model, request, runtime);
         Gradient = new float[batch * _c * _h * _w];
     }
 

@@ -14,7 +14,7 @@ internal sealed class ConcatRule : IGradientRule
         for (var i = 0; i < c.Node.Input.Count; i++)
         {
             var size = c.Shape(c.X(i))[axis];
-            if (size == ShapeInference.Batch) throw c.Fail("concatenation along the batch axis is not supported by the gradient builder");
+            if (size < 0) throw c.Fail("concatenation along the batch axis is not supported by the gradient builder");
             if (c.Needs(i)) c.Add(i, c.E.Slice(c.Dy(0)!, [offset], [offset + size], [axis]));
             offset += size;
         }

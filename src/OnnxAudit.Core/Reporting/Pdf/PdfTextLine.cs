@@ -1,4 +1,4 @@
-using PdfSharp.Drawing;
+using SkiaSharp;
 
 namespace OnnxAudit.Reporting.Pdf;
 
@@ -6,10 +6,10 @@ namespace OnnxAudit.Reporting.Pdf;
 internal sealed class PdfTextLine
 {
     /// <summary>Chunks (font, text) in order; text may contain spaces.</summary>
-    public List<(XFont Font, string Text)> Chunks { get; } = [];
+    public List<(SKFont Font, string Text)> Chunks { get; } = [];
 
     /// <summary>Measured width of the whole line in points.</summary>
-    public double Width { get; set; }
+    public float Width { get; set; }
 
     /// <summary>True when nothing has been placed on the line.</summary>
     public bool IsEmpty => Chunks.Count == 0;

@@ -1,16 +1,16 @@
 using System.Collections.Concurrent;
-using PdfSharp.Fonts;
+using SkiaSharp;
 
 namespace OnnxAudit.Reporting.Pdf;
 
 /// <summary>
-/// PDFsharp font resolver for the report. Every family the renderer asks for maps to one sans-serif
-/// face in regular or bold. Font files are looked up in the search directories (recursively) in the
-/// order DejaVu Sans, Liberation Sans; when none is found, the DejaVu Sans subset embedded in this
-/// assembly (<c>Reporting/Fonts/*.ttf</c>, made by <c>tools/fonts/make_fallback_font.sh</c>) is used.
-/// Thread-safe: file lookups and reads are cached per face.
+/// The report's one sans-serif family in regular and bold, for the PDF and the charts. Font files are looked up in
+/// the search directories (recursively) in the order DejaVu Sans, Liberation Sans; when none is found, the DejaVu Sans
+/// subset embedded in this assembly (<c>Reporting/Fonts/*.ttf</c>, made by <c>tools/fonts/make_fallback_font.sh</c>)
+/// is used. Typefaces are created from the bytes with <see cref="SKTypeface.FromData(SKData, int)"/> (no fontconfig).
+/// Thread-safe: lookups, reads and typefaces are cached per face; cached typefaces live as long as the resolver.
 /// </summary>
-internal sealed class ReportFontResolver : IFontResolver
+internal sealed class ReportFontResolver
 {
     /// <summary>Face name of the regular weight.</summary>
     public const string RegularFace = "OnnxAuditSans-Regular";
@@ -20,11 +20,15 @@ internal sealed class ReportFontResolver : IFontResolver
     /// <summary>Default search directories on Linux.</summary>
     public static IReadOnlyList<string> DefaultSearchDirectories { get; } =
     [
+        "/usr/share/fonts/truetype/dejavu",
         "/usr/share/fonts",
         "/usr/local/share/fonts",
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".fonts"),
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "fonts"),
     ];
+
+    /// <summary>The process-wide resolver over <see cref="DefaultSearchDirectories"/>.</summary>
+    public static ReportFontResolver Shared { get; } = new();
 
     private static readonly Dictionary<string, string[]> Candidates = new(StringComparer.Ordinal)
     {
@@ -40,6 +44,7 @@ internal sealed class ReportFontResolver : IFontResolver
 
     private readonly IReadOnlyList<string> _searchDirectories;
     private readonly ConcurrentDictionary<string, Lazy<(byte[] Bytes, string Source)>> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<SKTypeface>> _typefaces = new(StringComparer.Ordinal);
 
     /// <summary>A resolver searching <paramref name="searchDirectories"/> (missing ones are skipped).</summary>
     public ReportFontResolver(IReadOnlyList<string> searchDirectories) => _searchDirectories = searchDirectories;
@@ -47,16 +52,35 @@ internal sealed class ReportFontResolver : IFontResolver
     /// <summary>A resolver searching <see cref="DefaultSearchDirectories"/>.</summary>
     public ReportFontResolver() : this(DefaultSearchDirectories) { }
 
-    /// <inheritdoc/>
-    public FontResolverInfo ResolveTypeface(string familyName, bool bold, bool italic) =>
-        // why: the report uses one sans family; italic is simulated (the fallback has no italic face).
-        new(bold ? BoldFace : RegularFace, mustSimulateBold: false, mustSimulateItalic: italic);
-
-    /// <inheritdoc/>
-    public byte[]? GetFont(string faceName) => Load(faceName).Bytes;
+    /// <summary>The font file bytes of <paramref name="faceName"/>.</summary>
+    public byte[] GetFont(string faceName) => Load(faceName).Bytes;
 
     /// <summary>Where the face's bytes came from: a file path, or "embedded:&lt;resource&gt;".</summary>
     public string SourceOf(string faceName) => Load(faceName).Source;
+
+    /// <summary>The regular or bold typeface (cached; do not dispose).</summary>
+    public SKTypeface Typeface(bool bold)
+    {
+        var face = bold ? BoldFace : RegularFace;
+        return _typefaces.GetOrAdd(face, f => new Lazy<SKTypeface>(() =>
+        {
+            using var data = SKData.CreateCopy(GetFont(f));
+            return SKTypeface.FromData(data)
+                ?? throw new InvalidOperationException($"SkiaSharp cannot read the font {SourceOf(f)}; reinstall fonts-dejavu-core or remove the file.");
+        })).Value;
+    }
+
+    /// <summary>
+    /// A new typeface of the regular or bold face holding only the glyphs of <paramref name="codePoints"/> (see
+    /// <see cref="FontSubsetter"/>); the caller owns and disposes it.
+    /// </summary>
+    public SKTypeface SubsetTypeface(bool bold, IReadOnlyCollection<int> codePoints)
+    {
+        var full = Typeface(bold);
+        var glyphs = full.GetGlyphs(string.Concat(codePoints.Select(char.ConvertFromUtf32)));
+        using var data = SKData.CreateCopy(FontSubsetter.Subset(GetFont(bold ? BoldFace : RegularFace), glyphs));
+        return SKTypeface.FromData(data) ?? throw new InvalidOperationException($"SkiaSharp cannot read the subset of {SourceOf(bold ? BoldFace : RegularFace)}.");
+    }
 
     private (byte[] Bytes, string Source) Load(string faceName)
     {

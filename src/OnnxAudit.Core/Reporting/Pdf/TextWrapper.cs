@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
-using PdfSharp.Drawing;
+using SkiaSharp;
 
 namespace OnnxAudit.Reporting.Pdf;
 
 /// <summary>
-/// Greedy word wrapper on <see cref="XGraphics.MeasureString(string, XFont)"/>: words move to the next
+/// Greedy word wrapper on <see cref="SKFont.MeasureText(string, SKPaint?)"/>: words move to the next
 /// line when they do not fit; a single word wider than the line (hashes, paths) is broken by characters;
 /// '\n' forces a break.
 /// </summary>
@@ -14,11 +14,11 @@ internal static partial class TextWrapper
     private static partial Regex Tokens();
 
     /// <summary>Wraps styled runs into lines no wider than <paramref name="maxWidth"/> points.</summary>
-    public static List<PdfTextLine> Wrap(XGraphics gfx, IEnumerable<(string Text, XFont Font)> runs, double maxWidth)
+    public static List<PdfTextLine> Wrap(IEnumerable<(string Text, SKFont Font)> runs, float maxWidth)
     {
         var lines = new List<PdfTextLine>();
         var line = new PdfTextLine();
-        (string Text, XFont Font)? pendingSpace = null;
+        (string Text, SKFont Font)? pendingSpace = null;
 
         void Push()
         {
@@ -27,7 +27,7 @@ internal static partial class TextWrapper
             pendingSpace = null;
         }
 
-        void Append(string text, XFont font, double width)
+        void Append(string text, SKFont font, float width)
         {
             if (line.Chunks.Count > 0 && ReferenceEquals(line.Chunks[^1].Font, font))
                 line.Chunks[^1] = (font, line.Chunks[^1].Text + text);
@@ -47,8 +47,8 @@ internal static partial class TextWrapper
                     if (!line.IsEmpty) pendingSpace = (" ", font);
                     continue;
                 }
-                var w = gfx.MeasureString(tok, font).Width;
-                var spaceW = pendingSpace is { } sp ? gfx.MeasureString(sp.Text, sp.Font).Width : 0;
+                var w = PdfFonts.Measure(tok, font);
+                var spaceW = pendingSpace is { } sp ? PdfFonts.Measure(sp.Text, sp.Font) : 0;
                 if (!line.IsEmpty && line.Width + spaceW + w > maxWidth) { Push(); spaceW = 0; }
                 if (pendingSpace is { } p) { Append(p.Text, p.Font, spaceW); pendingSpace = null; }
                 if (w <= maxWidth || !line.IsEmpty && line.Width + w <= maxWidth)
@@ -61,11 +61,11 @@ internal static partial class TextWrapper
                 while (rest.Length > 0)
                 {
                     var room = maxWidth - line.Width;
-                    var n = FitPrefix(gfx, rest, font, room);
+                    var n = FitPrefix(rest, font, room);
                     if (n == 0 && !line.IsEmpty) { Push(); continue; }
                     n = Math.Max(n, 1);
                     var piece = rest[..n];
-                    Append(piece, font, gfx.MeasureString(piece, font).Width);
+                    Append(piece, font, PdfFonts.Measure(piece, font));
                     rest = rest[n..];
                     if (rest.Length > 0) Push();
                 }
@@ -76,24 +76,24 @@ internal static partial class TextWrapper
     }
 
     /// <summary>Wraps plain text in one font.</summary>
-    public static List<PdfTextLine> Wrap(XGraphics gfx, string text, XFont font, double maxWidth) =>
-        Wrap(gfx, [(text, font)], maxWidth);
+    public static List<PdfTextLine> Wrap(string text, SKFont font, float maxWidth) =>
+        Wrap([(text, font)], maxWidth);
 
     /// <summary>Cuts <paramref name="text"/> to fit <paramref name="maxWidth"/>, ending with "…" when cut.</summary>
-    public static string Ellipsize(XGraphics gfx, string text, XFont font, double maxWidth)
+    public static string Ellipsize(string text, SKFont font, float maxWidth)
     {
-        if (gfx.MeasureString(text, font).Width <= maxWidth) return text;
-        var n = FitPrefix(gfx, text, font, maxWidth - gfx.MeasureString("…", font).Width);
+        if (PdfFonts.Measure(text, font) <= maxWidth) return text;
+        var n = FitPrefix(text, font, maxWidth - PdfFonts.Measure("…", font));
         return text[..n] + "…";
     }
 
-    private static int FitPrefix(XGraphics gfx, string text, XFont font, double maxWidth)
+    private static int FitPrefix(string text, SKFont font, float maxWidth)
     {
         int lo = 0, hi = text.Length;
         while (lo < hi)
         {
             var mid = (lo + hi + 1) / 2;
-            if (gfx.MeasureString(text[..mid], font).Width <= maxWidth) lo = mid; else hi = mid - 1;
+            if (PdfFonts.Measure(text[..mid], font) <= maxWidth) lo = mid; else hi = mid - 1;
         }
         return lo;
     }

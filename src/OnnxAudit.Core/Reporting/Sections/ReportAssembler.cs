@@ -9,14 +9,14 @@ namespace OnnxAudit.Reporting.Sections;
 public static class ReportAssembler
 {
     /// <summary>The federated threat (neuron exclusivity).</summary>
-    public const string FederatedThreat = "Federated gradient leakage";
+    public const string FederatedThreat = Audits.Threats.Federated;
     /// <summary>The convolutional threat (R-CONV).</summary>
-    public const string ConvolutionalThreat = "Convolutional gradient leakage";
+    public const string ConvolutionalThreat = Audits.Threats.Convolutional;
     /// <summary>The split-inference threat.</summary>
-    public const string SplitThreat = "Split-inference inversion";
+    public const string SplitThreat = Audits.Threats.Split;
 
     /// <summary>The threats in executive-summary order.</summary>
-    public static IReadOnlyList<string> Threats { get; } = [FederatedThreat, ConvolutionalThreat, SplitThreat];
+    public static IReadOnlyList<string> Threats => Audits.Threats.All;
 
     /// <summary>Citations used by every report.</summary>
     public static IReadOnlyList<Citation> BaseCitations { get; } =

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits.RConv;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
@@ -15,7 +16,7 @@ public class RConvAuditorTests(ITestOutputHelper output)
     private static RConvAuditResult Audit(string name, Dataset? data, int images)
     {
         var model = OnnxModel.Load(RepoPaths.Model(name));
-        return RConvAuditor.Run(model, GraphAnalyzer.Analyze(model), data, RConvOptions.Default with { Images = images }, NullProgress.Instance);
+        return RConvAuditor.Run(model, ModelAnalysis.Analyze(model), data, RConvOptions.Default with { Images = images }, NullProgress.Instance);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public class RConvReconstructionTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Two of the ten fixture images (the weakest, 3, and 0) to keep the Debug test run short; all ten are measured by
-    /// bench/rconv.sh. Per image: ≥ 60 dB (the target) and within 0.5 dB of the PyTorch re-implementation of the
+    /// bench/rconv.sh. Per image: ≥ 60 dB and within 0.5 dB of the PyTorch re-implementation of the
     /// same algorithm (tests/reference/rconv_reference.py, `reference_psnr_db` in the fixture).
     /// </summary>
     [Fact]

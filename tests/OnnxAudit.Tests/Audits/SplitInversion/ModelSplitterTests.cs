@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
@@ -18,20 +19,20 @@ public sealed class ModelSplitterTests
     public void Split_EveryPoint_SuffixOfPrefixEqualsFullModel(string name)
     {
         var model = OnnxModel.Load(RepoPaths.Model(name));
-        var analysis = GraphAnalyzer.Analyze(model);
+        var analysis = ModelAnalysis.Analyze(model);
         Assert.NotEmpty(analysis.SplitPoints);
         var ds = Samples(500);
         var (x, dims, _) = ds.Batch(Enumerable.Range(0, ds.N).ToArray());
-        using var full = new ModelRunner(model);
-        var (expected, _) = full.Run(x, dims);
+        using var full = new ModelSession(model);
+        var (expected, _) = full.RunAll(x, dims);
         foreach (var p in analysis.SplitPoints)
         {
             var halves = ModelSplitter.Split(model, p);
-            using var f1 = new ModelRunner(halves.Prefix);
-            using var f2 = new ModelRunner(halves.Suffix);
-            var (z, zdims) = f1.Run(x, dims);
+            using var f1 = new ModelSession(halves.Prefix);
+            using var f2 = new ModelSession(halves.Suffix);
+            var (z, zdims) = f1.RunAll(x, dims);
             Assert.Equal(p.Shape.Skip(1), zdims);
-            var (actual, _) = f2.Run(z, [ds.N, .. zdims]);
+            var (actual, _) = f2.RunAll(z, [ds.N, .. zdims]);
             Numerics.AssertClose(expected: expected, actual: actual, atol: 1e-5, rtol: 0, what: $"{name} split at {p.Tensor}");
         }
     }
@@ -40,7 +41,7 @@ public sealed class ModelSplitterTests
     public void Split_PrunesUnusedNodesAndInitializers()
     {
         var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
-        var analysis = GraphAnalyzer.Analyze(model);
+        var analysis = ModelAnalysis.Analyze(model);
         var first = analysis.SplitPoints[0];
         var halves = ModelSplitter.Split(model, first);
         Assert.Equal(["Conv"], halves.Prefix.Graph.Node.Select(n => n.OpType));

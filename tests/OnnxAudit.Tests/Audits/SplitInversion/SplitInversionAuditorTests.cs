@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Errors;
 using OnnxAudit.Graph;
@@ -13,7 +14,7 @@ public sealed class SplitInversionAuditorTests
     private static readonly Lazy<SplitInversionResult> Small = new(() =>
     {
         var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
-        var a = GraphAnalyzer.Analyze(m);
+        var a = ModelAnalysis.Analyze(m);
         var ds = ModelSplitterTests.Samples(300);
         // conv1 (shallow) and relu_3 (deepest) with every attack, cheap settings.
         var points = new[] { "conv1", "relu_3" }.Select(l => a.SplitPoints.First(s => s.ProducerLabel == l)).ToList();
@@ -64,7 +65,7 @@ public sealed class SplitInversionAuditorTests
     public void Run_UnknownAt_ThrowsListingValidSplitPoints()
     {
         var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
-        var a = GraphAnalyzer.Analyze(m);
+        var a = ModelAnalysis.Analyze(m);
         var ex = Assert.Throws<OnnxAuditException>(() => SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(10), new SplitAuditOptions { At = "nope" }));
         Assert.Contains("/conv1/Conv_output_0 (conv1)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--at nope", ex.Message, StringComparison.Ordinal);
@@ -77,9 +78,9 @@ public sealed class SplitInversionAuditorTests
         foreach (var shape in new long[][] { [1, 6, 28, 28], [1, 16, 7, 7], [1, 16, 5, 5], [1, 120] })
         {
             var (g, arch) = InverseNetwork.Build(shape, (1, 28, 28), rng);
-            using var run = new ModelRunner(g);
+            using var run = new ModelSession(g);
             var z = new float[2 * shape.Skip(1).Aggregate(1L, (x, y) => x * y)];
-            var (y, dims) = run.Run(z, [2, .. shape.Skip(1)]);
+            var (y, dims) = run.RunAll(z, [2, .. shape.Skip(1)]);
             Assert.Equal([1L, 28, 28], dims);
             Assert.All(y, v => Assert.InRange(v, 0f, 1f));
             Assert.Equal(shape.Length == 4 && shape[2] != 5, arch.Contains("ConvT", StringComparison.Ordinal));
@@ -95,7 +96,7 @@ public sealed class SplitInversionTvFallbackTests
         // At the ReLU right after conv1 the depth-class default λ_TV = 10 over-smooths (≈14 dB measured with 5000
         // iterations); with λ_TV = 0 the image is recovered almost exactly. The audit must report the leak.
         var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
-        var a = GraphAnalyzer.Analyze(m);
+        var a = ModelAnalysis.Analyze(m);
         var r = SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(50),
             new SplitAuditOptions { At = "relu", Attacks = [SplitAttack.WhiteBox], Images = 2, Iterations = 300 });
         var wb = Assert.Single(Assert.Single(r.Points).Attacks);

@@ -1,3 +1,4 @@
+using OnnxAudit.Runtime;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Graph;
 using OnnxAudit.Metrics;
@@ -12,12 +13,12 @@ public sealed class WhiteBoxAttackTests(ITestOutputHelper output)
     private static (float[] X, float[] Target, SplitPoint Point, OnnxModel Model) Setup(string model, int pointIndex, int n)
     {
         var m = OnnxModel.Load(RepoPaths.Model(model));
-        var analysis = GraphAnalyzer.Analyze(m);
+        var analysis = ModelAnalysis.Analyze(m);
         var p = analysis.SplitPoints[pointIndex];
         var ds = ModelSplitterTests.Samples(n);
         var (x, dims, _) = ds.Batch(Enumerable.Range(0, n).ToArray());
-        using var f1 = new ModelRunner(ModelSplitter.Split(m, p).Prefix);
-        return (x, f1.Run(x, dims).Data, p, m);
+        using var f1 = new ModelSession(ModelSplitter.Split(m, p).Prefix);
+        return (x, f1.RunAll(x, dims).Data, p, m);
     }
 
     private static double MeanPsnr(float[] a, float[] b, int n)
@@ -49,12 +50,12 @@ public sealed class WhiteBoxBatchingTests
         // The TV weight is divided by B and the gradient multiplied by B: a batched run must take the same steps as
         // separate runs (checks the scaling of both terms, λ = 10 so TV matters).
         var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
-        var analysis = GraphAnalyzer.Analyze(m);
+        var analysis = ModelAnalysis.Analyze(m);
         var p = analysis.SplitPoints.First(s => s.ProducerLabel == "relu");
         var ds = ModelSplitterTests.Samples(2);
         var (x, dims, _) = ds.Batch([0, 1]);
-        using var f1 = new ModelRunner(ModelSplitter.Split(m, p).Prefix);
-        var target = f1.Run(x, dims).Data;
+        using var f1 = new ModelSession(ModelSplitter.Split(m, p).Prefix);
+        var target = f1.RunAll(x, dims).Data;
         var hyper = WhiteBoxHyperparameters.Defaults(DepthClass.Relu2);
         using var both = new WhiteBoxAttack(m, p.Tensor, 2, (1, 28, 28), hyper);
         using var one = new WhiteBoxAttack(m, p.Tensor, 1, (1, 28, 28), hyper);
@@ -72,7 +73,7 @@ public sealed class WhiteBoxBatchingTests
     {
         static Dictionary<string, DepthClass> Classes(string name)
         {
-            var a = GraphAnalyzer.Analyze(OnnxModel.Load(RepoPaths.Model(name)));
+            var a = ModelAnalysis.Analyze(OnnxModel.Load(RepoPaths.Model(name)));
             return a.SplitPoints.ToDictionary(s => s.ProducerLabel, s => WhiteBoxHyperparameters.Classify(a, s));
         }
         var lenet = Classes("lenet5");

@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace OnnxAudit.Audits.RConv;
+
+/// <summary>The convolutional-gradient-leakage verdict: one place for its rule, threshold and sentence.</summary>
+public static class ConvolutionalVerdict
+{
+    /// <summary>Reconstructions at or above this PSNR (dB, peak 1) count as successful for the rule.</summary>
+    public const double SuccessPsnr = LeakageThresholds.RecoveredPsnr;
+
+    /// <summary>The rule behind the risk, stated in the report.</summary>
+    public const string Rule =
+        "HIGH when sample images are reconstructed at ≥ 30 dB PSNR (peak 1) from single-sample gradients, or when every conv layer's " +
+        "conditions hold and nothing breaks the chain; MEDIUM when some layer leaks its input (gradient or forward condition holds) but " +
+        "the chain to the image is broken; LOW when no layer meets a condition; NOT ASSESSED without convolution layers.";
+
+    /// <summary>The verdict of <paramref name="r"/> by <see cref="Rule"/>.</summary>
+    public static Verdict Of(RConvAuditResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.NotAssessedReason is { } why) return new Verdict(Risk.NotAssessed, Rule, why);
+        var ok = r.Images.Where(i => i.Psnr >= SuccessPsnr).ToList();
+        var leaking = r.Conditions.Where(c => c.Verdict != RConvVerdict.SafeByCounting).ToList();
+        if (ok.Count > 0)
+            return new(Risk.High, Rule, Inv($"{ok.Count} of {r.Images.Count} sample images were reconstructed from their single-sample gradients at a mean PSNR of {ok.Average(i => i.Psnr!.Value):F1} dB (peak 1)."));
+        if (leaking.Count == r.Conditions.Count && r.ChainBreakLayer is null)
+            return new(Risk.High, Rule, Inv($"all {r.Conditions.Count} convolution layers meet a leakage condition and nothing on the chain blocks the reconstruction."));
+        if (leaking.Count > 0)
+            return new(Risk.Medium, Rule, Inv($"{leaking.Count} of {r.Conditions.Count} convolution layers leak their inputs ({string.Join(", ", leaking.Select(c => c.Geometry.Name))}), but the reconstruction stops at {r.ChainBreakLayer ?? r.Images.Select(i => i.Detail.FailedLayer).FirstOrDefault(l => l is not null) ?? "a layer"}."));
+        return new(Risk.Low, Rule, Inv($"no convolution layer meets the gradient or forward condition ({r.Conditions.Count} layers checked)."));
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
