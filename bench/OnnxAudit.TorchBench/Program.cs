@@ -71,7 +71,7 @@ GradientSession OursGrad(OnnxModel model, bool old)
     GradientGraphVariants.Legacy = old;
     try
     {
-        return new GradientSession(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), FederatedGradient.FloatInitializers(model)), runtime);
+        return GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), FederatedGradient.FloatInitializers(model)), runtime);
     }
     finally
     {
@@ -125,12 +125,12 @@ void Grad(string path, int batch, int blocks, int reps)
 void WhiteBox(string path, string at, int batch, int blocks, int iters)
 {
     var model = OnnxModel.Load(path);
-    var analysis = GraphAnalyzer.Analyze(model);
+    var analysis = ModelAnalysis.Analyze(model);
     var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
     var hyper = WhiteBoxHyperparameters.Defaults(WhiteBoxHyperparameters.Classify(analysis, point));
     var (x0, dims, _) = Batch(model, batch);
-    using var f1 = new ModelRunner(ModelSplitter.Split(model, point).Prefix, runtime);
-    var target = f1.Run(x0, dims).Data;
+    using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+    var target = f1.RunAll(x0, dims).Data;
     WhiteBoxAttack Attack(bool old)
     {
         GradientGraphVariants.Legacy = old;
@@ -184,11 +184,11 @@ void WhiteBox(string path, string at, int batch, int blocks, int iters)
 void Decoder(string path, string at, int batch, int blocks, int steps)
 {
     var model = OnnxModel.Load(path);
-    var analysis = GraphAnalyzer.Analyze(model);
+    var analysis = ModelAnalysis.Analyze(model);
     var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
     var (x, dims, _) = Batch(model, batch);
-    using var f1 = new ModelRunner(ModelSplitter.Split(model, point).Prefix, runtime);
-    var (z, zDims) = f1.Run(x, dims);
+    using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+    var (z, zDims) = f1.RunAll(x, dims);
     var (g, arch) = InverseNetwork.Build(point.Shape, ((int)dims[1], (int)dims[2], (int)dims[3]), new Random(3));
     var names = InverseNetwork.ParameterNames(g);
     long[] zd = [batch, .. zDims];
@@ -198,7 +198,7 @@ void Decoder(string path, string at, int batch, int blocks, int steps)
         GradientGraphVariants.Legacy = old;
         try
         {
-            return new GradientSession(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), runtime);
+            return GradientSessions.Create(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), runtime);
         }
         finally
         {
