@@ -206,12 +206,18 @@ internal sealed class PdfReportRenderer : IReportRenderer
         var textX = PdfTheme.MarginLeft + badgeW + 10;
         var textW = PdfTheme.ContentWidth - badgeW - 10;
         var lh = PdfFonts.LineHeight(PdfTheme.BodySize);
-        var lines = TextWrapper.Wrap([(v.Threat, c.Fonts.BodyBold), ("\n", c.Fonts.Body), (v.Evidence, c.Fonts.Body)], textW);
-        var h = Math.Max(18, lines.Count * lh) + 8;
+        var runs = new List<(string, SKFont)> { (v.Threat, c.Fonts.BodyBold), ("\n", c.Fonts.Body), (v.Evidence, c.Fonts.Body) };
+        // why: a quick verdict must say it is provisional beside the verdict itself, on page 1 (issue 13).
+        if (v.Provisional)
+            runs.AddRange([("\n", c.Fonts.Body), ("Provisional (quick run): ", c.Fonts.BodyBold), ($"budget: {v.QuickBudget}. A full run adds: {v.FullRunAdds}.", c.Fonts.Body)]);
+        var lines = TextWrapper.Wrap(runs, textW);
+        var h = Math.Max(v.Provisional ? 34 : 18, lines.Count * lh) + 8;
         c.EnsureSpace(h);
         var canvas = c.Canvas;
         PdfCanvas.Fill(canvas, v.Severity.Color().Tint(0.9).ToSk(), PdfTheme.MarginLeft - 4, c.Y - 3, PdfTheme.ContentWidth + 8, h);
         Badge(canvas, c.Fonts, v.Severity, PdfTheme.MarginLeft, c.Y, badgeW);
+        if (v.Provisional)
+            PdfCanvas.TextInBox(canvas, "PROVISIONAL", c.Fonts.Get(7f, true), v.Severity.Color().ToSk(), PdfTheme.MarginLeft, c.Y + 17, badgeW, 12, ColumnAlignment.Center);
         var y = c.Y;
         foreach (var l in lines) { PdfCanvas.DrawLine(canvas, l, textX, y, PdfTheme.Text); y += lh; }
         c.Y += h + 3;

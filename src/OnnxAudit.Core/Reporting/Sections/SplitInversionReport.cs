@@ -51,11 +51,11 @@ public static class SplitInversionReport
         var verdict = r.Verdict;
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
         var actions = new List<string>();
-        if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
+        if (r.Quick) actions.Add("Run the full audit (without --quick) before deciding where to split: a quick run cannot recommend a split point.");
+        else if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
         else if (unsafePoints.Count == r.Points.Count) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
         else if (unsafePoints.Count > 0) actions.Add("Do not split at the audited points: every safe one is followed by an unsafe one, so the safe measurement under-estimates the attacks; audit later split points or keep the whole model on the trusted device.");
         if (unsafePoints.Count > 0) actions.Add("Add noise or dropout to the sent tensor, or move more layers onto the trusted device, and audit again.");
-        if (r.Quick) actions.Add("Re-run without --quick: the quick settings under-estimate the attacks.");
         return new ThreatVerdict(ReportAssembler.SplitThreat, verdict.Risk.ToSeverity(), verdict.Sentence, actions, SectionId);
     }
 
@@ -103,11 +103,12 @@ public static class SplitInversionReport
         var title = unsafePoints.Count == 0 ? "No audited split point could be inverted"
             : r.Recommended is { } rec ? $"Splitting before {rec.ProducerLabel} leaks the input"
             : "Every audited split point leaks the input";
-        var evidence = string.Join("; ", r.Points.Select(p => $"{p.Point.ProducerLabel}: {Worst(p)} → {(p.Unsafe ? "unsafe" : "safe")}"));
-        var recommendation = r.Recommended is { } best
+        var evidence = string.Join("; ", r.Points.Select(p => $"{p.Point.ProducerLabel}: {Worst(p)} → {(p.Unsafe ? "unsafe" : r.Quick && SplitVerdict.QuickUnsafe(p, r.Thresholds) ? "within the quick margin" : r.Quick ? "not shown unsafe (quick)" : "safe")}"));
+        var recommendation = r.Quick ? "Run the full audit before choosing a split point: the quick budget under-trains the attacks."
+            : r.Recommended is { } best
             ? $"Split at {best.ProducerLabel} ({best.Tensor}) or later."
             : unsafePoints.Count == 0 ? "The audited split points resisted these attacks; stronger attackers may still succeed." : "Keep the whole model on the trusted device, or protect the sent tensor (noise, dropout) and audit again.";
-        return new FindingBlock(severity, title, evidence, recommendation, $"{r.VerdictRule}; recommendation: {SplitInversionResult.RecommendationRule}; {SplitVerdict.RiskRule}.");
+        return new FindingBlock(severity, title, evidence, recommendation, r.Verdict.Rule + ".");
     }
 
     private static List<ReportBlock> Grids(SplitInversionResult r)
