@@ -197,6 +197,13 @@ internal sealed class JsonReportRenderer : IReportRenderer
                         w.WriteStartObject();
                         w.WriteString("text", cell.Text);
                         WriteNullable(w, "severity", cell.Severity?.JsonName());
+                        if (cell.Value is { } value)
+                        {
+                            WriteNumber(w, "value", value);
+                            if (cell.Lower is { } lo) WriteNumber(w, "lower", lo);
+                            if (cell.Upper is { } hi) WriteNumber(w, "upper", hi);
+                            if (cell.Unit is { } unit) w.WriteString("unit", unit);
+                        }
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

@@ -385,10 +385,35 @@ internal sealed class PdfReportRenderer : IReportRenderer
         Caption(c, t.Caption);
         var total = t.Columns.Sum(col => col.RelativeWidth);
         var widths = t.Columns.Select(col => (float)(PdfTheme.ContentWidth * col.RelativeWidth / total)).ToArray();
+        FitColumns(widths, t, c.Fonts);
         var header = t.Columns.Select(col => new GridCell(col.Header, c.Fonts.BodyBold, null, col.Alignment)).ToArray();
         DrawGrid(c, widths, header, t.Rows.Select(row => (IReadOnlyList<GridCell>)row.Select((cell, i) =>
             new GridCell(cell.Text, c.Fonts.Body, cell.Severity is { } s ? s.Color().Tint(0.72).ToSk() : null, t.Columns[i].Alignment)).ToArray()),
             stripes: true);
+    }
+
+    // why: a column narrower than its widest unbreakable piece ("Convolution", "Relu_output_") breaks words mid-token;
+    // widen such columns, taking the room from columns with slack in proportion to it (issue 13).
+    private static void FitColumns(float[] widths, TableBlock t, PdfFonts fonts)
+    {
+        const float pad = 8;
+        var need = new float[widths.Length];
+        for (var i = 0; i < widths.Length; i++)
+        {
+            need[i] = TextWrapper.WidestPiece(t.Columns[i].Header, fonts.BodyBold) + pad + 1;
+            foreach (var row in t.Rows) need[i] = Math.Max(need[i], TextWrapper.WidestPiece(row[i].Text, fonts.Body) + pad + 1);
+        }
+        if (need.Sum() > widths.Sum()) return; // cannot fit every piece: keep the proportional widths
+        for (var iter = 0; iter < widths.Length; iter++)
+        {
+            var deficit = 0f;
+            for (var i = 0; i < widths.Length; i++) if (widths[i] < need[i]) { deficit += need[i] - widths[i]; widths[i] = need[i]; }
+            if (deficit <= 0) return;
+            var slack = widths.Select((w, i) => Math.Max(0, w - need[i])).ToArray();
+            var total = slack.Sum();
+            if (total <= 0) return;
+            for (var i = 0; i < widths.Length; i++) widths[i] -= deficit * slack[i] / total;
+        }
     }
 
     private static void DrawFinding(PdfCanvas c, FindingBlock f)

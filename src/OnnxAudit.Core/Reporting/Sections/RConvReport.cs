@@ -128,8 +128,8 @@ public static class RConvReport
         [
             Inv($"{i.DataIndex}"),
             Inv($"{i.Label}"),
-            i.Psnr is { } p ? Fmt.Db(p) : "—",
-            i.Ssim is { } s ? Fmt.F(s, 4) : "—",
+            i.Psnr is { } p ? new TableCell(Fmt.Db(p)) { Value = p, Unit = "dB" } : "—",
+            i.Ssim is { } s ? new TableCell(Fmt.F(s, 4)) { Value = s } : "—",
             i.Detail.Succeeded ? Inv($"{i.Detail.Steps.Count} layers, max residual {i.Detail.Steps.Max(s => s.RelativeResidual):G2}")
                 : $"stopped at {i.Detail.FailedLayer}: {i.Detail.FailureReason}",
         ]).ToList();

@@ -78,8 +78,10 @@ public static class SplitInversionReport
                 [
                     p.Depth.ToString(CultureInfo.InvariantCulture), $"{p.Point.ProducerLabel} ({p.Point.Tensor})", Fmt.Shape(p.Point.Shape.Skip(1)),
                     WhiteBoxHyperparameters.Label(p.Class), Name(a.Attack),
-                    a.Ran ? $"{Fmt.F(a.MeanPsnr.Estimate)} ({Fmt.F(a.MeanPsnr.Lower)}–{Fmt.F(a.MeanPsnr.Upper)})" : a.Note ?? "",
-                    a.Ran ? $"{Fmt.F(a.MeanSsim.Estimate, 3)} ({Fmt.F(a.MeanSsim.Lower, 3)}–{Fmt.F(a.MeanSsim.Upper, 3)})" : "",
+                    a.Ran ? new TableCell($"{Fmt.F(a.MeanPsnr.Estimate)} ({Fmt.F(a.MeanPsnr.Lower)}–{Fmt.F(a.MeanPsnr.Upper)})")
+                        { Value = a.MeanPsnr.Estimate, Lower = a.MeanPsnr.Lower, Upper = a.MeanPsnr.Upper, Unit = "dB" } : a.Note ?? "",
+                    a.Ran ? new TableCell($"{Fmt.F(a.MeanSsim.Estimate, 3)} ({Fmt.F(a.MeanSsim.Lower, 3)}–{Fmt.F(a.MeanSsim.Upper, 3)})")
+                        { Value = a.MeanSsim.Estimate, Lower = a.MeanSsim.Lower, Upper = a.MeanSsim.Upper } : "",
                     verdict,
                 ]);
             }
