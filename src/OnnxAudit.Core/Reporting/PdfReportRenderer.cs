@@ -490,6 +490,11 @@ internal sealed class PdfReportRenderer : IReportRenderer
         }
 
         var firstRowH = cell + (g.Rows.Count > 0 && g.Rows[0].Images.Any(i => i.Caption is not null) ? capH + 2 : 0) + gap;
+        // why: a figure and its caption stay on one page when they fit on one (issue 13: grids were split across pages).
+        var total = (g.ColumnLabels.Count > 0 ? lh + 2 : 0)
+            + g.Rows.Sum(r => cell + (r.Images.Any(i => i.Caption is not null) ? capH + 2 : 0) + gap)
+            + (string.IsNullOrEmpty(g.Caption) ? 0 : TextWrapper.Wrap(g.Caption, c.Fonts.Small, PdfTheme.ContentWidth).Count * lh);
+        if (total <= PdfTheme.ContentBottom - PdfTheme.MarginTop) c.EnsureSpace(total);
         c.EnsureSpace(lh + 2 + firstRowH);
         ColumnHeaders();
         foreach (var row in g.Rows)

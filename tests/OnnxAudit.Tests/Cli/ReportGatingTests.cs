@@ -26,6 +26,17 @@ public sealed class ReportGatingTests : IDisposable
         Assert.False(Directory.Exists(outDir), "nothing may be written on bad input");
     }
 
+    [Theory]
+    [InlineData(new[] { "reprot", "m.onnx" }, "did you mean 'report'?")]
+    [InlineData(new[] { "report", "m.onnx", "-o", "x", "--splts", "a" }, "did you mean '--splits'?")]
+    [InlineData(new[] { "split", "m.onnx", "--dat", "x" }, "did you mean '--data'?")]
+    public void Misspelt_VerbOrOption_Exit2_SuggestsTheName(string[] args, string suggestion)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(suggestion, r.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Report_BatchSizeLargerThanData_Exit2_NothingWritten()
     {

@@ -28,10 +28,14 @@ public static class SplitInversionReport
                 $"(seed {result.Seed}{(result.Quick ? $", quick settings: at most {SplitAuditOptions.QuickMaxPoints} split points spread over depth, {SplitAuditOptions.QuickIterations} white-box iterations, {SplitAuditOptions.QuickTrainingSteps} training steps" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
                 $"Rule: {result.VerdictRule}.")),
             Table(result),
-            Chart(result, "PSNR against split depth", "mean PSNR (dB)", o => o.MeanPsnr.Estimate, new ThresholdLine(t.Psnr, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Psnr} dB"), Severity.High)),
-            Chart(result, "SSIM against split depth", "mean SSIM", o => o.MeanSsim.Estimate, new ThresholdLine(t.Ssim, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Ssim}"), Severity.High)),
-            Finding(result),
         };
+        // why: a chart of one split point is one dot on a meaningless axis (issue 13); the table says it all.
+        if (result.Points.Count >= 2)
+        {
+            blocks.Add(Chart(result, "PSNR against split depth", "mean PSNR (dB)", o => o.MeanPsnr.Estimate, new ThresholdLine(t.Psnr, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Psnr} dB"), Severity.High)));
+            blocks.Add(Chart(result, "SSIM against split depth", "mean SSIM", o => o.MeanSsim.Estimate, new ThresholdLine(t.Ssim, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Ssim}"), Severity.High)));
+        }
+        blocks.Add(Finding(result));
         var sections = new List<ReportSection>
         {
             new(SectionId, "Split-inference inversion", blocks),
