@@ -217,6 +217,7 @@ caption,.caption{font-weight:bold;text-align:left;margin:6px 0}
 .r{text-align:right}.c{text-align:center}.l{text-align:left}
 td{overflow-wrap:normal;word-break:normal}
 td.r,td.c{white-space:nowrap}
+table.kv td{overflow-wrap:anywhere}
 .scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
 table.data{width:auto;min-width:100%}
 figure.chart svg{max-width:100%;height:auto}
