@@ -106,7 +106,8 @@ public static class SplitInversionReport
     {
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
         var severity = r.Verdict.Risk.ToSeverity();
-        var title = unsafePoints.Count == 0 ? "No audited split point could be inverted"
+        var title = r.Quick ? "Quick run (provisional): split points within reach of the inversion attacks"
+            : unsafePoints.Count == 0 ? "No audited split point could be inverted"
             : r.Recommended is { } rec ? $"Splitting before {rec.ProducerLabel} leaks the input"
             : "Every audited split point leaks the input";
         var evidence = string.Join("; ", r.Points.Select(p => $"{p.Point.ProducerLabel}: {Worst(p)} → {(p.Unsafe ? "unsafe" : r.Quick && SplitVerdict.QuickUnsafe(p, r.Thresholds) ? "within the quick margin" : r.Quick ? "not shown unsafe (quick)" : "safe")}"));
