@@ -56,6 +56,8 @@ internal static class SplitCommand
             if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
             var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
             var atValue = parse.GetValue(at);
+            if (atValue is not null && string.IsNullOrWhiteSpace(atValue))
+                throw new OnnxAuditException("--at '': the split point name is empty; pass a tensor name or layer label from `onnx-audit inspect` (or leave --at out to audit every split point).");
             SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
             var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
             Dataset? auxSet = null;

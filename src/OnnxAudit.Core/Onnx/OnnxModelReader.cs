@@ -26,7 +26,9 @@ internal static class OnnxModelReader
         var proto = Parse(bytes, path);
         Validate(proto, bytes, path);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
+        ModelLimits.Check(proto, path);
         ExternalData.Inline(proto, folder, path);
+        SparseInitializers.Densify(proto, path);
         return OnnxModel.Create(proto, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
@@ -45,6 +47,8 @@ internal static class OnnxModelReader
             throw new ModelLoadException($"{path}: is a directory, not a model file; pass the path of the .onnx file inside it (e.g. {Path.Combine(path, "model.onnx")}).");
         if (!File.Exists(full))
             throw new ModelLoadException($"{path}: model file not found; check the path (relative paths start at {Environment.CurrentDirectory}).");
+        if (Common.FileKind.Special(Common.FileKind.Of(full)) is { } special)
+            throw new ModelLoadException($"{path}: is {special}, not a model file (reading it could block or never end); copy the model into a regular .onnx file and pass that.");
         try
         {
             using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
