@@ -34,6 +34,15 @@ internal static class CommonOptions
 
     public static RuntimeOptions Runtime(string device, int threads) => new(ParseDevice(device), CheckThreads(threads));
 
+    /// <summary>Bounds a count option to [<paramref name="min"/>, <paramref name="max"/>]; <paramref name="why"/> says what
+    /// bounds it (e.g. "the 2000 images in the data").</summary>
+    public static int CheckCount(int value, string option, int min, int max, string why)
+    {
+        if (value < min || value > max)
+            throw new Errors.OnnxAuditException($"{option} {value}: must be between {min} and {max} ({why}); pass a value in that range.");
+        return value;
+    }
+
     /// <summary>Bounds --threads to 0 (one per core) … the core count.</summary>
     public static int CheckThreads(int threads)
     {

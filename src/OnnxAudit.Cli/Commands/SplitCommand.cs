@@ -62,6 +62,8 @@ internal static class SplitCommand
             var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
             Dataset? auxSet = null;
             if (parse.GetValue(aux) is { } auxPath) auxSet = CommonOptions.LoadData(auxPath, analysis, modelPath);
+            CommonOptions.CheckCount(n, "--images", 1, auxSet is null ? Math.Max(1, dataset.N - 1) : dataset.N,
+                auxSet is null ? $"the {dataset.N} images in {dataPath}, one of which at least the attacker keeps as auxiliary data" : $"the {dataset.N} images in {dataPath}");
             var options = new SplitAuditOptions
             {
                 At = atValue,

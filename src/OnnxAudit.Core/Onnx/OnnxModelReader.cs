@@ -23,9 +23,17 @@ internal static class OnnxModelReader
     {
         ArgumentNullException.ThrowIfNull(path);
         var bytes = ReadModelBytes(path);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
+        return FromBytes(bytes, path, folder);
+    }
+
+    /// <summary>Imports model bytes as if read from <paramref name="path"/> in <paramref name="folder"/> (external data is
+    /// resolved there): parse, validate, limits, external data, sparse initializers. Used by <see cref="Read"/> and the
+    /// in-process fuzz test.</summary>
+    internal static OnnxModel FromBytes(byte[] bytes, string path, string folder)
+    {
         var proto = Parse(bytes, path);
         Validate(proto, bytes, path);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
         ModelLimits.Check(proto, path);
         ExternalData.Inline(proto, folder, path);
         SparseInitializers.Densify(proto, path);

@@ -56,6 +56,8 @@ public static class AuditPipeline
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(analysis);
+        if (dataset.N == 0)
+            throw new DataFormatException($"{dataset.Source}: holds 0 images, so there is nothing to audit; pass a data file with images.");
         if (!analysis.Tensors.TryGetValue(analysis.OutputTensor, out var output)) return;
         var classes = output.ElementsPerSample;
         if (classes <= 0) return;
