@@ -36,7 +36,6 @@ internal static class OnnxModelReader
         Validate(proto, bytes, path);
         ModelLimits.Check(proto, path);
         ExternalData.Inline(proto, folder, path);
-        SparseInitializers.Densify(proto, path);
         return OnnxModel.Create(proto, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
