@@ -152,27 +152,14 @@ public static class RConvAuditor
     /// <summary>A copy of the model with O + 0 after every chain conv, the zero being an initializer whose gradient is ∂ℓ/∂O.</summary>
     private static OnnxModel WithProbes(OnnxModel model, RConvNetwork net)
     {
-        var copy = model.Clone();
-        var g = copy.Graph;
+        var probes = new List<TensorProbe>();
         foreach (var c in net.Convs)
         {
-            var idx = -1;
-            for (var i = 0; i < g.Node.Count; i++)
-                if (g.Node[i].OpType == "Conv" && (g.Node[i].Name == c.NodeName || g.Node[i].Output[0] == c.NodeName)) { idx = i; break; }
-            if (idx < 0) throw new InvalidOperationException($"conv '{c.NodeName}' not found");
-            var node = g.Node[idx];
-            var output = node.Output[0];
-            var pre = output + "/rconv_pre";
-            node.Output[0] = pre;
-            var probe = ProbePrefix + c.NodeName;
+            var node = model.Graph.Node.FirstOrDefault(n => n.OpType == "Conv" && (n.Name == c.NodeName || n.Output[0] == c.NodeName))
+                ?? throw new InvalidOperationException($"conv '{c.NodeName}' not found");
             var geo = c.Geometry;
-            g.Initializer.Add(TensorData.FromFloats(probe, [1, geo.OutChannels, geo.OutH, geo.OutW], new float[geo.OutChannels * geo.OutH * geo.OutW]));
-            var add = new NodeProto { OpType = "Add", Name = probe + "/add" };
-            add.Input.Add(pre);
-            add.Input.Add(probe);
-            add.Output.Add(output);
-            g.Node.Insert(idx + 1, add);
+            probes.Add(new TensorProbe(node.Output[0], ProbePrefix + c.NodeName, [1, geo.OutChannels, geo.OutH, geo.OutW]));
         }
-        return copy;
+        return ModelEditor.InsertProbes(model, probes);
     }
 }

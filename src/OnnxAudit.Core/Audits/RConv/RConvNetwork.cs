@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxAudit.Errors;
+using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using Onnx;
 
@@ -159,15 +160,9 @@ internal sealed class RConvNetwork
         var groups = (int)IntAttr(node, "group", 1);
         var strides = IntsAttr(node, "strides") ?? [1, 1];
         var dil = IntsAttr(node, "dilations") ?? [1, 1];
-        var pads = IntsAttr(node, "pads") ?? [0, 0, 0, 0];
         var autoPad = node.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        if (autoPad is "SAME_UPPER" or "SAME_LOWER")
-        {
-            int Total(int inp, int k, int s, int d) => Math.Max(0, ((((inp + s) - 1) / s) - 1) * s + (d * (k - 1)) + 1 - inp);
-            int th = Total(cur[1], kh, strides[0], dil[0]), tw = Total(cur[2], kw, strides[1], dil[1]);
-            pads = autoPad == "SAME_UPPER" ? [th / 2, tw / 2, th - (th / 2), tw - (tw / 2)] : [th - (th / 2), tw - (tw / 2), th / 2, tw / 2];
-        }
-        else if (autoPad == "VALID") pads = [0, 0, 0, 0];
+        var pads = Array.ConvertAll(Window.ResolvePads(autoPad, [cur[1], cur[2]], [kh, kw], [strides[0], strides[1]], [dil[0], dil[1]],
+            IntsAttr(node, "pads")?.Select(v => (long)v).ToArray()), v => (int)v);
         var bias = node.Input.Count > 2 && !string.IsNullOrEmpty(node.Input[2]) ? node.Input[2] : null;
         if (cur[0] != w.Dims[1] * groups)
             throw new ModelLoadException(string.Create(CultureInfo.InvariantCulture, $"{model.Origin}: Conv '{name}' expects {w.Dims[1] * groups} input channels but receives {cur[0]}"));
@@ -177,12 +172,15 @@ internal sealed class RConvNetwork
 
     private static int[] PoolShape(NodeProto node, int[] cur)
     {
-        var k = IntsAttr(node, "kernel_shape") ?? [1, 1];
-        var s = IntsAttr(node, "strides") ?? [1, 1];
-        var p = IntsAttr(node, "pads") ?? [0, 0, 0, 0];
-        var ceil = IntAttr(node, "ceil_mode", 0) != 0;
-        int Out(int i, int kk, int ss, int pb, int pe) => ceil ? (int)Math.Ceiling((i + pb + pe - kk) / (double)ss) + 1 : ((i + pb + pe - kk) / ss) + 1;
-        return [cur[0], Out(cur[1], k[0], s[0], p[0], p[2]), Out(cur[2], k[1], s[1], p[1], p[3])];
+        long[] input = [cur[1], cur[2]];
+        var k = NodeAttributes.Ints(node, "kernel_shape") ?? [1, 1];
+        var s = NodeAttributes.Ints(node, "strides") ?? [1, 1];
+        var d = NodeAttributes.Ints(node, "dilations") ?? [1, 1];
+        var autoPad = NodeAttributes.Str(node, "auto_pad", "NOTSET");
+        var p = Window.ResolvePads(autoPad, input, k, s, d, NodeAttributes.Ints(node, "pads"));
+        var ceil = NodeAttributes.Int(node, "ceil_mode", 0) != 0 && autoPad != "VALID";
+        int Out(int i) => (int)Window.PoolOutputSize(input[i], k[i], s[i], d[i], p[i], p[i + 2], ceil);
+        return [cur[0], Out(0), Out(1)];
     }
 
     private static long IntAttr(NodeProto n, string name, long def) => n.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : def;

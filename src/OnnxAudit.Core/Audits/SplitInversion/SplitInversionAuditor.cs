@@ -96,11 +96,12 @@ public static class SplitInversionAuditor
             {
                 var label = $"{point.ProducerLabel} ({depth}/{analysis.SplitPoints.Count})";
                 var sw = Stopwatch.StartNew();
+                var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label);
                 AttackOutcome outcome = attack switch
                 {
-                    SplitAttack.WhiteBox => WhiteBox(model, point, hyper, target, n, shape, options, x0, progress, label, sw),
-                    SplitAttack.BlackBox => BlackBox(halves, f1, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
-                    _ => QueryFree(model, halves, aux, hyper, target, n, shape, inputRank, options, x0, progress, label, sw),
+                    SplitAttack.WhiteBox => WhiteBox(task, options, progress, sw),
+                    SplitAttack.BlackBox => BlackBox(task, options, progress, sw),
+                    _ => QueryFree(task, options, progress, sw),
                 };
                 outcomes.Add(outcome);
                 if (outcome.Ran)
@@ -131,20 +132,27 @@ public static class SplitInversionAuditor
         return analysis.SplitPoints.Where(chosen.Contains).ToList();
     }
 
-    private static AttackOutcome WhiteBox(OnnxModel model, SplitPoint point, WhiteBoxHyperparameters hyper, float[] target, int n,
-        (int C, int H, int W) shape, SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
+    /// <summary>What every attack on one split point reads: the model and its halves, the prefix session, the
+    /// auxiliary images, the white-box hyperparameters, the n targets' f1(x0) and originals x0 (NCHW in [0,1]).</summary>
+    private sealed record PointAttack(OnnxModel Model, SplitModels Halves, ModelSession F1, Dataset? Aux, WhiteBoxHyperparameters Hyper,
+        float[] Target, int N, (int C, int H, int W) Shape, int InputRank, float[] X0, string Label);
+
+    private static AttackOutcome WhiteBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
+        var (model, halves, _, _, hyper, target, n, shape, _, x0, label) = task;
+        var point = halves.Point;
         // why: the depth-class λ_TV (He et al.'s defaults) can hide a leak: measured on lenet5/splitnet at the ReLU right
         // after conv1, λ = 10 gives ≈14 dB while λ = 0 reconstructs exactly. The audit is a worst case, so unless --tv
         // fixes λ, a split point with a default λ > 0 is attacked with λ = 0 as well and the better mean PSNR is kept.
         var variants = new List<WhiteBoxHyperparameters> { hyper };
         if (options.Tv is null && hyper.TvWeight > 0) variants.Add(hyper with { TvWeight = 0 });
         AttackOutcome? best = null;
+        // why: one gradient graph and session for every λ_TV variant (λ_TV is fed at run time).
+        using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, hyper, options.Runtime);
         foreach (var h in variants)
         {
             using var stage = progress.Start($"{label}: white-box (λ_TV {h.TvWeight.ToString("G3", CultureInfo.InvariantCulture)})", h.Iterations);
-            using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, h, options.Runtime);
-            var run = attack.Run(target, stage);
+            var run = attack.Run(target, stage, h.Iterations, h.TvWeight);
             var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}");
             var o = Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate)
@@ -153,9 +161,9 @@ public static class SplitInversionAuditor
         return best! with { Seconds = sw.Elapsed.TotalSeconds };
     }
 
-    private static AttackOutcome BlackBox(SplitModels halves, ModelSession f1, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
-        SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
+    private static AttackOutcome BlackBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
+        var (_, halves, f1, aux, _, target, n, shape, inputRank, x0, label) = task;
         if (aux is null) return Skipped(SplitAttack.BlackBox, "no auxiliary images");
         var rng = new Random(options.Seed + 1);
         var featureShape = halves.Point.Shape;
@@ -198,9 +206,9 @@ public static class SplitInversionAuditor
         return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw);
     }
 
-    private static AttackOutcome QueryFree(OnnxModel model, SplitModels halves, Dataset? aux, WhiteBoxHyperparameters hyper, float[] target, int n,
-        (int C, int H, int W) shape, int inputRank, SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
+    private static AttackOutcome QueryFree(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
+        var (model, halves, _, aux, hyper, target, n, shape, inputRank, x0, label) = task;
         if (aux is null) return Skipped(SplitAttack.QueryFree, "no auxiliary images");
         if (!aux.HasLabels) return Skipped(SplitAttack.QueryFree, $"the auxiliary data {aux.Source} has no labels (the shadow prefix is trained with cross-entropy)");
         var rng = new Random(options.Seed + 2);
