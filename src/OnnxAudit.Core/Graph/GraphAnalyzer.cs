@@ -88,11 +88,10 @@ public static class GraphAnalyzer
         return new TensorSignature(v.Name, tt.ElemType != 0 ? ElementTypes.Name(tt.ElemType) : "", dims);
     }
 
-    /// <summary>Refuses graphs the audits cannot run: more than one data input, a non-float data input, control flow.</summary>
+    /// <summary>Refuses graphs the audits cannot run: a non-float data input, control flow (more than one data input is
+    /// refused by the session owner, <c>Runtime.ModelSession</c>, since the analysis itself can measure such graphs).</summary>
     private static void CheckAuditable(global::Onnx.GraphProto graph, List<global::Onnx.ValueInfoProto> dataInputs, string origin)
     {
-        if (dataInputs.Count > 1)
-            throw new ModelLoadException($"{origin}: the graph has {dataInputs.Count} data inputs ({string.Join(", ", dataInputs.Take(4).Select(i => $"'{Common.SafeText.Escape(i.Name, 40)}'"))}); onnx-audit audits image classifiers with one image input — re-export the model with the other inputs folded into constants (or as initializers).");
         var input = dataInputs[0];
         var type = input.Type?.TensorType?.ElemType ?? 0;
         if (type != (int)global::Onnx.TensorProto.Types.DataType.Float && type != 0)
