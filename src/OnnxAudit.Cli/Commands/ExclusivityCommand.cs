@@ -14,7 +14,7 @@ using OnnxAudit.Runtime;
 namespace OnnxAudit.Cli.Commands;
 
 /// <summary><c>onnx-audit exclusivity MODEL --data D [--batch-size M] [--batches N] [--seed S] [--json]</c>: the
-/// neuron-exclusivity statistics (Pan et al.) as tables or JSON. Exit code 1 when the verdict is high.</summary>
+/// neuron-exclusivity statistics (Pan et al.) as tables or JSON. Exit code by --fail-on (<see cref="ExitCodes"/>).</summary>
 internal static class ExclusivityCommand
 {
     public static Command Create(CliConsole console)
@@ -27,11 +27,13 @@ internal static class ExclusivityCommand
         var json = CommonOptions.Json();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var failOn = CommonOptions.FailOn();
+        var allowNotAssessed = CommonOptions.AllowNotAssessed();
         var command = new Command("exclusivity",
             "Neuron-exclusivity statistics of the classifier head on sample data: insecure / secure / undetermined batch proportions with 95% " +
             "Wilson intervals, ExANs per layer, a batch-size sweep and same-class batches. " + ExitCodes.HelpText)
         {
-            model, data, batch, batches, seed, json, device, threads,
+            model, data, batch, batches, seed, json, device, threads, failOn, allowNotAssessed,
         };
         command.SetAction(parse =>
         {
@@ -52,7 +54,7 @@ internal static class ExclusivityCommand
                     console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = Reporting.JsonReportRenderer.VerdictNode(contribution.Verdict), statistics = stats }, JsonOptions));
                 else
                     foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
-                return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;
+                return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
             });
         });
         return command;

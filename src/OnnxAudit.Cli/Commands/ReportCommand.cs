@@ -17,32 +17,34 @@ internal static class ReportCommand
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var failOn = new Option<string?>("--fail-on") { Description = "Exit with code 1 when a finding is at or above this severity: high, medium or low." };
-        failOn.AcceptOnlyFromAmong("high", "medium", "low");
-        var formats = new Option<string>("--formats") { Description = "Comma-separated output formats: pdf, html, json.", DefaultValueFactory = _ => "pdf,html,json" };
+        var failOn = CommonOptions.FailOn();
+        var allowNotAssessed = CommonOptions.AllowNotAssessed();
+        var formats = new Option<string>("--formats") { Description = "Comma-separated output formats: pdf, html, json, sarif.", DefaultValueFactory = _ => "pdf,html,json" };
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "The federated clients' training batch size M (exclusivity audit and gradient attack).", DefaultValueFactory = _ => 8 };
-        var splits = new Option<string[]>("--splits") { Description = "Split points to attack: 'all' (default) or tensor names (see 'onnx-audit inspect').", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["all"] };
+        var splits = CommonOptions.Splits(allByDefault: true);
         var quick = new Option<bool>("--quick") { Description = "Fewer batches, images and iterations (stated in the report) for a fast first look." };
         var command = new Command("report", "Audit the model and write report.pdf, report.html and report.json into the output folder. " + ExitCodes.HelpText)
         {
-            model, data, output, seed, failOn, device, threads, formats, batchSize, splits, quick,
+            model, data, output, seed, failOn, allowNotAssessed, device, threads, formats, batchSize, splits, quick,
         };
         command.SetAction(parse =>
         {
-            return SpectreProgress.Run(console, progress =>
+            var outDir = parse.GetRequiredValue(output);
+            var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
+            var wanted = ParseFormats(parse.GetValue(formats)!);
+            CheckOutputDir(outDir);
+            // why: the summary and the paths are printed after the live display has ended; printed inside it, the
+            // redrawn progress area overwrote them (issue 13).
+            var (report, written) = SpectreProgress.Run(console, progress =>
             {
-                var outDir = parse.GetRequiredValue(output);
-                var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-                var wanted = ParseFormats(parse.GetValue(formats)!);
-                CheckOutputDir(outDir);
                 var request = new ReportRequest(parse.GetRequiredValue(model), parse.GetValue(data), parse.GetValue(batchSize), parse.GetValue(splits) ?? ["all"],
                     parse.GetValue(quick), parse.GetValue(seed), runtime,
                     "onnx-audit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)));
-                var report = AuditPipeline.Report(request, progress);
-                var written = ReportWriter.Write(report, outDir, wanted);
-                foreach (var f in written) console.Out.WriteLine(f);
-                return ExitCodes.ForFindings(report, parse.GetValue(failOn), console);
+                var r = AuditPipeline.Report(request, progress);
+                return (r, ReportWriter.Write(r, outDir, wanted));
             });
+            Summary.Write(console, report, written);
+            return ExitCodes.ForFindings(report, parse.GetValue(failOn), console, parse.GetValue(allowNotAssessed));
         });
         return command;
     }
@@ -57,7 +59,8 @@ internal static class ReportCommand
                 "pdf" => ReportFormats.Pdf,
                 "html" => ReportFormats.Html,
                 "json" => ReportFormats.Json,
-                _ => throw new Errors.OnnxAuditException($"--formats {text}: unknown format '{part}'; use a comma-separated list of pdf, html, json."),
+                "sarif" => ReportFormats.Sarif,
+                _ => throw new Errors.OnnxAuditException($"--formats {text}: unknown format '{part}'; use a comma-separated list of pdf, html, json, sarif."),
             };
         }
         if (result == 0) throw new Errors.OnnxAuditException($"--formats {text}: no format given; use e.g. pdf,html,json.");

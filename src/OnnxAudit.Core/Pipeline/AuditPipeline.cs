@@ -85,6 +85,10 @@ public static class AuditPipeline
         timings.Add(new TimingEntry("load and analyse model", clock.Elapsed));
         progress.Message($"model: {Path.GetFileName(request.ModelPath)} — {analysis.Layers.Count} layers, {analysis.ParameterCount:N0} parameters, {analysis.SplitPoints.Count} split points");
 
+        // why: an option that names nothing is bad input (exit 2, nothing written), checked before any slow work (issue 13).
+        if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1.");
+        if (SplitOptions(request).At is { } at) SplitInversionAuditor.SelectPoints(model, analysis, at, "--splits");
+
         Dataset? dataset = null;
         ReportSection? dataSection = null;
         AuditContext? context = null;
@@ -94,6 +98,8 @@ public static class AuditPipeline
             {
                 var t0 = clock.Elapsed;
                 dataset = LoadData(dataPath, analysis, request.ModelPath);
+                if (request.BatchSize > dataset.N)
+                    throw new OnnxAuditException($"--batch-size {request.BatchSize}: larger than the data ({dataset.N} images in {dataPath}); pass a batch size of at most {dataset.N} or more data.");
                 context = new AuditContext(model, analysis, dataset, request.Runtime);
                 var accuracy = dataset.HasLabels ? context.Accuracy(progress: progress) : null;
                 dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy);
@@ -102,9 +108,10 @@ public static class AuditPipeline
 
             var notAssessed = new Dictionary<string, string>();
             var contributions = new List<AuditContribution>();
-            if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1.");
-            foreach (var auditor in Auditors)
+            for (var phase = 0; phase < Auditors.Count; phase++)
             {
+                var auditor = Auditors[phase];
+                progress.Phase(phase, Auditors.Count, auditor.Threat);
                 if (context is null)
                 {
                     notAssessed[auditor.Threat] = "Not assessed: no data was given (--data); every auditor measures leakage on sample data.";
@@ -124,6 +131,7 @@ public static class AuditPipeline
                 }
                 timings.Add(new TimingEntry(auditor.Threat, clock.Elapsed - t0));
             }
+            progress.Phase(Auditors.Count, Auditors.Count, "writing the report");
 
             var repro = new Reproducibility(
             [
@@ -169,11 +177,27 @@ public static class AuditPipeline
         return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime };
     }
 
-    private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch
+    private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress)
+    {
+        var c = ContributeOnce(auditor, context, request, progress);
+        var v = c.Verdict;
+        if (v.Severity == Severity.NotAssessed) return c with { Verdict = v with { NotApplicable = true } };
+        if (!request.Quick) return c;
+        var (budget, adds) = auditor switch
+        {
+            FederatedLeakageAuditor => (ExclusivityVerdict.QuickBudget, ExclusivityVerdict.FullRunAdds),
+            ConvolutionalLeakageAuditor => (ConvolutionalVerdict.QuickBudget, ConvolutionalVerdict.FullRunAdds),
+            _ => (SplitVerdict.QuickBudget(SplitOptions(request)), SplitVerdict.FullRunAdds),
+        };
+        return c with { Verdict = v with { QuickBudget = budget, FullRunAdds = adds } };
+    }
+
+    private static AuditContribution ContributeOnce(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch
     {
         FederatedLeakageAuditor a => ExclusivityReport.Build(a.Run(context, ExclusivityOptions(request), progress)),
         ConvolutionalLeakageAuditor a => RConvReport.Build(a.Run(context, RConvOptions(request), progress)),
-        SplitPointAuditor a when a.NotApplicable(context) is { } why => throw new OnnxAuditException(why),
+        SplitPointAuditor a when a.NotApplicable(context) is { } why => new AuditContribution(
+            new ThreatVerdict(ReportAssembler.SplitThreat, Severity.NotAssessed, "Not assessed: " + why, []), [], [], []),
         SplitPointAuditor a => SplitInversionReport.Build(a.Run(context, SplitOptions(request), progress)),
         _ => throw new InvalidOperationException($"no report builder for auditor '{auditor.Id}'"),
     };

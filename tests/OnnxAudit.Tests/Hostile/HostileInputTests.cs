@@ -214,7 +214,7 @@ public sealed class HostileInputTests
         AssertOneLineWithFix(ex.Message, "--indices 1,,2", "empty");
         var r = CliRunner.Run("split", RepoPaths.Model("lenet5"), "-d", Path.Combine(RepoPaths.Samples, "fashion-mnist-test-2000-images-idx3-ubyte.gz"), "--at", "");
         Assert.Equal(2, r.ExitCode);
-        AssertOneLineWithFix(r.Stderr, "--at ''", "inspect");
+        AssertOneLineWithFix(r.Stderr, "''", "empty", "inspect");
     }
 
     [Fact]

@@ -92,8 +92,10 @@ public static class SplitInversionAuditor
             using var f1 = new ModelSession(halves.Prefix, options.Runtime);
             var target = f1.RunAll(x0, Dims(inputRank, n, shape)).Data;
             var outcomes = new List<AttackOutcome>();
-            foreach (var attack in options.Attacks.Distinct())
+            var attackList = options.Attacks.Distinct().ToList();
+            foreach (var attack in attackList)
             {
+                progress.Step(results.Count * attackList.Count + outcomes.Count, points.Count * attackList.Count);
                 var label = $"{point.ProducerLabel} ({depth}/{analysis.SplitPoints.Count})";
                 var sw = Stopwatch.StartNew();
                 var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label);
@@ -117,15 +119,22 @@ public static class SplitInversionAuditor
     }
 
     /// <summary>The split points to audit: all, or the one named by tensor or by its producer's label.</summary>
-    internal static IReadOnlyList<SplitPoint> SelectPoints(OnnxModel model, GraphAnalysis analysis, string? at)
+    /// <param name="model">The model (its origin is named in the error).</param>
+    /// <param name="analysis">Its analysis.</param>
+    /// <param name="at">Comma-separated tensor or layer names, or null for all.</param>
+    /// <param name="option">The option the user typed, named in the error.</param>
+    /// <exception cref="OnnxAuditException">A name matches no split point.</exception>
+    public static IReadOnlyList<SplitPoint> SelectPoints(OnnxModel model, GraphAnalysis analysis, string? at, string option = "--splits")
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(analysis);
         if (at is null) return analysis.SplitPoints;
         // several comma-separated names select several points; they are audited in execution order
         var chosen = new HashSet<SplitPoint>();
         foreach (var name in at.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var p = analysis.SplitPoints.FirstOrDefault(s => s.Tensor == name) ?? analysis.SplitPoints.FirstOrDefault(s => s.ProducerLabel == name)
-                ?? throw new OnnxAuditException($"--at {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor or layer) are: "
+                ?? throw new OnnxAuditException($"{option} {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor or layer) are: "
                     + string.Join(", ", analysis.SplitPoints.Select(s => $"{s.Tensor} ({s.ProducerLabel})")) + ".");
             chosen.Add(p);
         }
