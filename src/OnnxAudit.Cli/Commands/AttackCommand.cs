@@ -47,7 +47,7 @@ internal static class AttackCommand
             var m = parse.GetValue(batch);
             ExclusivityCommand.CheckBatchSize(m, dataset);
             var k = parse.GetValue(batches);
-            if (k < 1) throw new OnnxAuditException($"--batches {k}: must be at least 1.");
+            CommonOptions.CheckCount(k, "--batches", 1, 1_000, "each batch is one gradient attack with its images written to disk");
             if (!dataset.HasLabels) throw new DataFormatException($"{dataset.Source}: no labels were found; the victim's gradient needs labels (put the labels file beside the images).");
             return SpectreProgress.Run(console, progress =>
             {

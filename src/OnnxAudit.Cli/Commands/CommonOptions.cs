@@ -68,12 +68,30 @@ internal static class CommonOptions
     public static OnnxAudit.Data.Dataset LoadData(string dataPath, Graph.GraphAnalysis analysis, string modelPath) =>
         Pipeline.AuditPipeline.LoadData(dataPath, analysis, modelPath);
 
-    public static RuntimeOptions Runtime(string device, int threads) => new(ParseDevice(device), threads);
+    public static RuntimeOptions Runtime(string device, int threads) => new(ParseDevice(device), CheckThreads(threads));
+
+    /// <summary>Bounds a count option to [<paramref name="min"/>, <paramref name="max"/>]; <paramref name="why"/> says what
+    /// bounds it (e.g. "the 2000 images in the data").</summary>
+    public static int CheckCount(int value, string option, int min, int max, string why)
+    {
+        if (value < min || value > max)
+            throw new Errors.OnnxAuditException($"{option} {value}: must be between {min} and {max} ({why}); pass a value in that range.");
+        return value;
+    }
+
+    /// <summary>Bounds --threads to 0 (one per core) … the core count.</summary>
+    public static int CheckThreads(int threads)
+    {
+        var cores = Environment.ProcessorCount;
+        if (threads < 0 || threads > cores)
+            throw new Errors.OnnxAuditException($"--threads {threads}: must be between 0 (one per core) and {cores} (the cores of this machine); pass e.g. --threads {cores}.");
+        return threads;
+    }
 
     public static ExecutionDevice ParseDevice(string device) => device.ToLowerInvariant() switch
     {
         "cpu" => ExecutionDevice.Cpu,
         "cuda" or "gpu" => ExecutionDevice.Cuda,
-        _ => throw new Errors.OnnxAuditException($"--device {device}: unknown device; use cpu or cuda."),
+        _ => throw new Errors.OnnxAuditException($"--device {Common.SafeText.Escape(device, 40)}: unknown device; use cpu or cuda."),
     };
 }

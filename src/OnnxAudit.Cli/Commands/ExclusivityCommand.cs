@@ -43,7 +43,7 @@ internal static class ExclusivityCommand
             var (loaded, analysis, dataset) = LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime, flags.Read(parse));
             var m = parse.GetValue(batch);
             var n = parse.GetValue(batches);
-            if (n < 1) throw new OnnxAuditException($"--batches {n}: must be at least 1.");
+            CommonOptions.CheckCount(n, "--batches", 1, 1_000_000, "each batch is one sampled statistic; a million already gives a ±0.1 % interval");
             CheckBatchSize(m, dataset);
             return SpectreProgress.Run(console, progress =>
             {

@@ -57,14 +57,17 @@ internal static class GradientCommand
     {
         if (text is not null)
         {
-            var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var shown = Common.SafeText.Escape(text, 60);
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Any(p => p.Length == 0))
+                throw new OnnxAuditException($"--indices {shown}: an entry is empty (two commas, or a comma at an end); give comma-separated sample indices such as 0,5,9.");
             var result = new int[parts.Length];
             for (var i = 0; i < parts.Length; i++)
             {
                 if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 0 || result[i] >= n)
-                    throw new OnnxAuditException($"--indices {text}: '{parts[i]}' is not a sample index between 0 and {n - 1}; give comma-separated indices into the data.");
+                    throw new OnnxAuditException($"--indices {shown}: '{Common.SafeText.Escape(parts[i], 30)}' is not a sample index between 0 and {n - 1}; give comma-separated indices into the data.");
             }
-            if (result.Length == 0) throw new OnnxAuditException($"--indices {text}: no index given.");
+            if (result.Length == 0) throw new OnnxAuditException($"--indices {shown}: no index given; give comma-separated sample indices such as 0,5,9.");
             return result;
         }
         if (batchSize < 1 || batchSize > n) throw new OnnxAuditException($"--batch-size {batchSize}: must be between 1 and the {n} samples in the data.");

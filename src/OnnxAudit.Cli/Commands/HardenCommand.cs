@@ -37,7 +37,7 @@ internal static class HardenCommand
             if (!parse.GetValue(reduction)) throw new OnnxAuditException("harden: no hardening chosen; pass --exclusivity-reduction.");
             var modelPath = parse.GetRequiredValue(model);
             var outPath = parse.GetRequiredValue(output);
-            if (Directory.Exists(outPath)) throw new OnnxAuditException($"{outPath}: the output path is a folder; pass a file name such as hardened.onnx with -o.");
+            Common.OutputPath.CheckFile(outPath, "-o", modelPath);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
             var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
             if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)

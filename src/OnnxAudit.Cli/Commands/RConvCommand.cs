@@ -43,6 +43,7 @@ internal static class RConvCommand
             if (parse.GetValue(data) is { } dataPath)
             {
                 dataset = AuditPipeline.LoadData(dataPath, analysis, path, flags.Read(parse), loaded);
+                CommonOptions.CheckCount(n, "--reconstruct", 0, dataset.N, $"the {dataset.N} images in {dataPath}");
             }
             var options = RConvOptions.Default with { Images = dataset is null ? 0 : n, Seed = parse.GetValue(seed), Runtime = runtime };
             var result = RConvAuditor.Run(loaded, analysis, dataset, options, new ConsoleProgress(console.Error, console.Interactive));

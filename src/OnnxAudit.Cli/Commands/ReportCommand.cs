@@ -130,7 +130,7 @@ internal static class ReportCommand
 
     internal static void CheckOutputDir(string outDir)
     {
-        if (File.Exists(outDir)) throw new Errors.OnnxAuditException($"{outDir}: the output path is a file, not a folder; pass a folder with -o.");
+        Common.OutputPath.CheckFolder(outDir, "-o");
     }
 
     private static string Quote(string s) => s.Contains(' ', StringComparison.Ordinal) ? $"\"{s}\"" : s;

@@ -60,11 +60,15 @@ internal static class SplitCommand
             if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
             var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
             var atList = parse.GetValue(at);
+            if (atList is not null && atList.Any(string.IsNullOrWhiteSpace))
+                throw new OnnxAuditException($"{CommonOptions.Typed(parse, at)} '': a split point name is empty; pass tensor names or layer labels from `onnx-audit inspect` (or leave the option out to audit every split point).");
             var atValue = atList is null || atList.Length == 0 || (atList.Length == 1 && atList[0] == "all") ? null : string.Join(',', atList);
             SplitInversionAuditor.SelectPoints(loaded, analysis, atValue, CommonOptions.Typed(parse, at)); // fail fast on a bad --splits, before loading data
             var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, flags.Read(parse), loaded);
             Dataset? auxSet = null;
             if (parse.GetValue(aux) is { } auxPath) auxSet = AuditPipeline.LoadData(auxPath, analysis, modelPath, flags.Read(parse), loaded);
+            CommonOptions.CheckCount(n, "--images", 1, auxSet is null ? Math.Max(1, dataset.N - 1) : dataset.N,
+                auxSet is null ? $"the {dataset.N} images in {dataPath}, one of which at least the attacker keeps as auxiliary data" : $"the {dataset.N} images in {dataPath}");
             var options = new SplitAuditOptions
             {
                 At = atValue,

@@ -67,7 +67,30 @@ public static class AuditPipeline
             ModelClassNames = model is null ? null : ModelEditor.ClassNames(model),
         });
         dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+        CheckLabels(dataset, analysis, modelPath);
         return dataset;
+    }
+
+    /// <summary>Refuses labels and class folders the model's output cannot represent (a label ≥ the number of outputs,
+    /// more class folders than outputs).</summary>
+    /// <exception cref="DataFormatException">A label or the class count is out of range.</exception>
+    internal static void CheckLabels(Dataset dataset, GraphAnalysis analysis, string modelPath)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(analysis);
+        if (dataset.N == 0)
+            throw new DataFormatException($"{dataset.Source}: holds 0 images, so there is nothing to audit; pass a data file with images.");
+        if (!analysis.Tensors.TryGetValue(analysis.OutputTensor, out var output)) return;
+        var classes = output.ElementsPerSample;
+        if (classes <= 0) return;
+        if (dataset.ClassNames is { } names && names.Count > classes)
+            throw new DataFormatException($"{dataset.Source}: has {names.Count} class folders but {modelPath} has {classes} outputs (classes); pass a folder with at most {classes} class sub-folders, one per model output.");
+        if (dataset.Labels is not { } labels) return;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] >= classes)
+                throw new DataFormatException($"{dataset.LabelsSource ?? dataset.Source}: label {i} is {labels[i]}, out of range for {modelPath}, which has {classes} outputs (classes 0–{classes - 1}); pass the labels that belong to this model.");
+        }
     }
 
     /// <summary>Runs every applicable auditor and assembles the report (nothing is written).</summary>
