@@ -98,7 +98,7 @@ public static class SplitInversionAuditor
                 var sw = Stopwatch.StartNew();
                 AttackOutcome outcome = attack switch
                 {
-                    SplitAttack.WhiteBox => WhiteBox(model, point, hyper, target, n, shape, options, x0, progress, label, sw),
+                    SplitAttack.WhiteBox => WhiteBox(model, halves, point, hyper, target, n, shape, options, x0, progress, label, sw),
                     SplitAttack.BlackBox => BlackBox(halves, f1, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
                     _ => QueryFree(model, halves, aux, hyper, target, n, shape, inputRank, options, x0, progress, label, sw),
                 };
@@ -131,9 +131,30 @@ public static class SplitInversionAuditor
         return analysis.SplitPoints.Where(chosen.Contains).ToList();
     }
 
-    private static AttackOutcome WhiteBox(OnnxModel model, SplitPoint point, WhiteBoxHyperparameters hyper, float[] target, int n,
+    private static AttackOutcome WhiteBox(OnnxModel model, SplitModels halves, SplitPoint point, WhiteBoxHyperparameters hyper, float[] target, int n,
         (int C, int H, int W) shape, SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
     {
+        // why: issue 17 (attacks as strong as the model allows): a split point that is an affine function of the input
+        // (no nonlinearity before it, e.g. conv1 before its activation) is inverted exactly by least squares instead of
+        // Adam; He et al.'s rMLE with λ_TV = 0 has the same minimiser, which Adam only approaches.
+        string? fallback = null;
+        if (options.Tv is null && AffinePrefix.IsAffine(halves.Prefix, out _))
+        {
+            try
+            {
+                using var stage = progress.Start($"{label}: white-box (exact least squares)", AffineLeastSquares.DefaultMaxIterations);
+                using var solver = new AffineLeastSquares(model, point.Tensor, n, shape, options.Runtime);
+                var run = solver.Run(target, stage);
+                var settings = string.Create(CultureInfo.InvariantCulture,
+                    $"f1 is affine in the input: exact least squares (conjugate gradients on the normal equations through the gradient graph), {run.Iterations} iterations (cap {AffineLeastSquares.DefaultMaxIterations}), relative normal-equation residual {run.RelativeResidual:G3}, start {WhiteBoxAttack.StartValue}");
+                return Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
+            }
+            catch (Exception ex) when (ex is OnnxAuditException or InvalidOperationException or ArgumentException)
+            {
+                // why: partial results survive (issue 17): a failed exact solve falls back to the Adam attack, with its reason.
+                fallback = $" (exact least squares failed: {ex.Message})";
+            }
+        }
         // why: the depth-class λ_TV (He et al.'s defaults) can hide a leak: measured on lenet5/splitnet at the ReLU right
         // after conv1, λ = 10 gives ≈14 dB while λ = 0 reconstructs exactly. The audit is a worst case, so unless --tv
         // fixes λ, a split point with a default λ > 0 is attacked with λ = 0 as well and the better mean PSNR is kept.
@@ -150,7 +171,7 @@ public static class SplitInversionAuditor
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate)
                 best = variants.Count > 1 ? o with { Settings = o.Settings + " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", variants.Select(v => v.TvWeight.ToString("G3", CultureInfo.InvariantCulture))) + "})" } : o;
         }
-        return best! with { Seconds = sw.Elapsed.TotalSeconds };
+        return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + (fallback ?? "") };
     }
 
     private static AttackOutcome BlackBox(SplitModels halves, ModelSession f1, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
