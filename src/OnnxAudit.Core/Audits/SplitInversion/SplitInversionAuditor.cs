@@ -293,8 +293,10 @@ public static class SplitInversionAuditor
         }
         // why: an exact reconstruction has PSNR = +∞; cap at 100 dB so that the mean and its interval stay finite.
         var capped = psnr.Select(v => Math.Min(v, 100)).ToArray();
-        var mp = Statistics.MeanConfidenceInterval(capped);
-        var ms = Statistics.MeanConfidenceInterval(ssim);
+        // why: issue 17: with few images the t interval leaves the metric's range (SSIM "0.691 (−1.163–2.546)"); clip it
+        // to PSNR ∈ [0, 100] dB (images in [0,1], peak 1, capped as above) and SSIM ∈ [−1, 1].
+        var mp = Statistics.MeanConfidenceInterval(capped, 0, 100);
+        var ms = Statistics.MeanConfidenceInterval(ssim, -1, 1);
         var unsafeAttack = mp.Estimate >= thresholds.Psnr || ms.Estimate >= thresholds.Ssim;
         return new AttackOutcome(attack, settings, psnr, ssim, mp, ms, unsafeAttack, images, sw.Elapsed.TotalSeconds);
     }
