@@ -35,7 +35,7 @@ public static class AuditPipeline
         var model = OnnxModel.Load(modelPath);
         // why: --device cuda must fail before any work when the provider is unavailable.
         ModelSession.CheckDevice(runtime);
-        return (model, ModelAnalysis.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
+        return (model, Autodiff.StaticShapeSource.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
     }
 
     /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
