@@ -21,7 +21,7 @@ internal static class ReportCommand
         failOn.AcceptOnlyFromAmong("high", "medium", "low");
         var formats = new Option<string>("--formats") { Description = "Comma-separated output formats: pdf, html, json.", DefaultValueFactory = _ => "pdf,html,json" };
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "The federated clients' training batch size M (exclusivity audit and gradient attack).", DefaultValueFactory = _ => 8 };
-        var splits = new Option<string[]>("--splits") { Description = "Split points to attack: 'all' (default) or tensor names (see 'onnx-audit inspect').", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["all"] };
+        var splits = new Option<string[]>("--splits") { Description = "Split points to attack: 'auto' (default: at most 8 spread over depth; 4 with --quick), 'all' or tensor names (see 'onnx-audit inspect').", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["auto"] };
         var quick = new Option<bool>("--quick") { Description = "Fewer batches, images and iterations (stated in the report) for a fast first look." };
         var command = new Command("report", "Audit the model and write report.pdf, report.html and report.json into the output folder. " + ExitCodes.HelpText)
         {
@@ -35,7 +35,7 @@ internal static class ReportCommand
                 var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
                 var wanted = ParseFormats(parse.GetValue(formats)!);
                 CheckOutputDir(outDir);
-                var request = new ReportRequest(parse.GetRequiredValue(model), parse.GetValue(data), parse.GetValue(batchSize), parse.GetValue(splits) ?? ["all"],
+                var request = new ReportRequest(parse.GetRequiredValue(model), parse.GetValue(data), parse.GetValue(batchSize), parse.GetValue(splits) ?? ["auto"],
                     parse.GetValue(quick), parse.GetValue(seed), runtime,
                     "onnx-audit " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)));
                 var report = AuditPipeline.Report(request, progress);

@@ -141,9 +141,11 @@ public static class AuditPipeline
     public static SplitAuditOptions SplitOptions(ReportRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var at = request.Splits.Count == 1 && request.Splits[0] == "all" ? null : string.Join(',', request.Splits);
+        var single = request.Splits.Count == 1 ? request.Splits[0] : null;
+        var at = single is "all" or "auto" ? null : string.Join(',', request.Splits);
         var preset = request.SplitOptionsOverride ?? (request.Quick ? SplitAuditOptions.QuickPreset : SplitAuditOptions.Default);
-        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime };
+        // "auto" (the default) samples at most SplitAuditOptions.DefaultMaxPoints across depth; "all" attacks every point
+        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime, MaxPoints = single == "all" ? null : preset.MaxPoints };
     }
 
     private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch
