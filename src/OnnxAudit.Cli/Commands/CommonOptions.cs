@@ -34,11 +34,11 @@ internal static class CommonOptions
     {
         var o = new Option<string[]>("--splits", "--at")
         {
-            Description = allByDefault ? "Split points to attack: 'all' (default) or tensor names / layer labels (see 'onnx-audit inspect')."
+            Description = allByDefault ? "Split points to attack: 'auto' (default: at most 8 spread over depth, 4 with --quick), 'all', or tensor names / layer labels (see 'onnx-audit inspect')."
                 : "Attack only these split points (tensor names or layer labels, see 'onnx-audit inspect'); default: every split point.",
             AllowMultipleArgumentsPerToken = true,
         };
-        if (allByDefault) o.DefaultValueFactory = _ => ["all"];
+        if (allByDefault) o.DefaultValueFactory = _ => ["auto"];
         return o;
     }
 

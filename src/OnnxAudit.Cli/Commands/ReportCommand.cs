@@ -72,7 +72,7 @@ internal static class ReportCommand
                 {
                     Quick = Given(parse, quick) || b.Quick is null ? parse.GetValue(quick) : b.Quick,
                     BatchSize = PickInt(batchSize, b.BatchSize),
-                    Splits = Given(parse, splits) || b.Splits is null ? [.. parse.GetValue(splits) ?? ["all"]] : b.Splits,
+                    Splits = Given(parse, splits) || b.Splits is null ? [.. parse.GetValue(splits) ?? ["auto"]] : b.Splits,
                 },
                 Seed = PickInt(seed, cfg.Seed),
                 Device = PickStr(device, cfg.Device),

@@ -46,7 +46,7 @@ public static class AuditPipeline
         // why: DESIGN "normalisation is folded into the audited graph as a prefix": attacks optimise and metrics measure
         // in [0,1] pixel space, and split prefixes (trusted side) include the normalisation.
         if (preprocessing is { Normalizes: true } pre) model = ModelEditor.PrependNormalization(model, pre.Mean!, pre.Std!);
-        return (model, ModelAnalysis.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
+        return (model, Autodiff.StaticShapeSource.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
     }
 
     /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
@@ -247,9 +247,11 @@ public static class AuditPipeline
     public static SplitAuditOptions SplitOptions(ReportRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var at = request.Splits.Count == 1 && request.Splits[0] == "all" ? null : string.Join(',', request.Splits);
+        var single = request.Splits.Count == 1 ? request.Splits[0] : null;
+        var at = single is "all" or "auto" ? null : string.Join(',', request.Splits);
         var preset = request.SplitOptionsOverride ?? (request.Quick ? SplitAuditOptions.QuickPreset : SplitAuditOptions.Default);
-        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime };
+        // "auto" (the default) samples at most SplitAuditOptions.DefaultMaxPoints across depth; "all" attacks every point
+        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime, MaxPoints = single == "all" ? null : preset.MaxPoints };
     }
 
     private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress)

@@ -6,7 +6,7 @@ namespace OnnxAudit.Pipeline;
 /// <param name="ModelPath">The ONNX model file.</param>
 /// <param name="DataPath">Sample data (IDX, .npy or image folder), or null (every threat is then not assessed).</param>
 /// <param name="BatchSize">The federated clients' batch size M.</param>
-/// <param name="Splits">"all" or split tensor names.</param>
+/// <param name="Splits">"auto" (at most <see cref="Audits.SplitInversion.SplitAuditOptions.DefaultMaxPoints"/> spread over depth), "all" or split tensor names.</param>
 /// <param name="Quick">Each auditor's quick preset.</param>
 /// <param name="Seed">Seed of every auditor.</param>
 /// <param name="Runtime">ONNX Runtime options.</param>

@@ -27,6 +27,10 @@ public static class ConvolutionalVerdict
     {
         ArgumentNullException.ThrowIfNull(r);
         if (r.NotAssessedReason is { } why) return new Verdict(Risk.NotAssessed, Rule, why);
+        // why: issue 17: with no layer conditions and no reconstruction nothing was measured; "every layer leaks" would be
+        // vacuously true and gave High to models the audit never assessed. Not assessed never gets a severity.
+        if (r.Conditions.Count == 0 && r.Images.All(i => i.Psnr is null))
+            return new Verdict(Risk.NotAssessed, Rule, "no convolution layer's conditions could be assessed.");
         var ok = r.Images.Where(i => i.Psnr >= SuccessPsnr).ToList();
         var leaking = r.Conditions.Where(c => c.Verdict != RConvVerdict.SafeByCounting).ToList();
         if (ok.Count > 0)

@@ -38,9 +38,9 @@ public static class SplitInversionAuditor
         var points = SelectPoints(model, analysis, options.At);
         // why: --quick must finish a whole report in about a minute; attacking every split point of a deep model
         // does not, so quick mode attacks at most QuickMaxPoints points spread evenly over depth (first and last kept).
-        if (options.Quick && options.At is null && points.Count > SplitAuditOptions.QuickMaxPoints)
+        var cap = options.Quick ? SplitAuditOptions.QuickMaxPoints : options.MaxPoints;
+        if (options.At is null && cap is { } k && k >= 2 && points.Count > k)
         {
-            var k = SplitAuditOptions.QuickMaxPoints;
             points = Enumerable.Range(0, k).Select(i => points[(int)Math.Round(i * (points.Count - 1) / (double)(k - 1))]).Distinct().ToList();
         }
         if (data.IsNormalized)
@@ -97,14 +97,34 @@ public static class SplitInversionAuditor
             {
                 progress.Step(results.Count * attackList.Count + outcomes.Count, points.Count * attackList.Count);
                 var label = $"{point.ProducerLabel} ({depth}/{analysis.SplitPoints.Count})";
+                // why: issue 17: a split point found unsafe by one attack is unsafe whatever another attack does, so in
+                // --quick the remaining (training-heavy) attacks are skipped with that reason: black-box training alone
+                // took 13 min at resnet18@64 conv1 on this machine.
+                if (options.Quick && outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
+                {
+                    var skip = Skipped(attack, $"--quick: the {found.Attack} attack already shows this point unsafe");
+                    outcomes.Add(skip);
+                    progress.Message($"{label} {attack}: skipped ({skip.Note})");
+                    continue;
+                }
                 var sw = Stopwatch.StartNew();
                 var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label);
-                AttackOutcome outcome = attack switch
+                AttackOutcome outcome;
+                try
                 {
-                    SplitAttack.WhiteBox => WhiteBox(task, options, progress, sw),
-                    SplitAttack.BlackBox => BlackBox(task, options, progress, sw),
-                    _ => QueryFree(task, options, progress, sw),
-                };
+                    outcome = attack switch
+                    {
+                        SplitAttack.WhiteBox => WhiteBox(task, options, progress, sw),
+                        SplitAttack.BlackBox => BlackBox(task, options, progress, sw),
+                        _ => QueryFree(task, options, progress, sw),
+                    };
+                }
+                catch (OnnxAuditException ex)
+                {
+                    // why: issue 17 (partial results survive): an attack that cannot run here (e.g. an operator the gradient
+                    // builder does not support) is recorded with its reason; the other attacks and split points still count.
+                    outcome = Skipped(attack, $"failed: {ex.Message}");
+                }
                 outcomes.Add(outcome);
                 if (outcome.Ran)
                     progress.Message(string.Create(CultureInfo.InvariantCulture,
@@ -150,6 +170,27 @@ public static class SplitInversionAuditor
     {
         var (model, halves, _, _, hyper, target, n, shape, _, x0, label) = task;
         var point = halves.Point;
+        // why: issue 17 (attacks as strong as the model allows): a split point that is an affine function of the input
+        // (no nonlinearity before it, e.g. conv1 before its activation) is inverted exactly by least squares instead of
+        // Adam; He et al.'s rMLE with λ_TV = 0 has the same minimiser, which Adam only approaches.
+        string? fallback = null;
+        if (options.Tv is null && AffinePrefix.IsAffine(halves.Prefix, out _))
+        {
+            try
+            {
+                using var stage = progress.Start($"{label}: white-box (exact least squares)", AffineLeastSquares.DefaultMaxIterations);
+                using var solver = new AffineLeastSquares(model, point.Tensor, n, shape, options.Runtime);
+                var run = solver.Run(target, stage);
+                var settings = string.Create(CultureInfo.InvariantCulture,
+                    $"f1 is affine in the input: exact least squares (conjugate gradients on the normal equations through the gradient graph), {run.Iterations} iterations (cap {AffineLeastSquares.DefaultMaxIterations}), relative normal-equation residual {run.RelativeResidual:G3}, start {WhiteBoxAttack.StartValue}");
+                return Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
+            }
+            catch (Exception ex) when (ex is OnnxAuditException or InvalidOperationException or ArgumentException)
+            {
+                // why: partial results survive (issue 17): a failed exact solve falls back to the Adam attack, with its reason.
+                fallback = $" (exact least squares failed: {ex.Message})";
+            }
+        }
         // why: the depth-class λ_TV (He et al.'s defaults) can hide a leak: measured on lenet5/splitnet at the ReLU right
         // after conv1, λ = 10 gives ≈14 dB while λ = 0 reconstructs exactly. The audit is a worst case, so unless --tv
         // fixes λ, a split point with a default λ > 0 is attacked with λ = 0 as well and the better mean PSNR is kept.
@@ -167,7 +208,7 @@ public static class SplitInversionAuditor
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate)
                 best = variants.Count > 1 ? o with { Settings = o.Settings + " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", variants.Select(v => v.TvWeight.ToString("G3", CultureInfo.InvariantCulture))) + "})" } : o;
         }
-        return best! with { Seconds = sw.Elapsed.TotalSeconds };
+        return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + (fallback ?? "") };
     }
 
     private static AttackOutcome BlackBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
@@ -289,8 +330,10 @@ public static class SplitInversionAuditor
         }
         // why: an exact reconstruction has PSNR = +∞; cap at 100 dB so that the mean and its interval stay finite.
         var capped = psnr.Select(v => Math.Min(v, 100)).ToArray();
-        var mp = Statistics.MeanConfidenceInterval(capped);
-        var ms = Statistics.MeanConfidenceInterval(ssim);
+        // why: issue 17: with few images the t interval leaves the metric's range (SSIM "0.691 (−1.163–2.546)"); clip it
+        // to PSNR ∈ [0, 100] dB (images in [0,1], peak 1, capped as above) and SSIM ∈ [−1, 1].
+        var mp = Statistics.MeanConfidenceInterval(capped, 0, 100);
+        var ms = Statistics.MeanConfidenceInterval(ssim, -1, 1);
         var unsafeAttack = mp.Estimate >= thresholds.Psnr || ms.Estimate >= thresholds.Ssim;
         return new AttackOutcome(attack, settings, psnr, ssim, mp, ms, unsafeAttack, images, sw.Elapsed.TotalSeconds);
     }

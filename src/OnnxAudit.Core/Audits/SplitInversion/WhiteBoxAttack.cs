@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
 using OnnxAudit.Progress;
@@ -73,7 +74,12 @@ internal sealed class WhiteBoxAttack : IDisposable
             TotalVariationWeight: _tvFed ? TvPerElement(hyper.TvWeight) / batch : 0, TotalVariationAsInput: _tvFed);
         _session = GradientSessions.Create(model, request, runtime);
         Gradient = new float[batch * _c * _h * _w];
+        _imageSize = _c * _h * _w;
+        _energyScale = new double[batch];
     }
+
+    private readonly int _imageSize;
+    private readonly double[] _energyScale;
 
     /// <summary>The hyperparameters.</summary>
     public WhiteBoxHyperparameters Hyper { get; }
@@ -97,6 +103,14 @@ internal sealed class WhiteBoxAttack : IDisposable
         if (_tvFed) fed = new(StringComparer.Ordinal) { [GradientNames.TotalVariationWeight] = [(float)(tvPerElement / _batch)] };
         else if (_tvInGraph && tvPerElement != 0)
             throw new InvalidOperationException("this white-box attack was built with λ_TV = 0; build it with the λ_TV > 0 to run with another λ_TV");
+        var per = target.Length / _batch;
+        for (var i = 0; i < _batch; i++)
+        {
+            double e = 0;
+            foreach (var v in target.Slice(i * per, per)) e += (double)v * v;
+            e /= Math.Max(1, per);
+            _energyScale[i] = e > 0 && double.IsFinite(e) ? _imageSize / e : 1;
+        }
         var x = new float[Gradient.Length];
         Array.Fill(x, StartValue);
         var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
@@ -110,8 +124,16 @@ internal sealed class WhiteBoxAttack : IDisposable
             double loss = run.Loss;
             if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, Gradient, tvPerElement / _batch);
             // why: the batch loss is the mean of the per-image losses, so its gradient is 1/B of each image's own;
-            // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs.
-            adam.Step(x, Gradient, _batch);
+            // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs. Each image's
+            // gradient is further scaled by pixels / mean(t_i²) (issue 17: the matching loss normalised by the target's
+            // energy): a mean over a large split tensor otherwise gives per-pixel gradients far below Adam's ε = 1e-3,
+            // so the steps shrink with the model's size (8 dB at resnet18@64 conv1). The minimiser is unchanged.
+            for (var i = 0; i < _batch; i++)
+            {
+                var seg = Gradient.AsSpan(i * _imageSize, _imageSize);
+                TensorPrimitives.Multiply(seg, (float)(_batch * _energyScale[i]), seg);
+            }
+            adam.Step(x, Gradient, 1f);
             for (var i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
             if (it == 0) initial = loss;
             last = loss;
