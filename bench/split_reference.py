@@ -8,7 +8,7 @@ horizontal / (CH(W-1)), averaged over the batch), torch.optim.Adam(amsgrad=True,
 Gradients are those of per-image losses (the batch loss times B), as in ours.
 usage: split_reference.py <model.onnx> <images-idx3.gz> <split tensor or layer label> <batch> <iterations> <threads>
        [lr lam]   (defaults: the depth-class values passed by bench/split.sh)
-prints: torch <model> <tensor> <batch> <iterations/s> <mean PSNR>"""
+prints: torch <model> <tensor> <batch> <iterations/s> <mean PSNR> <thread-CPU ms per iteration>"""
 import gzip, os, sys, time
 import numpy as np
 import torch
@@ -98,12 +98,13 @@ def main():
         return x.detach()
 
     run(20)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     x = run(iters)
     sec = time.perf_counter() - t0
+    cpu_ms = (time.thread_time() - c0) * 1000 / iters
     mse = ((x - x0) ** 2).flatten(1).mean(1)
     psnr = (10 * torch.log10(1 / mse)).mean().item()
-    print(f"torch {os.path.splitext(os.path.basename(path))[0]} {at} {batch} {iters / sec:.1f} {psnr:.2f}")
+    print(f"torch {os.path.splitext(os.path.basename(path))[0]} {at} {batch} {iters / sec:.1f} {psnr:.2f} {cpu_ms:.4f}")
 
 
 if __name__ == "__main__":

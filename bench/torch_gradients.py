@@ -26,9 +26,11 @@ def step():
 
 for _ in range(max(10, reps // 10)):
     step()
-times = []
+times, cpu = [], []
 for _ in range(reps):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     step()
     times.append((time.perf_counter() - t0) * 1000)
-print(f"torch {os.path.splitext(os.path.basename(path))[0]} {batch} {sorted(times)[reps // 2]:.4f}")
+    cpu.append((time.thread_time() - c0) * 1000)
+# columns: wall median (ms), then thread-CPU median (ms; bench/debian.sh) and wall p10 (ms)
+print(f"torch {os.path.splitext(os.path.basename(path))[0]} {batch} {sorted(times)[reps // 2]:.4f} {sorted(cpu)[reps // 2]:.4f} {sorted(times)[reps // 10]:.4f}")

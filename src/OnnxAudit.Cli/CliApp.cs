@@ -31,6 +31,36 @@ internal static class CliApp
         return code;
     }
 
+    /// <summary>" (did you mean '--splits'?)" when the error names an unrecognised token close to a verb or option of the
+    /// command being parsed; "" otherwise.</summary>
+    internal static string DidYouMean(string message, ParseResult parse)
+    {
+        const string prefix = "Unrecognized command or argument '";
+        if (!message.StartsWith(prefix, StringComparison.Ordinal) || !message.EndsWith("'.", StringComparison.Ordinal)) return "";
+        var token = message[prefix.Length..^2];
+        var command = parse.CommandResult.Command;
+        var candidates = command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name))
+            .Concat(command.Options.Concat(parse.RootCommandResult.Command.Options.Where(o => o.Recursive)).SelectMany(o => o.Aliases.Prepend(o.Name)))
+            .Where(n => n.Length > 2 || !token.StartsWith("--", StringComparison.Ordinal)).Distinct().ToList();
+        var best = candidates.Select(c => (Name: c, D: Distance(token, c))).OrderBy(x => x.D).ThenBy(x => x.Name.StartsWith(token, StringComparison.Ordinal) ? 0 : 1).ThenBy(x => x.Name, StringComparer.Ordinal).FirstOrDefault();
+        return best.Name is not null && best.D <= Math.Max(1, Math.Min(3, token.Length / 3)) ? $" (did you mean '{best.Name}'?)" : "";
+    }
+
+    // Levenshtein distance, one row at a time.
+    private static int Distance(string a, string b)
+    {
+        var prev = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var cur = new int[b.Length + 1];
+            cur[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            prev = cur;
+        }
+        return prev[b.Length];
+    }
+
     private static int RunCore(string[] args, CliConsole console)
     {
         try
@@ -39,7 +69,7 @@ internal static class CliApp
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var error in parse.Errors) console.Error.WriteLine($"error: {error.Message}");
+                foreach (var error in parse.Errors) console.Error.WriteLine($"error: {error.Message}{DidYouMean(error.Message, parse)}");
                 console.Error.WriteLine("Run 'onnx-audit --help' (or 'onnx-audit <command> --help') for usage.");
                 return ExitCodes.BadInput;
             }

@@ -22,6 +22,9 @@ internal sealed class ConsoleProgress : IAuditProgress
 
     public IProgressStage Start(string description, double total) => new Stage(this, description, total);
 
+    public void Phase(int index, int count, string name) =>
+        Message(index < count ? $"[{index + 1}/{count}] {name}" : $"[done] {name}");
+
     public void Message(string text)
     {
         lock (_gate)

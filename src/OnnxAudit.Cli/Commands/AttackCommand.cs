@@ -36,16 +36,18 @@ internal static class AttackCommand
         {
             model, data, output, batch, batches, seed, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var outDir = parse.GetRequiredValue(output);
             ReportCommand.CheckOutputDir(outDir);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis, dataset) = ExclusivityCommand.LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime);
+            var (loaded, analysis, dataset) = ExclusivityCommand.LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime, flags.Read(parse));
             var m = parse.GetValue(batch);
             ExclusivityCommand.CheckBatchSize(m, dataset);
             var k = parse.GetValue(batches);
-            if (k < 1) throw new OnnxAuditException($"--batches {k}: must be at least 1.");
+            CommonOptions.CheckCount(k, "--batches", 1, 1_000, "each batch is one gradient attack with its images written to disk");
             if (!dataset.HasLabels) throw new DataFormatException($"{dataset.Source}: no labels were found; the victim's gradient needs labels (put the labels file beside the images).");
             return SpectreProgress.Run(console, progress =>
             {

@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return InspectCommand.Create(console);
         yield return ReportCommand.Create(console);
+        yield return InitCommand.Create(console);
         yield return GradientCommand.Create(console);
         yield return ExclusivityCommand.Create(console);
         yield return AttackCommand.Create(console);

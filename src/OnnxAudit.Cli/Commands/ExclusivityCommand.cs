@@ -14,7 +14,7 @@ using OnnxAudit.Runtime;
 namespace OnnxAudit.Cli.Commands;
 
 /// <summary><c>onnx-audit exclusivity MODEL --data D [--batch-size M] [--batches N] [--seed S] [--json]</c>: the
-/// neuron-exclusivity statistics (Pan et al.) as tables or JSON. Exit code 1 when the verdict is high.</summary>
+/// neuron-exclusivity statistics (Pan et al.) as tables or JSON. Exit code by --fail-on (<see cref="ExitCodes"/>).</summary>
 internal static class ExclusivityCommand
 {
     public static Command Create(CliConsole console)
@@ -27,19 +27,23 @@ internal static class ExclusivityCommand
         var json = CommonOptions.Json();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var failOn = CommonOptions.FailOn();
+        var allowNotAssessed = CommonOptions.AllowNotAssessed();
         var command = new Command("exclusivity",
             "Neuron-exclusivity statistics of the classifier head on sample data: insecure / secure / undetermined batch proportions with 95% " +
             "Wilson intervals, ExANs per layer, a batch-size sweep and same-class batches. " + ExitCodes.HelpText)
         {
-            model, data, batch, batches, seed, json, device, threads,
+            model, data, batch, batches, seed, json, device, threads, failOn, allowNotAssessed,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis, dataset) = LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime);
+            var (loaded, analysis, dataset) = LoadInputs(parse.GetRequiredValue(model), parse.GetRequiredValue(data)!, runtime, flags.Read(parse));
             var m = parse.GetValue(batch);
             var n = parse.GetValue(batches);
-            if (n < 1) throw new OnnxAuditException($"--batches {n}: must be at least 1.");
+            CommonOptions.CheckCount(n, "--batches", 1, 1_000_000, "each batch is one sampled statistic; a million already gives a ±0.1 % interval");
             CheckBatchSize(m, dataset);
             return SpectreProgress.Run(console, progress =>
             {
@@ -52,7 +56,7 @@ internal static class ExclusivityCommand
                     console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = Reporting.JsonReportRenderer.VerdictNode(contribution.Verdict), statistics = stats }, JsonOptions));
                 else
                     foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
-                return contribution.Verdict.Severity == Severity.High ? ExitCodes.Findings : ExitCodes.Ok;
+                return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
             });
         });
         return command;
@@ -74,10 +78,11 @@ internal static class ExclusivityCommand
     }
 
     /// <summary>Loads and checks model and data; throws <see cref="OnnxAuditException"/> (exit 2) when the exclusivity analysis does not apply.</summary>
-    internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime)
+    internal static (OnnxModel Model, GraphAnalysis Analysis, Dataset Data) LoadInputs(string modelPath, string dataPath, RuntimeOptions runtime,
+        Preprocessing? preprocessing = null)
     {
-        var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
-        var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath);
+        var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, preprocessing);
+        var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, preprocessing, loaded);
         if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
             throw new UnsupportedOperatorException($"{modelPath}: {reason} Use a model whose classifier head has ReLU layers.");
         return (loaded, analysis, dataset);

@@ -30,6 +30,8 @@ internal static class GradientCommand
         {
             model, data, output, batch, indicesOption, seed, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var modelPath = parse.GetRequiredValue(model);
@@ -37,8 +39,8 @@ internal static class GradientCommand
             var outDir = parse.GetRequiredValue(output);
             ReportCommand.CheckOutputDir(outDir);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
-            var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
+            var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, flags.Read(parse), loaded);
             if (!dataset.HasLabels) throw new DataFormatException($"{dataPath}: no labels were found; the cross-entropy gradient needs labels (put the labels file beside the images).");
             var indices = ChooseIndices(parse.GetValue(indicesOption), parse.GetValue(batch), parse.GetValue(seed), dataset.N);
             var (x, dims, labels) = dataset.Batch(indices);
@@ -55,14 +57,17 @@ internal static class GradientCommand
     {
         if (text is not null)
         {
-            var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var shown = Common.SafeText.Escape(text, 60);
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Any(p => p.Length == 0))
+                throw new OnnxAuditException($"--indices {shown}: an entry is empty (two commas, or a comma at an end); give comma-separated sample indices such as 0,5,9.");
             var result = new int[parts.Length];
             for (var i = 0; i < parts.Length; i++)
             {
                 if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 0 || result[i] >= n)
-                    throw new OnnxAuditException($"--indices {text}: '{parts[i]}' is not a sample index between 0 and {n - 1}; give comma-separated indices into the data.");
+                    throw new OnnxAuditException($"--indices {shown}: '{Common.SafeText.Escape(parts[i], 30)}' is not a sample index between 0 and {n - 1}; give comma-separated indices into the data.");
             }
-            if (result.Length == 0) throw new OnnxAuditException($"--indices {text}: no index given.");
+            if (result.Length == 0) throw new OnnxAuditException($"--indices {shown}: no index given; give comma-separated sample indices such as 0,5,9.");
             return result;
         }
         if (batchSize < 1 || batchSize > n) throw new OnnxAuditException($"--batch-size {batchSize}: must be between 1 and the {n} samples in the data.");

@@ -30,14 +30,16 @@ internal static class HardenCommand
         {
             model, reduction, output, data, batch, seed, device, threads,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             if (!parse.GetValue(reduction)) throw new OnnxAuditException("harden: no hardening chosen; pass --exclusivity-reduction.");
             var modelPath = parse.GetRequiredValue(model);
             var outPath = parse.GetRequiredValue(output);
-            if (Directory.Exists(outPath)) throw new OnnxAuditException($"{outPath}: the output path is a folder; pass a file name such as hardened.onnx with -o.");
+            Common.OutputPath.CheckFile(outPath, "-o", modelPath);
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
             if (ExclusivityAudit.NotApplicable(loaded, analysis) is { } reason)
                 throw new UnsupportedOperatorException($"{modelPath}: {reason} Exclusivity reduction needs a ReLU in the classifier head.");
             var layers = HeadReluLayers.From(analysis.Head!);
@@ -45,10 +47,12 @@ internal static class HardenCommand
             var dataPath = parse.GetValue(data);
             if (dataPath is not null)
             {
-                dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
+                dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, flags.Read(parse), loaded);
                 ExclusivityCommand.CheckBatchSize(parse.GetValue(batch), dataset);
             }
-            var hardened = ExclusivityHardening.RemoveFirstHeadRelu(loaded, layers[0].OutputName);
+            // why: the written model keeps the user's input contract, so it is made from the file, not from the audited
+            // graph (which may carry the normalisation prefix).
+            var hardened = ExclusivityHardening.RemoveFirstHeadRelu(OnnxModel.Load(modelPath), layers[0].OutputName);
             var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (dir is not null) Directory.CreateDirectory(dir);
             hardened.Save(outPath);

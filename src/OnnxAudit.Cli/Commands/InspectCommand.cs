@@ -29,7 +29,7 @@ internal static class InspectCommand
             var batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new Errors.OnnxAuditException($"--batch-size {batchSize}: must be at least 1.");
             var loaded = OnnxModel.Load(path);
-            var analysis = ModelAnalysis.Analyze(loaded, new GraphAnalysisOptions { BatchSize = batchSize }, CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads)));
+            var analysis = Autodiff.StaticShapeSource.Analyze(loaded, new GraphAnalysisOptions { BatchSize = batchSize }, CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads)));
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(JsonSerializer.Serialize(analysis, JsonOptions));

@@ -18,37 +18,41 @@ internal static class RConvCommand
     {
         var model = CommonOptions.Model();
         var data = CommonOptions.Data();
-        var reconstruct = new Option<int>("--reconstruct", "-n") { Description = "Images to attack (single-sample gradients) when --data is given.", DefaultValueFactory = _ => 10 };
+        var reconstruct = CommonOptions.Images(10, "Images to reconstruct from their single-sample gradients when --data is given (0 = conditions and rank checks only).");
+        reconstruct.Aliases.Add("--reconstruct");
+        var failOn = CommonOptions.FailOn();
+        var allowNotAssessed = CommonOptions.AllowNotAssessed();
         var json = CommonOptions.Json();
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
-        var command = new Command("rconv", "R-CONV convolutional gradient leakage: per-layer filter-count conditions, rank checks on real gradients, and the analytic reconstruction.")
+        var command = new Command("rconv", "R-CONV convolutional gradient leakage: per-layer filter-count conditions, rank checks on real gradients, and the analytic reconstruction. " + ExitCodes.HelpText)
         {
-            model, data, reconstruct, json, seed, device, threads,
+            model, data, reconstruct, json, seed, device, threads, failOn, allowNotAssessed,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(model);
             var n = parse.GetValue(reconstruct);
-            if (n < 0) throw new Errors.OnnxAuditException($"--reconstruct {n}: must be 0 or more.");
+            if (n < 0) throw new Errors.OnnxAuditException($"{CommonOptions.Typed(parse, reconstruct)} {n}: must be 0 or more.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
-            var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime);
+            var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime, flags.Read(parse));
             Dataset? dataset = null;
             if (parse.GetValue(data) is { } dataPath)
             {
-                dataset = CommonOptions.LoadData(dataPath, analysis, path);
+                dataset = AuditPipeline.LoadData(dataPath, analysis, path, flags.Read(parse), loaded);
+                CommonOptions.CheckCount(n, "--reconstruct", 0, dataset.N, $"the {dataset.N} images in {dataPath}");
             }
             var options = RConvOptions.Default with { Images = dataset is null ? 0 : n, Seed = parse.GetValue(seed), Runtime = runtime };
             var result = RConvAuditor.Run(loaded, analysis, dataset, options, new ConsoleProgress(console.Error, console.Interactive));
-            if (parse.GetValue(json))
-            {
-                console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
-                return ExitCodes.Ok;
-            }
-            foreach (var section in RConvReport.Build(result).Sections)
-                SpectreBlocks.Write(console.Ansi, section);
-            return ExitCodes.Ok;
+            var contribution = RConvReport.Build(result);
+            if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
+            else foreach (var section in contribution.Sections) SpectreBlocks.Write(console.Ansi, section);
+            var verdict = contribution.Verdict.Severity == Reporting.Model.Severity.NotAssessed && result.NotAssessedReason is not null
+                ? contribution.Verdict with { NotApplicable = true } : contribution.Verdict;
+            return ExitCodes.ForVerdict(verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
         });
         return command;
     }

@@ -13,7 +13,7 @@ using OnnxAudit.Onnx;
 
 namespace OnnxAudit.Cli.Commands;
 
-/// <summary><c>onnx-audit split MODEL --data D [--at TENSOR] [--attacks …] [--images N] [--iterations N] [--lr X] [--tv X]
+/// <summary><c>onnx-audit split MODEL --data D [--splits TENSOR...] [--attacks …] [--images N] [--iterations N] [--lr X] [--tv X]
 /// [--aux-data D] [--quick] [--seed S] [--json]</c>: split-point inversion audit (He et al.). With --at the exit code is
 /// 0 when the split point is safe and 1 when it is unsafe.</summary>
 internal static class SplitCommand
@@ -22,15 +22,17 @@ internal static class SplitCommand
     {
         var model = CommonOptions.Model();
         var data = CommonOptions.Data(required: true);
-        var at = new Option<string?>("--at") { Description = "Audit only this split point (tensor name or layer label, see `onnx-audit inspect`); sets the exit code: 0 safe, 1 unsafe." };
+        var at = CommonOptions.Splits(allByDefault: false);
+        var failOn = CommonOptions.FailOn();
+        var allowNotAssessed = CommonOptions.AllowNotAssessed();
         var attacks = new Option<string>("--attacks") { Description = "Comma-separated attacks: whitebox, blackbox, queryfree.", DefaultValueFactory = _ => "whitebox,blackbox,queryfree" };
-        var images = new Option<int>("--images", "-n") { Description = "Target images to reconstruct (drawn with --seed; the other images are the attacker's auxiliary data).", DefaultValueFactory = _ => 8 };
-        var iterations = new Option<int?>("--iterations") { Description = "White-box iterations (default per depth class: 5000; 500 with --quick)." };
+        var images = CommonOptions.Images(8, "Target images to reconstruct (drawn with --seed; the other images are the attacker's auxiliary data).");
+        var iterations = new Option<int?>("--iterations") { Description = "White-box iterations (default per depth class: 5000; 300 with --quick)." };
         var lr = new Option<double?>("--lr") { Description = "White-box Adam learning rate (default per depth class: 1e-2, fc1 1e-3)." };
         var tv = new Option<double?>("--tv") { Description = "White-box total-variation weight λ (default per depth class: conv1 0, ReLU2 10, ReLU3 1e3, fc1 1e4)." };
         var steps = new Option<int?>("--training-steps") { Description = "Adam steps for the inverse network and the shadow prefix (default 2000; 150 with --quick)." };
         var aux = new Option<string?>("--aux-data") { Description = "The attacker's auxiliary data (same formats as --data; labels needed for queryfree). Default: the --data images not chosen as targets." };
-        var quick = new Option<bool>("--quick") { Description = "Short run (at most 4 split points spread over depth without --at, 300 white-box iterations, 150 training steps); under-estimates the attacks." };
+        var quick = new Option<bool>("--quick") { Description = "Short run (at most 4 split points spread over depth without --splits, 300 white-box iterations, 150 training steps); under-estimates the attacks." };
         var psnr = new Option<double>("--psnr-threshold") { Description = "Unsafe when an attack's mean PSNR (dB) reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Psnr };
         var ssim = new Option<double>("--ssim-threshold") { Description = "Unsafe when an attack's mean SSIM reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Ssim };
         var seed = CommonOptions.Seed();
@@ -38,10 +40,12 @@ internal static class SplitCommand
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var command = new Command("split",
-            "Attack every split point (or --at) with the white-box, black-box and query-free inversion attacks of He et al. and judge it safe or unsafe. " + ExitCodes.HelpText)
+            "Attack every split point (or --splits) with the white-box, black-box and query-free inversion attacks of He et al. and judge it safe or unsafe. " + ExitCodes.HelpText)
         {
-            model, data, at, attacks, images, iterations, lr, tv, steps, aux, quick, psnr, ssim, seed, json, device, threads,
+            model, data, at, attacks, images, iterations, lr, tv, steps, aux, quick, psnr, ssim, seed, json, device, threads, failOn, allowNotAssessed,
         };
+        var flags = new DataFlags();
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var modelPath = parse.GetRequiredValue(model);
@@ -54,12 +58,17 @@ internal static class SplitCommand
             if (parse.GetValue(steps) is { } st && st < 1) throw new OnnxAuditException($"--training-steps {st}: must be at least 1.");
             if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0.");
             if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
-            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime);
-            var atValue = parse.GetValue(at);
-            SplitInversionAuditor.SelectPoints(loaded, analysis, atValue); // fail fast on a bad --at, before loading data
-            var dataset = CommonOptions.LoadData(dataPath, analysis, modelPath);
+            var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
+            var atList = parse.GetValue(at);
+            if (atList is not null && atList.Any(string.IsNullOrWhiteSpace))
+                throw new OnnxAuditException($"{CommonOptions.Typed(parse, at)} '': a split point name is empty; pass tensor names or layer labels from `onnx-audit inspect` (or leave the option out to audit every split point).");
+            var atValue = atList is null || atList.Length == 0 || (atList.Length == 1 && atList[0] == "all") ? null : string.Join(',', atList);
+            SplitInversionAuditor.SelectPoints(loaded, analysis, atValue, CommonOptions.Typed(parse, at)); // fail fast on a bad --splits, before loading data
+            var dataset = AuditPipeline.LoadData(dataPath, analysis, modelPath, flags.Read(parse), loaded);
             Dataset? auxSet = null;
-            if (parse.GetValue(aux) is { } auxPath) auxSet = CommonOptions.LoadData(auxPath, analysis, modelPath);
+            if (parse.GetValue(aux) is { } auxPath) auxSet = AuditPipeline.LoadData(auxPath, analysis, modelPath, flags.Read(parse), loaded);
+            CommonOptions.CheckCount(n, "--images", 1, auxSet is null ? Math.Max(1, dataset.N - 1) : dataset.N,
+                auxSet is null ? $"the {dataset.N} images in {dataPath}, one of which at least the attacker keeps as auxiliary data" : $"the {dataset.N} images in {dataPath}");
             var options = new SplitAuditOptions
             {
                 At = atValue,
@@ -78,10 +87,10 @@ internal static class SplitCommand
             var progress = new ConsoleProgress(console.Error, console.Interactive);
             using var context = new AuditContext(loaded, analysis, dataset, runtime);
             var result = SplitPointAuditor.Instance.Run(context, options, progress);
+            var contribution = SplitInversionReport.Build(result);
             if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
             else
             {
-                var contribution = SplitInversionReport.Build(result);
                 var section = contribution.Sections[0];
                 foreach (var block in section.Blocks.Where(b => b is Reporting.Model.TableBlock or Reporting.Model.FindingBlock))
                     SpectreBlocks.Write(console.Ansi, block);
@@ -89,7 +98,7 @@ internal static class SplitCommand
                     ? $"earliest safe split point: {rec.ProducerLabel} ({rec.Tensor})"
                     : result.AnyUnsafe ? "no audited split point is safe" : "every audited split point is safe");
             }
-            return atValue is not null && result.AnyUnsafe ? ExitCodes.Findings : ExitCodes.Ok;
+            return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
         });
         return command;
     }

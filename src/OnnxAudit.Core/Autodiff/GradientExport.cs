@@ -30,8 +30,21 @@ public static class GradientExport
         Directory.CreateDirectory(dir);
         foreach (var p in result.Parameters) NpyWriter.Write(Path.Combine(dir, files[p.Name]), p.Values, p.Dims);
         WriteAtomic(Path.Combine(dir, "loss.txt"), result.Loss.ToString("R", CultureInfo.InvariantCulture) + "\n");
-        var json = JsonSerializer.Serialize(new { indices, labels, loss = result.Loss, files }, new JsonSerializerOptions { WriteIndented = true });
+        // why: JSON has no NaN/Infinity (the serializer throws on them); a corrupted weight can make the loss or a
+        // gradient non-finite, which is a finding to report (null plus the reason), not a crash.
+        var nonFinite = result.Parameters.Where(p => !TensorIsFinite(p.Values)).Select(p => p.Name).ToList();
+        double? loss = double.IsFinite(result.Loss) ? result.Loss : null;
+        var note = loss is null || nonFinite.Count > 0
+            ? $"the model produced non-finite values: loss {result.Loss.ToString("R", CultureInfo.InvariantCulture)}{(nonFinite.Count > 0 ? $", non-finite gradient entries in {nonFinite.Count} parameters ({string.Join(", ", nonFinite.Take(5))})" : "")}; check the weights for NaN/Inf"
+            : null;
+        var json = JsonSerializer.Serialize(new { indices, labels, loss, non_finite = note, files }, new JsonSerializerOptions { WriteIndented = true });
         WriteAtomic(Path.Combine(dir, "batch.json"), json + "\n");
+    }
+
+    private static bool TensorIsFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     private static void WriteAtomic(string path, string text) =>

@@ -172,27 +172,37 @@ public static class GradientGraphBuilder
         }
 
         // ---- regularisers on the graph input
-        if (request.TotalVariationWeight != 0 || request.L2Weight != 0)
+        if (request.TotalVariationWeight != 0 || request.TotalVariationAsInput || request.L2Weight != 0)
         {
             if (inputName is null || shapes.GetValueOrDefault(inputName) is not { } xs)
                 throw new GradientBuildException($"{model.Origin}: regularisers need a graph input with a known shape.");
             var needX = requiresGrad.Contains(inputName) && wrt.Contains(inputName);
-            if (request.TotalVariationWeight != 0)
+            if (request.TotalVariationWeight != 0 || request.TotalVariationAsInput)
             {
                 if (xs.Length != 4) throw new GradientBuildException($"{model.Origin}: total variation needs an NCHW input, got rank {xs.Length}.");
                 var lam = request.TotalVariationWeight;
+                string? lamInput = null;
+                if (request.TotalVariationAsInput)
+                {
+                    lamInput = GradientNames.TotalVariationWeight;
+                    if (Exists(lamInput)) throw new GradientBuildException($"{model.Origin}: input name '{lamInput}' is already used in the model; rename that tensor.");
+                    e.Reserve(lamInput);
+                    newInputs.Add(ValueInfo(lamInput, DataType.Float, []));
+                }
                 var (h, w) = (xs[2], xs[3]);
                 var dh = e.Sub(e.Slice(inputName, [1], [h], [2]), e.Slice(inputName, [0], [h - 1], [2]));
                 var dw = e.Sub(e.Slice(inputName, [1], [w], [3]), e.Slice(inputName, [0], [w - 1], [3]));
                 long[] all = [0, 1, 2, 3];
                 var tv = e.Add(e.ReduceSum(e.Mul(dh, dh), all, keepDims: false), e.ReduceSum(e.Mul(dw, dw), all, keepDims: false));
-                loss = e.Add(loss, e.Scale(tv, lam));
+                // why: Mul by the fed scalar is the same float Mul as by the constant, and 2λ is exact in float either
+                // way, so a λ fed at run time gives the same bits as λ built into the graph.
+                loss = e.Add(loss, lamInput is null ? e.Scale(tv, lam) : e.Mul(tv, lamInput));
                 if (needX)
                 {
                     // d/dx Σ(x[i+1]−x[i])² = 2(Δ[i−1] − Δ[i]) with Δ zero outside its range.
                     var gh = e.Sub(e.Pad(dh, [0, 0, 1, 0, 0, 0, 0, 0]), e.Pad(dh, [0, 0, 0, 0, 0, 0, 1, 0]));
                     var gw = e.Sub(e.Pad(dw, [0, 0, 0, 1, 0, 0, 0, 0]), e.Pad(dw, [0, 0, 0, 0, 0, 0, 0, 1]));
-                    Accumulate(inputName, e.Scale(e.Add(gh, gw), 2 * lam));
+                    Accumulate(inputName, lamInput is null ? e.Scale(e.Add(gh, gw), 2 * lam) : e.Mul(e.Add(gh, gw), e.Scale(lamInput, 2)));
                 }
             }
             if (request.L2Weight != 0)
@@ -261,26 +271,20 @@ public static class GradientGraphBuilder
 
     private static HashSet<string> Ancestors(GraphProto g, IEnumerable<string> roots) => new GraphIndex(g).AncestorTensors(roots);
 
+    /// <summary>Puts the nodes in execution order (<see cref="GraphIndex.TopologicalOrder"/>); a graph that cannot be
+    /// ordered is a <see cref="GradientBuildException"/>.</summary>
     private static void SortTopologically(GraphProto g, string origin)
     {
-        var available = new HashSet<string>(g.Input.Select(v => v.Name).Concat(g.Initializer.Select(t => t.Name)), StringComparer.Ordinal) { "" };
-        var pending = g.Node.ToList();
-        var sorted = new List<NodeProto>(pending.Count);
-        while (pending.Count > 0)
+        int[] order;
+        try
         {
-            var progressed = false;
-            for (var i = 0; i < pending.Count; i++)
-            {
-                var n = pending[i];
-                if (!n.Input.All(available.Contains)) continue;
-                sorted.Add(n);
-                foreach (var o in n.Output) available.Add(o);
-                pending.RemoveAt(i--);
-                progressed = true;
-            }
-            if (!progressed)
-                throw new GradientBuildException($"{origin}: node '{pending[0].Name}' ({pending[0].OpType}) uses a tensor that is never produced or the graph has a cycle; check the model with python -m onnx.checker.");
+            order = GraphIndex.TopologicalOrder(g, origin);
         }
+        catch (ModelLoadException ex)
+        {
+            throw new GradientBuildException($"{ex.Message} The gradient builder needs every tensor produced once and no cycle; check the model with python -m onnx.checker.", ex);
+        }
+        var sorted = order.Select(i => g.Node[i]).ToList();
         g.Node.Clear();
         g.Node.AddRange(sorted);
     }

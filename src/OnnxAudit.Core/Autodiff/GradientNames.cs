@@ -12,6 +12,9 @@ public static class GradientNames
     /// <summary>Default name of the squared-error target input.</summary>
     public const string Target = "target";
 
+    /// <summary>Scalar float input holding λ_TV when <see cref="GradientRequest.TotalVariationAsInput"/>.</summary>
+    public const string TotalVariationWeight = "tv_weight";
+
     /// <summary>The output holding the gradient of the loss w.r.t. <paramref name="tensor"/> (same shape).</summary>
     public static string Gradient(string tensor) => "grad:" + tensor;
 

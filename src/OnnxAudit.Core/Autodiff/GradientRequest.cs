@@ -26,10 +26,14 @@ public sealed record SquaredErrorLoss(string Tensor, string TargetInput = Gradie
 /// <param name="ParametersAsInputs">Turn the float initializers in <paramref name="WithRespectTo"/> into graph inputs
 /// (same names and shapes) so that a training loop can feed updated values without rebuilding the session.</param>
 /// <param name="ExtraOutputs">Intermediate tensors to expose as additional outputs under their own names.</param>
+/// <param name="TotalVariationAsInput">Feed λ_TV at run time through the scalar float input
+/// <see cref="GradientNames.TotalVariationWeight"/> (initial value <paramref name="TotalVariationWeight"/>, which may be
+/// 0), so that one session serves several λ_TV; the TV terms are built whatever the weight.</param>
 public sealed record GradientRequest(
     GradientLoss Loss,
     IReadOnlyList<string> WithRespectTo,
     double TotalVariationWeight = 0,
     double L2Weight = 0,
     bool ParametersAsInputs = false,
-    IReadOnlyList<string>? ExtraOutputs = null);
+    IReadOnlyList<string>? ExtraOutputs = null,
+    bool TotalVariationAsInput = false);

@@ -32,6 +32,8 @@ public static class GradientSessions
                 if (model.FindInitializer(name) is { } t)
                     parameters.Add((name, TensorData.ToFloats(t), TensorData.Dims(t)));
         }
+        if (request.TotalVariationAsInput)
+            parameters.Add((GradientNames.TotalVariationWeight, [(float)request.TotalVariationWeight], []));
         return new GradientBindings(input, (request.Loss as SoftmaxCrossEntropyLoss)?.LabelsInput, (request.Loss as SquaredErrorLoss)?.TargetInput,
             GradientNames.Loss, request.WithRespectTo.Distinct().ToDictionary(n => n, GradientNames.Gradient, StringComparer.Ordinal), parameters);
     }

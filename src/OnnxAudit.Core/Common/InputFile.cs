@@ -5,7 +5,8 @@ namespace OnnxAudit.Common;
 /// <summary>The check every reader makes before it opens a user-supplied file.</summary>
 internal static class InputFile
 {
-    /// <summary>Throws a one-line <see cref="DataFormatException"/> when <paramref name="path"/> is missing or a directory.</summary>
+    /// <summary>Throws a one-line <see cref="DataFormatException"/> when <paramref name="path"/> is missing, a directory,
+    /// or a FIFO, device or socket (checked before opening, so a FIFO cannot block and /dev/zero cannot fill memory).</summary>
     /// <param name="path">The file the user named.</param>
     /// <param name="what">What the file should be, for the message (e.g. "an IDX file").</param>
     public static void Require(string path, string what)
@@ -18,5 +19,6 @@ internal static class InputFile
         {
             throw new DataFormatException($"{path}: file not found ({what} was expected); check the path.");
         }
+        FileKind.RefuseSpecial(path, what);
     }
 }

@@ -22,13 +22,19 @@ public enum DataLayout
 /// (<c>X.labels.npy</c> for <c>X.npy</c>; <c>*-labels-idx1-ubyte[.gz]</c> for <c>*-images-idx3-ubyte[.gz]</c>).</param>
 /// <param name="Limit">Keep only the first <c>Limit</c> images (null = all).</param>
 /// <param name="RangeTolerance">Float images must lie in [−tol, 1+tol]; values inside that band are clamped to [0,1].</param>
+/// <param name="Preprocess">Resize, centre crop, channels and class map applied while loading (its mean/std is not applied
+/// to the data: the pipeline folds it into the graph); null = none.</param>
+/// <param name="ModelClassNames">Class names the model declares (metadata_props), index = class; image folders whose folder
+/// names all match them get those indices. Null = none.</param>
 public sealed record DataOptions(
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
     DataLayout Layout = DataLayout.Auto,
     string? LabelsPath = null,
     int? Limit = null,
-    float RangeTolerance = 1e-3f)
+    float RangeTolerance = 1e-3f,
+    Preprocessing? Preprocess = null,
+    IReadOnlyList<string>? ModelClassNames = null)
 {
     /// <summary>No normalisation, automatic layout, labels found next to the data, all images.</summary>
     public static DataOptions Default { get; } = new();

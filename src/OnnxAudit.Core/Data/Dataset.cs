@@ -34,6 +34,15 @@ public sealed class Dataset
         _std = std;
     }
 
+    /// <summary>A copy of <paramref name="other"/> (sharing its buffers) with skipped-file count and class-map source.</summary>
+    internal Dataset(Dataset other, int skippedFiles, string? classMapSource)
+        : this(other.Source, other._pixels, other.N, other.C, other.H, other.W, other._labels, other.Sha256, other.ClassNames,
+            other.LabelsSource, other._mean, other._std)
+    {
+        SkippedFiles = skippedFiles;
+        ClassMapSource = classMapSource;
+    }
+
     /// <summary>
     /// Wraps in-memory NCHW pixels (taken over, not copied) as a dataset, e.g. for synthetic or hand-built cases.
     /// <see cref="Sha256"/> is computed over the float32 little-endian bytes of <paramref name="pixels"/>.
@@ -58,8 +67,17 @@ public sealed class Dataset
     {
         if (indices.IsEmpty) throw new ArgumentException("a subset needs at least one index", nameof(indices));
         var (data, _, labels) = Batch(indices);
-        return new Dataset(Source, data, indices.Length, C, H, W, labels, Sha256, ClassNames, LabelsSource, _mean, _std);
+        return new Dataset(Source, data, indices.Length, C, H, W, labels, Sha256, ClassNames, LabelsSource, _mean, _std)
+        {
+            SkippedFiles = SkippedFiles,
+            ClassMapSource = ClassMapSource,
+        };
     }
+
+    /// <summary>Files in an image folder that were not images (by extension) and were skipped; 0 for other sources.</summary>
+    public int SkippedFiles { get; init; }
+    /// <summary>Where the class indices came from (e.g. "sorted folder names", a classes file, the model's metadata); null when unlabelled or from a labels file.</summary>
+    public string? ClassMapSource { get; init; }
 
     /// <summary>The path the images were loaded from (file or folder), as the user gave it.</summary>
     public string Source { get; }

@@ -128,17 +128,26 @@ public static class DatasetLoader
         {
             throw new DataFormatException($"{path}: folder not found; pass a folder with one sub-folder of image files per class.");
         }
+        var pre = options.Preprocess ?? Preprocessing.None;
         var classDirs = Directory.GetDirectories(path).Order(StringComparer.Ordinal).ToArray();
         if (classDirs.Length == 0)
         {
             throw new DataFormatException($"{path}: folder has no class sub-folders; arrange the image files as {path}/<class>/<image>.png (or .jpg, .webp, .bmp, .gif).");
         }
+        var folderNames = classDirs.Select(d => Path.GetFileName(d)!).ToArray();
+        var (classIndex, classNames, mapSource) = ClassMap.ForFolders(folderNames, path, pre.ClassesPath, options.ModelClassNames);
         var files = new List<(string File, int Label)>();
+        var skipped = 0;
         for (var k = 0; k < classDirs.Length; k++)
         {
-            foreach (var f in Directory.GetFiles(classDirs[k]).Where(IsImageFile).Order(StringComparer.Ordinal))
+            if (Directory.GetDirectories(classDirs[k]).FirstOrDefault() is { } nested)
             {
-                files.Add((f, k));
+                throw new DataFormatException($"{nested}: nested folder inside class folder {classDirs[k]}; ImageFolder layout is one level deep — move the images up to {path}/<class>/<image>, or point --data at the inner folder.");
+            }
+            foreach (var f in Directory.GetFiles(classDirs[k]).Order(StringComparer.Ordinal))
+            {
+                if (IsImageFile(f)) files.Add((f, classIndex[k]));
+                else skipped++;
             }
         }
         if (files.Count == 0)
@@ -147,42 +156,51 @@ public static class DatasetLoader
         }
         if (options.Limit is { } limit && files.Count > limit) files = files.GetRange(0, limit);
 
-        var images = new PngImage[files.Count];
+        var decoded = new PngImage[files.Count];
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (var i = 0; i < files.Count; i++)
         {
             var bytes = ReadAll(files[i].File);
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(path, files[i].File).Replace('\\', '/') + "\n"));
             sha.AppendData(bytes);
-            images[i] = ImageDecoder.Decode(bytes, files[i].File);
-            if (images[i].Width != images[0].Width || images[i].Height != images[0].Height)
+            decoded[i] = ImageDecoder.Decode(bytes, files[i].File);
+            if (!pre.TransformsImages && (decoded[i].Width != decoded[0].Width || decoded[i].Height != decoded[0].Height))
             {
                 throw new DataFormatException(string.Create(CultureInfo.InvariantCulture,
-                    $"{files[i].File}: image is {images[i].Width}×{images[i].Height} but {files[0].File} is {images[0].Width}×{images[0].Height}; resize all images in {path} to one size."));
+                    $"{files[i].File}: image is {decoded[i].Width}×{decoded[i].Height} but {files[0].File} is {decoded[0].Width}×{decoded[0].Height}; pass --resize N (and --center-crop H,W) to bring every image to one size."));
             }
         }
-        int h = images[0].Height, w = images[0].Width;
-        var c = images.Any(im => im.Channels >= 3) ? 3 : 1;
-        var plane = h * w;
-        var pixels = new byte[files.Count * c * plane];
-        for (var i = 0; i < images.Length; i++)
+        var c = pre.Channels ?? (decoded.Any(im => im.Channels >= 3) ? 3 : 1);
+        float[]? pixels = null;
+        int h = 0, w = 0;
+        for (var i = 0; i < decoded.Length; i++)
         {
-            var im = images[i];
-            var dst = pixels.AsSpan(i * c * plane, c * plane);
+            var im = decoded[i];
+            var srcC = im.Channels >= 3 ? 3 : 1;
+            var plane = im.Width * im.Height;
+            var chw = new float[srcC * plane];
             for (var p = 0; p < plane; p++)
             {
-                for (var ch = 0; ch < c; ch++)
-                {
-                    // why: gray (+alpha) images replicate their gray value into R, G and B; alpha is ignored.
-                    var srcCh = im.Channels >= 3 ? ch : 0;
-                    dst[ch * plane + p] = im.Pixels[p * im.Channels + srcCh];
-                }
+                // why: alpha is ignored (as PIL's convert("RGB") does for opaque images).
+                for (var ch = 0; ch < srcC; ch++) chw[ch * plane + p] = im.Pixels[p * im.Channels + ch] / 255f;
             }
+            var (img, ic, ih, iw) = ImageTransforms.Apply(chw, srcC, im.Height, im.Width, pre with { Channels = c }, eightBit: true, files[i].File);
+            if (i == 0)
+            {
+                (h, w) = (ih, iw);
+                pixels = new float[checked(decoded.Length * c * h * w)];
+            }
+            else if (ih != h || iw != w)
+            {
+                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{files[i].File}: image is {iw}×{ih} after preprocessing but {files[0].File} is {w}×{h}; add --center-crop H,W (e.g. --center-crop {Math.Min(h, ih)},{Math.Min(w, iw)}) so every image has one size."));
+            }
+            img.AsSpan().CopyTo(pixels.AsSpan(i * ic * h * w, ic * h * w));
         }
         var labels = files.Select(f => (long)f.Label).ToArray();
-        var names = classDirs.Select(Path.GetFileName).Select(n => n!).ToArray();
-        return Build(path, pixels, files.Count, c, h, w, channelsLast: false, labels, Convert.ToHexStringLower(sha.GetHashAndReset()),
-            options with { Limit = null }, labelsSource: null, names);
+        var dataset = Finish(path, pixels!, files.Count, files.Count, c, h, w, channelsLast: false, labels, Convert.ToHexStringLower(sha.GetHashAndReset()),
+            options with { Limit = null, Preprocess = null }, labelsSource: pre.ClassesPath, classNames);
+        return new Dataset(dataset, skipped, mapSource);
     }
 
     private static bool IsImageFile(string file) =>
@@ -244,14 +262,19 @@ public static class DatasetLoader
     {
         var keep = Math.Min(n, options.Limit ?? n);
         var result = keep == n ? values : values.AsSpan(0, keep * c * h * w).ToArray();
-        return Finish(source, result, n, keep, c, h, w, channelsLast, labels, sha256, options, labelsSource, null);
+        return Finish(source, result, n, keep, c, h, w, channelsLast, labels, sha256, options, labelsSource, null, eightBit: false);
     }
 
     private static Dataset Finish(string source, float[] pixels, int n, int keep, int c, int h, int w, bool channelsLast,
-        long[]? labels, string sha256, DataOptions options, string? labelsSource, IReadOnlyList<string>? classNames)
+        long[]? labels, string sha256, DataOptions options, string? labelsSource, IReadOnlyList<string>? classNames, bool eightBit = true)
     {
         if (channelsLast) pixels = HwcToChw(pixels, keep, c, h, w);
         if (labels is not null && keep < n) labels = labels[..keep];
+        if (options.Preprocess is { TransformsImages: true } pre)
+        {
+            (pixels, c, h, w) = TransformAll(pixels, keep, c, h, w, pre, eightBit, source);
+        }
+        if (options.Preprocess?.ClassesPath is { } classesPath) classNames = ClassMap.ReadNames(classesPath);
         float[]? mean = null, std = null;
         if (options.Mean is not null && options.Std is not null)
         {
@@ -269,6 +292,24 @@ public static class DatasetLoader
             }
         }
         return new Dataset(source, pixels, keep, c, h, w, labels, sha256, classNames, labelsSource, mean, std);
+    }
+
+    private static (float[] Pixels, int C, int H, int W) TransformAll(float[] pixels, int n, int c, int h, int w, Preprocessing pre, bool eightBit, string source)
+    {
+        float[]? result = null;
+        int oc = 0, oh = 0, ow = 0;
+        var size = c * h * w;
+        for (var i = 0; i < n; i++)
+        {
+            var (img, ic, ih, iw) = ImageTransforms.Apply(pixels.AsSpan(i * size, size).ToArray(), c, h, w, pre, eightBit, source);
+            if (result is null)
+            {
+                (oc, oh, ow) = (ic, ih, iw);
+                result = new float[checked(n * ic * ih * iw)];
+            }
+            img.AsSpan().CopyTo(result.AsSpan(i * img.Length, img.Length));
+        }
+        return (result!, oc, oh, ow);
     }
 
     private static float[] HwcToChw(float[] src, int n, int c, int h, int w)

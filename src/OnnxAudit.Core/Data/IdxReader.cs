@@ -21,6 +21,7 @@ public static class IdxReader
     public static IdxArray Read(string path, int expectedRank, out byte[] fileBytes)
     {
         DataFiles.RequireFile(path, expectedRank == 1 ? "an IDX labels file (idx1-ubyte)" : "an IDX images file (idx3-ubyte)");
+        Common.MemoryBudget.Check(new FileInfo(path).Length, $"{path}: reading the IDX file", "pass a smaller subset of the data", m => new DataFormatException(m));
         try
         {
             fileBytes = File.ReadAllBytes(path);
@@ -119,15 +120,34 @@ public static class IdxReader
         return null;
     }
 
+    /// <summary>Decompresses <paramref name="gz"/> into memory, refusing before the output would exceed
+    /// <paramref name="limit"/> bytes (a gzip bomb: 2 MB of zeros can expand to 2 GB).</summary>
+    internal static byte[] ReadCapped(Stream gz, string source, long limit)
+    {
+        // why: a MemoryStream cannot grow beyond 2 GiB ("Stream was too long"); cap at the smaller of both.
+        var cap = Math.Min(limit, Array.MaxLength);
+        using var output = new MemoryStream();
+        var buffer = new byte[81920];
+        int n;
+        while ((n = gz.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (output.Length + n > cap)
+            {
+                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source}: the gzip data decompresses to more than {Common.MemoryBudget.Format(cap)} (the memory limit{(cap < limit ? " of one array" : "")}; stopped before reading it all); pass a smaller subset of the images or raise the limit with {Common.MemoryBudget.Variable}=<bytes>."));
+            }
+            output.Write(buffer, 0, n);
+        }
+        return output.ToArray();
+    }
+
     private static byte[] Gunzip(byte[] compressed, string source)
     {
         try
         {
             using var input = new MemoryStream(compressed);
             using var gz = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            gz.CopyTo(output);
-            return output.ToArray();
+            return ReadCapped(gz, source, Common.MemoryBudget.Limit);
         }
         catch (InvalidDataException e)
         {

@@ -20,6 +20,8 @@ public static partial class NpyReader
     public static NpyArray Read(string path)
     {
         DataFiles.RequireFile(path, "a NumPy .npy file");
+        // why: a float32 copy of a uint8 array takes 4× the file; check before reading (a 1.5 M-image .npy is 1.2 GB).
+        Common.MemoryBudget.Check(Common.MemoryBudget.Multiply(new FileInfo(path).Length, 5), $"{path}: loading the .npy file ({Common.MemoryBudget.Format(new FileInfo(path).Length)} on disk, as float32)", "pass a smaller subset of the images (e.g. np.save(path, a[:1000]))", m => new DataFormatException(m));
         byte[] bytes;
         try
         {
@@ -178,14 +180,14 @@ public static partial class NpyReader
             var p = parts[i].TrimEnd('L');
             if (!long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
             {
-                throw new DataFormatException($"{source}: the .npy shape entry '({inner})' is not a tuple of non-negative integers; re-save it with numpy.save.");
+                throw new DataFormatException($"{source}: the .npy shape entry '({OneLine(inner)})' is not a tuple of non-negative integers; re-save it with numpy.save.");
             }
         }
         return shape;
     }
 
     private static DataFormatException UnsupportedDType(string source, string descr) =>
-        new($"{source}: dtype '{descr}' is not supported (expected bool, uint8, int8–int64 or float16/32/64); convert it with a.astype(np.float32) or a.astype(np.uint8).");
+        new($"{source}: dtype '{OneLine(descr)}' is not supported (expected bool, uint8, int8–int64 or float16/32/64); convert it with a.astype(np.float32) or a.astype(np.uint8).");
 
     private static DataFormatException Truncated(string source, string what) =>
         new($"{source}: file is truncated inside the .npy {what}; re-create or re-download the file.");
@@ -193,7 +195,7 @@ public static partial class NpyReader
     private static DataFormatException TooLarge(string source) =>
         new($"{source}: the array is too large to load in one piece (more than {Array.MaxLength} bytes); split it into smaller files.");
 
-    private static string OneLine(string header) => header.Replace('\n', ' ').Trim();
+    private static string OneLine(string header) => Common.SafeText.Escape(header.Trim(), 100);
 
     [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]*)['""]")]
     private static partial Regex DescrRegex();

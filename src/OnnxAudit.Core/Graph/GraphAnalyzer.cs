@@ -28,6 +28,7 @@ public static class GraphAnalyzer
         var dataInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
         if (dataInputs.Count == 0) throw new ModelLoadException($"{origin}: the graph has no data input (every input is an initializer); an image classifier needs one — re-export the model with its input.");
         if (graph.Output.Count == 0) throw new ModelLoadException($"{origin}: the graph declares no output; re-export the model with its output.");
+        CheckAuditable(graph, dataInputs, origin);
 
         var order = GraphIndex.TopologicalOrder(graph, origin);
         var source = options.Shapes ?? throw new ArgumentException("GraphAnalysisOptions.Shapes is required (the runtime stage's ShapeProbe measures shapes; ModelAnalysis.Analyze sets it)", nameof(options));
@@ -85,5 +86,20 @@ public static class GraphAnalyzer
             _ => "?",
         }).ToList() ?? [];
         return new TensorSignature(v.Name, tt.ElemType != 0 ? ElementTypes.Name(tt.ElemType) : "", dims);
+    }
+
+    /// <summary>Refuses graphs the audits cannot run: a non-float data input, control flow (more than one data input is
+    /// refused by the session owner, <c>Runtime.ModelSession</c>, since the analysis itself can measure such graphs).</summary>
+    private static void CheckAuditable(global::Onnx.GraphProto graph, List<global::Onnx.ValueInfoProto> dataInputs, string origin)
+    {
+        var input = dataInputs[0];
+        var type = input.Type?.TensorType?.ElemType ?? 0;
+        if (type != (int)global::Onnx.TensorProto.Types.DataType.Float && type != 0)
+            throw new ModelLoadException($"{origin}: data input '{Common.SafeText.Escape(input.Name, 40)}' has element type {(global::Onnx.TensorProto.Types.DataType)type}, but the audits feed float32 pixels; re-export the model with a float32 input (e.g. move the Cast from uint8 out of the model).");
+        foreach (var n in graph.Node)
+        {
+            if (n.OpType is "If" or "Loop" or "Scan" && (n.Domain.Length == 0 || n.Domain == "ai.onnx"))
+                throw new ModelLoadException($"{origin}: node '{Common.SafeText.Escape(n.Name, 60)}' is a {n.OpType} (control flow with a subgraph), which the graph analyzer does not support; export the classifier without control flow (e.g. torch.onnx.export of a traced model, or unroll the loop).");
+        }
     }
 }

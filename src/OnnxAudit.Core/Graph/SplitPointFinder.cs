@@ -15,7 +15,7 @@ internal static class SplitPointFinder
         var layerOutputs = new HashSet<string>(layers.Select(l => l.Output));
         var inputElements = ctx.ElementsPerSample(input);
         var candidates = ctx.Nodes.SelectMany(n => n.Output)
-            .Where(t => t.Length > 0 && t != input && t != output && ctx.DataDependent.Contains(t) && ancestors.Contains(t) && layerOutputs.Contains(t));
+            .Where(t => t.Length > 0 && t != input && t != output && !t.StartsWith(Onnx.ModelEditor.PreprocessPrefix, StringComparison.Ordinal) && ctx.DataDependent.Contains(t) && ancestors.Contains(t) && layerOutputs.Contains(t));
         foreach (var t in candidates)
         {
             if (Reaches(ctx, input, output, t)) continue;

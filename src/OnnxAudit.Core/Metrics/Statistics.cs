@@ -60,6 +60,18 @@ public static class Statistics
     /// callers should filter or cap them first.
     /// </summary>
     public static Interval MeanConfidenceInterval(ReadOnlySpan<double> values, double level = 0.95, bool normal = false)
+        => MeanConfidenceInterval(values, double.NegativeInfinity, double.PositiveInfinity, level, normal);
+
+    /// <summary>The t (or normal) interval of the mean, with its bounds clipped to the metric's range
+    /// [<paramref name="min"/>, <paramref name="max"/>] (e.g. SSIM ∈ [−1, 1]): a bound outside the range the metric can
+    /// take carries no information and misleads a reader.</summary>
+    public static Interval MeanConfidenceInterval(ReadOnlySpan<double> values, double min, double max, double level = 0.95, bool normal = false)
+    {
+        var raw = MeanConfidenceIntervalUnclipped(values, level, normal);
+        return double.IsNaN(raw.Lower) ? raw : raw with { Lower = Math.Clamp(raw.Lower, min, max), Upper = Math.Clamp(raw.Upper, min, max) };
+    }
+
+    private static Interval MeanConfidenceIntervalUnclipped(ReadOnlySpan<double> values, double level, bool normal)
     {
         if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), level, "level must be in (0,1)");
         var mean = Mean(values);

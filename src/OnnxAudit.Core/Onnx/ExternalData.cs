@@ -13,13 +13,47 @@ namespace OnnxAudit.Onnx;
 /// </summary>
 internal static class ExternalData
 {
-    /// <summary>Inlines every external tensor of the model (initializers, Constant-style tensor
-    /// attributes, and subgraphs, recursively).</summary>
+    /// <summary>Inlines every external tensor of the model: initializers, sparse initializers, Constant-style tensor
+    /// attributes (<c>value</c>, <c>sparse_value</c>, <c>tensors</c>, <c>sparse_tensors</c>), subgraphs, functions and
+    /// training info — every TensorProto reachable from the model — so that ONNX Runtime never opens a path.</summary>
     public static void Inline(ModelProto model, string modelFolder, string modelPath)
     {
-        if (model.Graph is null) return;
+        ArgumentNullException.ThrowIfNull(model);
         var ctx = new Context(Path.GetFullPath(modelFolder), modelPath);
-        InlineGraph(model.Graph, ctx);
+        // why: a generic walk over the message tree (not a list of known fields) cannot miss a tensor field: the
+        // CWD read of issue 15 came from Constant.sparse_value, which a field-by-field walk had skipped. Iterative, so
+        // the stack does not grow with the model.
+        var pending = new Stack<(IMessage Message, string Where)>();
+        pending.Push((model, ""));
+        while (pending.Count > 0)
+        {
+            var (m, where) = pending.Pop();
+            if (m is TensorProto t)
+            {
+                InlineTensor(t, ctx, where);
+                continue;
+            }
+            var here = m switch
+            {
+                NodeProto n => $"{n.OpType} node '{Common.SafeText.Escape(n.Name, 60)}'",
+                AttributeProto a => $"{where} attribute '{Common.SafeText.Escape(a.Name, 40)}'",
+                SparseTensorProto sp => sp.Values is { Name.Length: > 0 } v ? $"sparse tensor '{Common.SafeText.Escape(v.Name, 60)}'" : $"{where} sparse tensor",
+                _ => where,
+            };
+            foreach (var f in m.Descriptor.Fields.InFieldNumberOrder())
+            {
+                if (f.FieldType != Google.Protobuf.Reflection.FieldType.Message) continue;
+                var value = f.Accessor.GetValue(m);
+                if (f.IsRepeated)
+                {
+                    foreach (var child in (System.Collections.IList)value) pending.Push(((IMessage)child!, here));
+                }
+                else if (value is IMessage child)
+                {
+                    pending.Push((child, here));
+                }
+            }
+        }
     }
 
     private sealed class Context(string folder, string modelPath)
@@ -30,26 +64,11 @@ internal static class ExternalData
         public string RealFolder => _realFolder ??= RealPath(Folder);
     }
 
-    private static void InlineGraph(GraphProto g, Context ctx)
-    {
-        foreach (var t in g.Initializer) InlineTensor(t, ctx);
-        foreach (var n in g.Node)
-        {
-            foreach (var a in n.Attribute)
-            {
-                if (a.T is not null) InlineTensor(a.T, ctx);
-                foreach (var t in a.Tensors) InlineTensor(t, ctx);
-                if (a.G is not null) InlineGraph(a.G, ctx);
-                foreach (var sub in a.Graphs) InlineGraph(sub, ctx);
-            }
-        }
-    }
-
-    private static void InlineTensor(TensorProto t, Context ctx)
+    private static void InlineTensor(TensorProto t, Context ctx, string where)
     {
         if (t.DataLocation != TensorProto.Types.DataLocation.External) return;
         var p = ctx.ModelPath;
-        var name = t.Name;
+        var name = t.Name.Length > 0 ? Common.SafeText.Escape(t.Name, 80) : where.Length > 0 ? $"(unnamed, in {where})" : "(unnamed)";
         string? location = null;
         long offset = 0;
         long? length = null;
@@ -69,15 +88,15 @@ internal static class ExternalData
             throw new ModelLoadException($"{p}: tensor '{name}' has an external data location containing a NUL character; re-export the model.");
         // why: Path.IsPathRooted on Linux does not treat "C:\x" or "\x" as absolute; reject those too.
         if (Path.IsPathRooted(location) || location.StartsWith('\\') || (location.Length >= 2 && location[1] == ':'))
-            throw new ModelLoadException($"{p}: tensor '{name}' points to external data at the absolute path '{location}', which is not allowed; keep the data file in the model's folder and use a relative location.");
+            throw new ModelLoadException($"{p}: tensor '{name}' points to external data at the absolute path '{Common.SafeText.Escape(location)}', which is not allowed; keep the data file in the model's folder and use a relative location.");
 
         var full = Path.GetFullPath(Path.Combine(ctx.Folder, location));
         if (!IsInside(full, ctx.Folder))
-            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' resolves to {full}, outside the model folder {ctx.Folder}; move the data file into the model's folder and use a relative location without '..'.");
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{Common.SafeText.Escape(location)}' resolves to {full}, outside the model folder {ctx.Folder}; move the data file into the model's folder and use a relative location without '..'.");
         if (Directory.Exists(full))
-            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' is a directory, not a data file; re-export the model with its external data.");
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{Common.SafeText.Escape(location)}' is a directory, not a data file; re-export the model with its external data.");
         if (!File.Exists(full))
-            throw new ModelLoadException($"{p}: tensor '{name}' external data file '{location}' not found (looked for {full}); copy the data file next to the model.");
+            throw new ModelLoadException($"{p}: tensor '{name}' external data file '{Common.SafeText.Escape(location)}' not found (looked for {full}); copy the data file next to the model.");
         string real;
         try
         {
@@ -85,10 +104,10 @@ internal static class ExternalData
         }
         catch (IOException ex)
         {
-            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' cannot be resolved ({ex.Message}); replace the symbolic links with the data file itself.", ex);
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{Common.SafeText.Escape(location)}' cannot be resolved ({ex.Message}); replace the symbolic links with the data file itself.", ex);
         }
         if (!IsInside(real, ctx.RealFolder))
-            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{location}' is a symbolic link to {real}, outside the model folder {ctx.RealFolder}; copy the data file into the model's folder.");
+            throw new ModelLoadException($"{p}: tensor '{name}' external data location '{Common.SafeText.Escape(location)}' is a symbolic link to {real}, outside the model folder {ctx.RealFolder}; copy the data file into the model's folder.");
 
         byte[] data;
         try
@@ -97,20 +116,20 @@ internal static class ExternalData
             var fileLength = fs.Length;
             var n = length ?? fileLength - offset;
             if (offset > fileLength || n < 0 || n > fileLength - offset)
-                throw new ModelLoadException($"{p}: tensor '{name}' external data '{location}' has offset {offset} and length {(length is null ? "(to end)" : n.ToString(CultureInfo.InvariantCulture))}, but the file has only {fileLength} bytes; copy the data file that belongs to this model or re-export it.");
+                throw new ModelLoadException($"{p}: tensor '{name}' external data '{Common.SafeText.Escape(location)}' has offset {offset} and length {(length is null ? "(to end)" : n.ToString(CultureInfo.InvariantCulture))}, but the file has only {fileLength} bytes; copy the data file that belongs to this model or re-export it.");
             if (n > int.MaxValue)
-                throw new ModelLoadException($"{p}: tensor '{name}' external data '{location}' is {n} bytes, above the 2 GiB − 1 limit of one tensor; split the tensor or use a smaller model.");
+                throw new ModelLoadException($"{p}: tensor '{name}' external data '{Common.SafeText.Escape(location)}' is {n} bytes, above the 2 GiB − 1 limit of one tensor; split the tensor or use a smaller model.");
             data = new byte[n];
             fs.Seek(offset, SeekOrigin.Begin);
             fs.ReadExactly(data);
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new ModelLoadException($"{p}: permission denied reading external data file '{location}' of tensor '{name}' ({ex.Message}); check the file permissions.", ex);
+            throw new ModelLoadException($"{p}: permission denied reading external data file '{Common.SafeText.Escape(location)}' of tensor '{name}' ({ex.Message}); check the file permissions.", ex);
         }
         catch (IOException ex)
         {
-            throw new ModelLoadException($"{p}: cannot read external data file '{location}' of tensor '{name}' ({ex.Message}); check that the file is readable.", ex);
+            throw new ModelLoadException($"{p}: cannot read external data file '{Common.SafeText.Escape(location)}' of tensor '{name}' ({ex.Message}); check that the file is readable.", ex);
         }
 
         var dtype = (TensorProto.Types.DataType)t.DataType;
@@ -119,7 +138,7 @@ internal static class ExternalData
         {
             var count = TensorData.ElementCount(t);
             if (count * size != data.LongLength)
-                throw new ModelLoadException($"{p}: tensor '{name}' external data '{location}' holds {data.LongLength} bytes, expected {count} × {size} = {count * size} for dims [{string.Join(", ", t.Dims)}] of type {dtype}; copy the data file that belongs to this model or re-export it.");
+                throw new ModelLoadException($"{p}: tensor '{name}' external data '{Common.SafeText.Escape(location)}' holds {data.LongLength} bytes, expected {count} × {size} = {count * size} for dims [{string.Join(", ", t.Dims)}] of type {dtype}; copy the data file that belongs to this model or re-export it.");
         }
 
         t.RawData = ByteString.CopyFrom(data);
@@ -131,7 +150,7 @@ internal static class ExternalData
     private static long ParseNonNegative(StringStringEntryProto kv, string name, string p)
     {
         if (!long.TryParse(kv.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
-            throw new ModelLoadException($"{p}: tensor '{name}' external data '{kv.Key}' is '{kv.Value}', expected a non-negative integer; re-export the model with its external data.");
+            throw new ModelLoadException($"{p}: tensor '{name}' external data '{Common.SafeText.Escape(kv.Key, 40)}' is '{Common.SafeText.Escape(kv.Value, 40)}', expected a non-negative integer; re-export the model with its external data.");
         return v;
     }
 
@@ -141,39 +160,6 @@ internal static class ExternalData
         return path.StartsWith(f, StringComparison.Ordinal);
     }
 
-    /// <summary>The absolute path with every symbolic link resolved (like POSIX realpath), for paths
-    /// that exist; components that do not exist are kept as they are.</summary>
-    internal static string RealPath(string fullPath)
-    {
-        var pending = new Stack<string>();
-        var root = Path.GetPathRoot(fullPath) ?? "/";
-        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
-            pending.Push(part);
-        var current = root;
-        var hops = 0;
-        while (pending.Count > 0)
-        {
-            var part = pending.Pop();
-            if (part == ".") continue;
-            if (part == "..")
-            {
-                current = Path.GetDirectoryName(current) ?? root;
-                continue;
-            }
-            var next = Path.Combine(current, part);
-            var target = new FileInfo(next).LinkTarget;
-            if (target is null)
-            {
-                current = next;
-                continue;
-            }
-            if (++hops > 40) throw new IOException($"too many levels of symbolic links at {next}");
-            var resolved = Path.IsPathRooted(target) ? target : Path.Combine(current, target);
-            var rroot = Path.GetPathRoot(resolved) ?? root;
-            foreach (var p in resolved[rroot.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
-                pending.Push(p);
-            current = rroot;
-        }
-        return current;
-    }
+    /// <summary>The absolute path with every symbolic link resolved (<see cref="Common.RealPaths.Resolve"/>).</summary>
+    internal static string RealPath(string fullPath) => Common.RealPaths.Resolve(fullPath);
 }

@@ -23,9 +23,18 @@ internal static class OnnxModelReader
     {
         ArgumentNullException.ThrowIfNull(path);
         var bytes = ReadModelBytes(path);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
+        return FromBytes(bytes, path, folder);
+    }
+
+    /// <summary>Imports model bytes as if read from <paramref name="path"/> in <paramref name="folder"/> (external data is
+    /// resolved there): parse, validate, limits, external data, sparse initializers. Used by <see cref="Read"/> and the
+    /// in-process fuzz test.</summary>
+    internal static OnnxModel FromBytes(byte[] bytes, string path, string folder)
+    {
         var proto = Parse(bytes, path);
         Validate(proto, bytes, path);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
+        ModelLimits.Check(proto, path);
         ExternalData.Inline(proto, folder, path);
         return OnnxModel.Create(proto, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
@@ -45,6 +54,8 @@ internal static class OnnxModelReader
             throw new ModelLoadException($"{path}: is a directory, not a model file; pass the path of the .onnx file inside it (e.g. {Path.Combine(path, "model.onnx")}).");
         if (!File.Exists(full))
             throw new ModelLoadException($"{path}: model file not found; check the path (relative paths start at {Environment.CurrentDirectory}).");
+        if (Common.FileKind.Special(Common.FileKind.Of(full)) is { } special)
+            throw new ModelLoadException($"{path}: is {special}, not a model file (reading it could block or never end); copy the model into a regular .onnx file and pass that.");
         try
         {
             using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);

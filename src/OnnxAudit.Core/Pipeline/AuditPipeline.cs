@@ -31,22 +31,67 @@ public static class AuditPipeline
     /// <summary>Loads the model and analyses it (shapes measured at batch 1). Fails before any work when the execution
     /// provider of <paramref name="runtime"/> cannot be created.</summary>
     /// <exception cref="OnnxAuditException">The model cannot be loaded or run, or the provider is unavailable.</exception>
-    public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime)
+    public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime) =>
+        LoadModel(modelPath, runtime, null);
+
+    /// <summary>
+    /// Loads the model, folds the normalisation of <paramref name="preprocessing"/> into it as a Sub/Div prefix (so the
+    /// audited graph takes [0,1] pixels) and analyses the audited graph.
+    /// </summary>
+    /// <exception cref="OnnxAuditException">The model cannot be loaded or run, or the provider is unavailable.</exception>
+    public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime, Preprocessing? preprocessing)
     {
         var model = OnnxModel.Load(modelPath);
         // why: --device cuda must fail before any work when the provider is unavailable.
         ModelSession.CheckDevice(runtime);
-        return (model, ModelAnalysis.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
+        // why: DESIGN "normalisation is folded into the audited graph as a prefix": attacks optimise and metrics measure
+        // in [0,1] pixel space, and split prefixes (trusted side) include the normalisation.
+        if (preprocessing is { Normalizes: true } pre) model = ModelEditor.PrependNormalization(model, pre.Mean!, pre.Std!);
+        return (model, Autodiff.StaticShapeSource.Analyze(model, new GraphAnalysisOptions { BatchSize = 1 }, runtime));
     }
 
     /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
     /// <exception cref="DataFormatException">The data cannot be read or does not fit the model input.</exception>
-    public static Dataset LoadData(string dataPath, GraphAnalysis analysis, string modelPath)
+    public static Dataset LoadData(string dataPath, GraphAnalysis analysis, string modelPath) =>
+        LoadData(dataPath, analysis, modelPath, null, null);
+
+    /// <summary>Loads <paramref name="dataPath"/> with the resize/crop/channels/class map of <paramref name="preprocessing"/>
+    /// (its mean/std is in the graph, see <see cref="LoadModel(string, RuntimeOptions, Preprocessing?)"/>) and checks the
+    /// images against the model input shape.</summary>
+    /// <exception cref="DataFormatException">The data cannot be read or does not fit the model input.</exception>
+    public static Dataset LoadData(string dataPath, GraphAnalysis analysis, string modelPath, Preprocessing? preprocessing, OnnxModel? model)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        var dataset = DatasetLoader.Load(dataPath);
+        var dataset = DatasetLoader.Load(dataPath, DataOptions.Default with
+        {
+            Preprocess = preprocessing,
+            ModelClassNames = model is null ? null : ModelEditor.ClassNames(model),
+        });
         dataset.CheckFits(analysis.Tensors[analysis.InputTensor].Shape.Select(d => (long?)d).ToArray(), modelPath);
+        CheckLabels(dataset, analysis, modelPath);
         return dataset;
+    }
+
+    /// <summary>Refuses labels and class folders the model's output cannot represent (a label ≥ the number of outputs,
+    /// more class folders than outputs).</summary>
+    /// <exception cref="DataFormatException">A label or the class count is out of range.</exception>
+    internal static void CheckLabels(Dataset dataset, GraphAnalysis analysis, string modelPath)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(analysis);
+        if (dataset.N == 0)
+            throw new DataFormatException($"{dataset.Source}: holds 0 images, so there is nothing to audit; pass a data file with images.");
+        if (!analysis.Tensors.TryGetValue(analysis.OutputTensor, out var output)) return;
+        var classes = output.ElementsPerSample;
+        if (classes <= 0) return;
+        if (dataset.ClassNames is { } names && names.Count > classes)
+            throw new DataFormatException($"{dataset.Source}: has {names.Count} class folders but {modelPath} has {classes} outputs (classes); pass a folder with at most {classes} class sub-folders, one per model output.");
+        if (dataset.Labels is not { } labels) return;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] >= classes)
+                throw new DataFormatException($"{dataset.LabelsSource ?? dataset.Source}: label {i} is {labels[i]}, out of range for {modelPath}, which has {classes} outputs (classes 0–{classes - 1}); pass the labels that belong to this model.");
+        }
     }
 
     /// <summary>Runs every applicable auditor and assembles the report (nothing is written).</summary>
@@ -59,11 +104,17 @@ public static class AuditPipeline
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var timings = new List<TimingEntry>();
-        var (model, analysis) = LoadModel(request.ModelPath, request.Runtime);
+        var originalSha = OnnxModel.Load(request.ModelPath).Sha256;
+        var (model, analysis) = LoadModel(request.ModelPath, request.Runtime, request.Preprocessing);
         timings.Add(new TimingEntry("load and analyse model", clock.Elapsed));
         progress.Message($"model: {Path.GetFileName(request.ModelPath)} — {analysis.Layers.Count} layers, {analysis.ParameterCount:N0} parameters, {analysis.SplitPoints.Count} split points");
 
+        // why: an option that names nothing is bad input (exit 2, nothing written), checked before any slow work (issue 13).
+        if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1.");
+        if (SplitOptions(request).At is { } at) SplitInversionAuditor.SelectPoints(model, analysis, at, "--splits");
+
         Dataset? dataset = null;
+        string? mismatch = null;
         ReportSection? dataSection = null;
         AuditContext? context = null;
         try
@@ -71,18 +122,28 @@ public static class AuditPipeline
             if (request.DataPath is { } dataPath)
             {
                 var t0 = clock.Elapsed;
-                dataset = LoadData(dataPath, analysis, request.ModelPath);
+                dataset = LoadData(dataPath, analysis, request.ModelPath, request.Preprocessing, model);
+                if (request.BatchSize > dataset.N)
+                    throw new OnnxAuditException($"--batch-size {request.BatchSize}: larger than the data ({dataset.N} images in {dataPath}); pass a batch size of at most {dataset.N} or more data.");
                 context = new AuditContext(model, analysis, dataset, request.Runtime);
                 var accuracy = dataset.HasLabels ? context.Accuracy(progress: progress) : null;
-                dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy);
+                mismatch = LabelMismatch(dataset, analysis, accuracy);
+                if (mismatch is not null) progress.Message("warning: " + mismatch);
+                dataSection = DataSectionBuilder.Build(dataset, dataPath, accuracy, request.Preprocessing.Describe(), mismatch);
                 timings.Add(new TimingEntry("load data and evaluate accuracy", clock.Elapsed - t0));
             }
 
             var notAssessed = new Dictionary<string, string>();
             var contributions = new List<AuditContribution>();
-            if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1.");
-            foreach (var auditor in Auditors)
+            for (var phase = 0; phase < Auditors.Count; phase++)
             {
+                var auditor = Auditors[phase];
+                progress.Phase(phase, Auditors.Count, auditor.Threat);
+                if (request.Threats is { } wanted && !wanted.Contains(auditor.Id, StringComparer.OrdinalIgnoreCase))
+                {
+                    notAssessed[auditor.Threat] = $"Not assessed: not requested (threats: {string.Join(", ", wanted)}).";
+                    continue;
+                }
                 if (context is null)
                 {
                     notAssessed[auditor.Threat] = "Not assessed: no data was given (--data); every auditor measures leakage on sample data.";
@@ -102,6 +163,7 @@ public static class AuditPipeline
                 }
                 timings.Add(new TimingEntry(auditor.Threat, clock.Elapsed - t0));
             }
+            progress.Phase(Auditors.Count, Auditors.Count, "writing the report");
 
             var repro = new Reproducibility(
             [
@@ -111,17 +173,61 @@ public static class AuditPipeline
                 new("Seed", request.Seed.ToString(CultureInfo.InvariantCulture)),
                 new("Mode", request.Quick ? "quick (--quick: fewer batches, images and iterations; see each section)" : "full"),
                 new("Federated batch size M", request.BatchSize.ToString(CultureInfo.InvariantCulture)),
-                new("Model SHA-256", model.Sha256),
+                new("Model SHA-256", originalSha),
                 new("Data SHA-256", dataset?.Sha256 ?? "(no data)"),
+                new("Preprocessing", request.Preprocessing.Describe()),
                 new("Command line", request.CommandLine),
+                .. request.EffectiveConfig is { } config ? [new KeyValue("Effective config (onnx-audit.yaml)", config)] : Array.Empty<KeyValue>(),
             ]);
-            return ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, request.ModelPath), analysis, dataSection, contributions, notAssessed, repro,
+            var report = ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, request.ModelPath), analysis, dataSection, contributions, notAssessed, repro,
                 new ReportTiming(started, DateTimeOffset.UtcNow, [.. timings, new TimingEntry("total", clock.Elapsed)]));
+            // why: issue 11 — verdicts measured on labels that do not match the model are not silent: each one says so.
+            return mismatch is null ? report : report with
+            {
+                ExecutiveSummary = report.ExecutiveSummary
+                    .Select(v => v with { Evidence = $"{MismatchMark} ({mismatch}) {v.Evidence}" }).ToArray(),
+            };
         }
         finally
         {
             context?.Dispose();
         }
+    }
+
+    /// <summary>The mark put before every verdict when <see cref="LabelMismatch"/> finds a problem.</summary>
+    public const string MismatchMark = "Labels or preprocessing may not match the model";
+
+    /// <summary>
+    /// Why the labels or preprocessing look wrong for this model, or null: the label count differs from the model's
+    /// output classes, or the accuracy is below twice chance (2/K).
+    /// </summary>
+    public static string? LabelMismatch(Dataset dataset, GraphAnalysis analysis, AccuracyResult? accuracy)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(analysis);
+        if (!dataset.HasLabels) return null;
+        var classes = analysis.Tensors.TryGetValue(analysis.OutputTensor, out var o) && o.Shape.Count >= 2 ? o.Shape[^1] : 0;
+        var maxLabel = dataset.Labels!.Max();
+        var distinct = dataset.ClassNames?.Count ?? (int)(maxLabel + 1);
+        if (classes > 0 && (maxLabel >= classes || (dataset.ClassNames is not null && dataset.ClassNames.Count != classes)))
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"the data has {distinct} classes but the model outputs {classes}; pass --classes FILE with the model's class order, or data made for this model");
+        }
+        // why: class-named folders indexed by sorted name are a guess of the model's class order; a permuted order
+        // still matches some classes by chance (issue 11: 34 % on Fashion-MNIST), above twice chance, so such folders
+        // also warn below 50 % accuracy.
+        var guessedOrder = dataset.ClassMapSource == ClassMap.SortedFolders && dataset.ClassNames is { } folders
+            && folders.Where((f, i) => f != i.ToString(CultureInfo.InvariantCulture)).Any();
+        if (accuracy is not null && classes > 1 && (accuracy.Accuracy < 2.0 / classes || (guessedOrder && accuracy.Accuracy < 0.5)))
+        {
+            var fix = dataset.ClassMapSource == ClassMap.SortedFolders
+                ? "class indices come from sorted folder names; pass --classes FILE (one class name per line in the model's order)"
+                : "check --classes, --resize/--center-crop/--channels and --normalize/--mean/--std";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"model accuracy on this data is {accuracy.Accuracy * 100:F2} %{(accuracy.Accuracy < 2.0 / classes ? string.Create(CultureInfo.InvariantCulture, $", below twice chance ({200.0 / classes:F1} %)") : " with class indices guessed from sorted folder names")}; {fix}");
+        }
+        return null;
     }
 
     /// <summary>The options each auditor runs with in a report (its quick preset with <c>--quick</c>).</summary>
@@ -142,9 +248,11 @@ public static class AuditPipeline
     public static SplitAuditOptions SplitOptions(ReportRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var at = request.Splits.Count == 1 && request.Splits[0] == "all" ? null : string.Join(',', request.Splits);
+        var single = request.Splits.Count == 1 ? request.Splits[0] : null;
+        var at = single is "all" or "auto" ? null : string.Join(',', request.Splits);
         var preset = request.SplitOptionsOverride ?? (request.Quick ? SplitAuditOptions.QuickPreset : SplitAuditOptions.Default);
-        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime };
+        // "auto" (the default) samples at most SplitAuditOptions.DefaultMaxPoints across depth; "all" attacks every point
+        return preset with { At = at, Seed = request.Seed, Runtime = request.Runtime, MaxPoints = single == "all" ? null : preset.MaxPoints };
     }
 
     /// <inheritdoc cref="ExclusivityOptions"/>
@@ -173,11 +281,27 @@ public static class AuditPipeline
         }
     }
 
-    private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch
+    private static AuditContribution Contribute(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress)
+    {
+        var c = ContributeOnce(auditor, context, request, progress);
+        var v = c.Verdict;
+        if (v.Severity == Severity.NotAssessed) return c with { Verdict = v with { NotApplicable = true } };
+        if (!request.Quick) return c;
+        var (budget, adds) = auditor switch
+        {
+            FederatedLeakageAuditor => (ExclusivityVerdict.QuickBudget, ExclusivityVerdict.FullRunAdds),
+            ConvolutionalLeakageAuditor => (ConvolutionalVerdict.QuickBudget, ConvolutionalVerdict.FullRunAdds),
+            _ => (SplitVerdict.QuickBudget(SplitOptions(request)), SplitVerdict.FullRunAdds),
+        };
+        return c with { Verdict = v with { QuickBudget = budget, FullRunAdds = adds } };
+    }
+
+    private static AuditContribution ContributeOnce(IAuditor auditor, AuditContext context, ReportRequest request, IAuditProgress progress) => auditor switch
     {
         FederatedLeakageAuditor a => FederatedContribution(a, context, request, progress),
         ConvolutionalLeakageAuditor a => RConvReport.Build(a.Run(context, RConvOptions(request), progress)),
-        SplitPointAuditor a when a.NotApplicable(context) is { } why => throw new OnnxAuditException(why),
+        SplitPointAuditor a when a.NotApplicable(context) is { } why => new AuditContribution(
+            new ThreatVerdict(ReportAssembler.SplitThreat, Severity.NotAssessed, "Not assessed: " + why, []), [], [], []),
         SplitPointAuditor a => SplitInversionReport.Build(a.Run(context, SplitOptions(request), progress)),
         _ => throw new InvalidOperationException($"no report builder for auditor '{auditor.Id}'"),
     };

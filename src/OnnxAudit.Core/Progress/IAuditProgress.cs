@@ -11,6 +11,14 @@ public interface IAuditProgress
 
     /// <summary>Reports a one-line message (a stage result, a warning).</summary>
     void Message(string text);
+
+    /// <summary>Announces phase <paramref name="index"/> (0-based) of <paramref name="count"/> of the whole run (e.g. one per
+    /// auditor), so that a sink can show one overall progress line with an ETA. Optional; the default does nothing.</summary>
+    void Phase(int index, int count, string name) { }
+
+    /// <summary>Within the current phase: step <paramref name="index"/> (0-based) of <paramref name="count"/> (e.g. one per
+    /// split point and attack). Optional; the default does nothing.</summary>
+    void Step(int index, int count) { }
 }
 
 /// <summary>One running stage; dispose to mark it complete.</summary>

@@ -37,10 +37,14 @@ internal sealed class HtmlReportRenderer : IReportRenderer
         foreach (var v in report.ExecutiveSummary)
         {
             sb.Append("<div class=\"verdict\" style=\"background:").Append(v.Severity.Color().Tint(0.9).Hex).Append("\">")
-              .Append(Badge(v.Severity)).Append("<div><strong>");
+              .Append(v.Provisional ? "<div>" + Badge(v.Severity) + "<span class=\"prov\">PROVISIONAL</span></div>" : Badge(v.Severity)).Append("<div><strong>");
             if (v.SectionId is not null) sb.Append("<a href=\"#").Append(E(v.SectionId)).Append("\">").Append(E(v.Threat)).Append("</a>");
             else sb.Append(E(v.Threat));
-            sb.Append("</strong><br />").Append(E(v.Evidence)).Append("</div></div>\n");
+            sb.Append("</strong><br />").Append(E(v.Evidence));
+            if (v.Provisional)
+                sb.Append("<br /><strong class=\"provisional\">Provisional (quick run):</strong> budget: ").Append(E(v.QuickBudget!))
+                  .Append(". A full run adds: ").Append(E(v.FullRunAdds!)).Append('.');
+            sb.Append("</div></div>\n");
         }
         sb.Append("</div>\n");
         var withActions = report.ExecutiveSummary.Where(v => v.Actions.Count > 0).ToList();
@@ -126,8 +130,9 @@ internal sealed class HtmlReportRenderer : IReportRenderer
                 KeyValues(sb, kv.Items);
                 break;
             case TableBlock t:
-                sb.Append("<table class=\"data\">");
-                if (t.Caption is not null) sb.Append("<caption>").Append(E(t.Caption)).Append("</caption>");
+                // why: at 400 px a wide table scrolls inside its own box instead of wrapping one character per line (issue 13).
+                if (t.Caption is not null) sb.Append("<p class=\"caption\">").Append(E(t.Caption)).Append("</p>");
+                sb.Append("<div class=\"scroll\"><table class=\"data\">");
                 sb.Append("<thead><tr>");
                 foreach (var c in t.Columns) sb.Append("<th class=\"").Append(Align(c.Alignment)).Append("\">").Append(E(c.Header)).Append("</th>");
                 sb.Append("</tr></thead><tbody>\n");
@@ -142,7 +147,7 @@ internal sealed class HtmlReportRenderer : IReportRenderer
                     }
                     sb.Append("</tr>\n");
                 }
-                sb.Append("</tbody></table>\n");
+                sb.Append("</tbody></table></div>\n");
                 break;
             case FindingBlock f:
                 sb.Append("<div class=\"finding\" style=\"border-left-color:").Append(f.Severity.Color().Hex)
@@ -160,7 +165,7 @@ internal sealed class HtmlReportRenderer : IReportRenderer
                 sb.Append("<figure class=\"chart\">").Append(ReportChart.Svg(ch, chartIndex++)).Append("</figure>\n");
                 break;
             case ImageGridBlock g:
-                sb.Append("<figure class=\"grid\"><table class=\"images\">");
+                sb.Append("<figure class=\"grid\"><div class=\"scroll\"><table class=\"images\">");
                 if (g.ColumnLabels.Count > 0)
                 {
                     sb.Append("<thead><tr><th></th>");
@@ -180,7 +185,7 @@ internal sealed class HtmlReportRenderer : IReportRenderer
                     }
                     sb.Append("</tr>");
                 }
-                sb.Append("</tbody></table><figcaption>").Append(E(g.Caption)).Append("</figcaption></figure>\n");
+                sb.Append("</tbody></table></div><figcaption>").Append(E(g.Caption)).Append("</figcaption></figure>\n");
                 break;
             default:
                 throw new NotSupportedException($"Block type {block.GetType().Name} has no HTML form.");
@@ -210,7 +215,15 @@ table.data thead th{background:#e4e8ec;border-bottom:1.5px solid #6b757f}
 table.data tbody tr:nth-child(even) td{background-color:#f6f7f9}
 caption,.caption{font-weight:bold;text-align:left;margin:6px 0}
 .r{text-align:right}.c{text-align:center}.l{text-align:left}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:normal;word-break:normal}
+td.r,td.c{white-space:nowrap}
+table.kv td{overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
+table.data{width:auto;min-width:100%}
+figure.chart svg{max-width:100%;height:auto}
+.prov{display:block;font-size:10px;font-weight:bold;text-align:center;margin-top:2px}
+.provisional{color:#a04000}
+@media (max-width:600px){main{padding:0 10px 30px}.verdict{flex-direction:column;gap:4px}table.kv th{width:auto}body{font-size:13px}}
 .badge{display:inline-block;min-width:84px;text-align:center;color:#fff;font-weight:bold;font-size:11px;border-radius:8px;padding:2px 6px}
 .verdict{display:flex;gap:12px;align-items:flex-start;padding:6px;margin:4px 0}
 .finding{border-left:5px solid;padding:6px 10px;margin:10px 0}

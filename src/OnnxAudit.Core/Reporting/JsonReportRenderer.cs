@@ -7,7 +7,7 @@ using OnnxAudit.Reporting.Model;
 namespace OnnxAudit.Reporting;
 
 /// <summary>
-/// Writes report.json (schema <c>Reporting/report.schema.json</c>, <c>schemaVersion</c> "1.0").
+/// Writes report.json (schema <c>schemas/report.schema.json</c>, <c>$id</c> <see cref="SchemaId"/>, <c>schemaVersion</c> "2.0").
 /// Properties are written in a fixed order, numbers in invariant culture (shortest round-trip form),
 /// non-finite numbers as null, optional values as explicit null. Everything that varies between two
 /// runs with the same inputs (timestamps, durations) is in the top-level <c>timing</c> object, so two
@@ -17,7 +17,14 @@ namespace OnnxAudit.Reporting;
 internal sealed class JsonReportRenderer : IReportRenderer
 {
     /// <summary>Version of the JSON layout; bump on any incompatible change.</summary>
-    public const string SchemaVersion = "1.0";
+    // 2.0: "$schema" references the schema; verdicts carry provisional / quickBudget / fullRunAdds / notApplicable;
+    // wall-clock figures only in "timing".
+    public const string SchemaVersion = "2.0";
+
+    /// <summary>The schema's <c>$id</c>, written as report.json's <c>$schema</c>.</summary>
+    // why: a URN, not a URL: the project publishes no web site, and a placeholder URL would name a host it does not own.
+    // The schema itself ships in the repository (schemas/) and in the tool package (schemas/report.schema.json).
+    public const string SchemaId = "urn:onnx-audit:schema:report:" + SchemaVersion;
 
     /// <inheritdoc/>
     public string FileName => "report.json";
@@ -28,6 +35,7 @@ internal sealed class JsonReportRenderer : IReportRenderer
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using var w = new Utf8JsonWriter(output, options);
         w.WriteStartObject();
+        w.WriteString("$schema", SchemaId);
         w.WriteString("schemaVersion", SchemaVersion);
         w.WriteStartObject("generator");
         w.WriteString("name", "OnnxAudit");
@@ -92,6 +100,10 @@ internal sealed class JsonReportRenderer : IReportRenderer
         w.WriteStartObject();
         w.WriteString("threat", v.Threat);
         w.WriteString("severity", v.Severity.JsonName());
+        w.WriteBoolean("provisional", v.Provisional);
+        WriteNullable(w, "quickBudget", v.QuickBudget);
+        WriteNullable(w, "fullRunAdds", v.FullRunAdds);
+        w.WriteBoolean("notApplicable", v.NotApplicable);
         w.WriteString("evidence", v.Evidence);
         WriteStrings(w, "actions", v.Actions);
         WriteNullable(w, "sectionId", v.SectionId);
@@ -185,6 +197,13 @@ internal sealed class JsonReportRenderer : IReportRenderer
                         w.WriteStartObject();
                         w.WriteString("text", cell.Text);
                         WriteNullable(w, "severity", cell.Severity?.JsonName());
+                        if (cell.Value is { } value)
+                        {
+                            WriteNumber(w, "value", value);
+                            if (cell.Lower is { } lo) WriteNumber(w, "lower", lo);
+                            if (cell.Upper is { } hi) WriteNumber(w, "upper", hi);
+                            if (cell.Unit is { } unit) w.WriteString("unit", unit);
+                        }
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

@@ -206,12 +206,18 @@ internal sealed class PdfReportRenderer : IReportRenderer
         var textX = PdfTheme.MarginLeft + badgeW + 10;
         var textW = PdfTheme.ContentWidth - badgeW - 10;
         var lh = PdfFonts.LineHeight(PdfTheme.BodySize);
-        var lines = TextWrapper.Wrap([(v.Threat, c.Fonts.BodyBold), ("\n", c.Fonts.Body), (v.Evidence, c.Fonts.Body)], textW);
-        var h = Math.Max(18, lines.Count * lh) + 8;
+        var runs = new List<(string, SKFont)> { (v.Threat, c.Fonts.BodyBold), ("\n", c.Fonts.Body), (v.Evidence, c.Fonts.Body) };
+        // why: a quick verdict must say it is provisional beside the verdict itself, on page 1 (issue 13).
+        if (v.Provisional)
+            runs.AddRange([("\n", c.Fonts.Body), ("Provisional (quick run): ", c.Fonts.BodyBold), ($"budget: {v.QuickBudget}. A full run adds: {v.FullRunAdds}.", c.Fonts.Body)]);
+        var lines = TextWrapper.Wrap(runs, textW);
+        var h = Math.Max(v.Provisional ? 34 : 18, lines.Count * lh) + 8;
         c.EnsureSpace(h);
         var canvas = c.Canvas;
         PdfCanvas.Fill(canvas, v.Severity.Color().Tint(0.9).ToSk(), PdfTheme.MarginLeft - 4, c.Y - 3, PdfTheme.ContentWidth + 8, h);
         Badge(canvas, c.Fonts, v.Severity, PdfTheme.MarginLeft, c.Y, badgeW);
+        if (v.Provisional)
+            PdfCanvas.TextInBox(canvas, "PROVISIONAL", c.Fonts.Get(7f, true), v.Severity.Color().ToSk(), PdfTheme.MarginLeft, c.Y + 17, badgeW, 12, ColumnAlignment.Center);
         var y = c.Y;
         foreach (var l in lines) { PdfCanvas.DrawLine(canvas, l, textX, y, PdfTheme.Text); y += lh; }
         c.Y += h + 3;
@@ -379,10 +385,35 @@ internal sealed class PdfReportRenderer : IReportRenderer
         Caption(c, t.Caption);
         var total = t.Columns.Sum(col => col.RelativeWidth);
         var widths = t.Columns.Select(col => (float)(PdfTheme.ContentWidth * col.RelativeWidth / total)).ToArray();
+        FitColumns(widths, t, c.Fonts);
         var header = t.Columns.Select(col => new GridCell(col.Header, c.Fonts.BodyBold, null, col.Alignment)).ToArray();
         DrawGrid(c, widths, header, t.Rows.Select(row => (IReadOnlyList<GridCell>)row.Select((cell, i) =>
             new GridCell(cell.Text, c.Fonts.Body, cell.Severity is { } s ? s.Color().Tint(0.72).ToSk() : null, t.Columns[i].Alignment)).ToArray()),
             stripes: true);
+    }
+
+    // why: a column narrower than its widest unbreakable piece ("Convolution", "Relu_output_") breaks words mid-token;
+    // widen such columns, taking the room from columns with slack in proportion to it (issue 13).
+    private static void FitColumns(float[] widths, TableBlock t, PdfFonts fonts)
+    {
+        const float pad = 8;
+        var need = new float[widths.Length];
+        for (var i = 0; i < widths.Length; i++)
+        {
+            need[i] = TextWrapper.WidestPiece(t.Columns[i].Header, fonts.BodyBold) + pad + 1;
+            foreach (var row in t.Rows) need[i] = Math.Max(need[i], TextWrapper.WidestPiece(row[i].Text, fonts.Body) + pad + 1);
+        }
+        if (need.Sum() > widths.Sum()) return; // cannot fit every piece: keep the proportional widths
+        for (var iter = 0; iter < widths.Length; iter++)
+        {
+            var deficit = 0f;
+            for (var i = 0; i < widths.Length; i++) if (widths[i] < need[i]) { deficit += need[i] - widths[i]; widths[i] = need[i]; }
+            if (deficit <= 0) return;
+            var slack = widths.Select((w, i) => Math.Max(0, w - need[i])).ToArray();
+            var total = slack.Sum();
+            if (total <= 0) return;
+            for (var i = 0; i < widths.Length; i++) widths[i] -= deficit * slack[i] / total;
+        }
     }
 
     private static void DrawFinding(PdfCanvas c, FindingBlock f)
@@ -459,6 +490,11 @@ internal sealed class PdfReportRenderer : IReportRenderer
         }
 
         var firstRowH = cell + (g.Rows.Count > 0 && g.Rows[0].Images.Any(i => i.Caption is not null) ? capH + 2 : 0) + gap;
+        // why: a figure and its caption stay on one page when they fit on one (issue 13: grids were split across pages).
+        var total = (g.ColumnLabels.Count > 0 ? lh + 2 : 0)
+            + g.Rows.Sum(r => cell + (r.Images.Any(i => i.Caption is not null) ? capH + 2 : 0) + gap)
+            + (string.IsNullOrEmpty(g.Caption) ? 0 : TextWrapper.Wrap(g.Caption, c.Fonts.Small, PdfTheme.ContentWidth).Count * lh);
+        if (total <= PdfTheme.ContentBottom - PdfTheme.MarginTop) c.EnsureSpace(total);
         c.EnsureSpace(lh + 2 + firstRowH);
         ColumnHeaders();
         foreach (var row in g.Rows)

@@ -18,6 +18,7 @@ public static class ReportWriter
         if (formats.HasFlag(ReportFormats.Pdf)) renderers.Add(new PdfReportRenderer());
         if (formats.HasFlag(ReportFormats.Html)) renderers.Add(new HtmlReportRenderer());
         if (formats.HasFlag(ReportFormats.Json)) renderers.Add(new JsonReportRenderer());
+        if (formats.HasFlag(ReportFormats.Sarif)) renderers.Add(new SarifReportRenderer());
         return Write(report, outputDir, renderers);
     }
 

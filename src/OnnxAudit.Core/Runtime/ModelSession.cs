@@ -29,6 +29,9 @@ public sealed class ModelSession : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         Origin = model.Origin;
         InputName = ModelEditor.DataInput(model);
+        var inputs = ModelEditor.DataInputs(model);
+        if (inputs.Count > 1)
+            throw new ModelLoadException($"{model.Origin}: the graph has {inputs.Count} data inputs ({string.Join(", ", inputs.Take(4).Select(i => $"'{Common.SafeText.Escape(i, 40)}'"))}); onnx-audit audits image classifiers with one image input — re-export the model with the other inputs folded into constants (or as initializers).");
         _outputs = outputs is null ? [model.Graph.Output[0].Name] : [.. outputs];
         var exposed = _outputs.Any(o => model.Graph.Output.All(g => g.Name != o)) ? ModelEditor.ExposeOutputs(model, _outputs) : model;
         _session = SessionFactory.Create(exposed.ToBytes(), runtime ?? RuntimeOptions.Default, model.Origin);

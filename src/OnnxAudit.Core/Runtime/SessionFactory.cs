@@ -7,7 +7,7 @@ namespace OnnxAudit.Runtime;
 /// Creates ONNX Runtime sessions from in-memory model bytes with the project's options. The returned
 /// <see cref="InferenceSession"/> is owned by the caller, who must dispose it.
 /// </summary>
-public static class SessionFactory
+public static partial class SessionFactory
 {
     /// <summary>The ONNX Runtime version string reported by the native library (e.g. "1.31.1").</summary>
     public static string OrtVersion => OrtEnv.Instance().GetVersionString();
@@ -21,7 +21,10 @@ public static class SessionFactory
         {
             so.GraphOptimizationLevel = options.OptimizationLevel ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL;
             if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
-            so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+            // why: ORT prints its own colour-coded line to stderr before throwing; the exception text is rewritten
+            // into the tool's one-line error, so only fatal messages may reach the terminal.
+            so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            QuietEnvironment();
             if (options.Device == ExecutionDevice.Cuda)
             {
                 // why: ONNX Runtime also logs the failed load to stderr itself; the one-line error below replaces it.
@@ -111,9 +114,26 @@ public static class SessionFactory
         }
     }
 
+    private static int _quiet;
+
+    /// <summary>Raises the process-wide ONNX Runtime log level to fatal (once).</summary>
+    private static void QuietEnvironment()
+    {
+        if (Interlocked.Exchange(ref _quiet, 1) == 1) return;
+        OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+    }
+
+    /// <summary>The first line of an ONNX Runtime message without its C++ source locations
+    /// ("/onnxruntime_src/onnxruntime/core/…/x.cc:123 Foo(…)"), escaped and truncated.</summary>
     internal static string FirstLine(string s)
     {
         var i = s.IndexOfAny(['\r', '\n']);
-        return (i < 0 ? s : s[..i]).Trim();
+        var line = (i < 0 ? s : s[..i]).Trim();
+        line = SourcePath().Replace(line, "");
+        line = System.Text.RegularExpressions.Regex.Replace(line, @"\s{2,}", " ").Trim();
+        return Common.SafeText.Escape(line, 300);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(/[\w.+-]+)+\.(cc|cpp|h|hpp|cu)(:\d+)?\s*([\w:<>~]+\([^)]*\)\s*(const)?\s*)?")]
+    private static partial System.Text.RegularExpressions.Regex SourcePath();
 }

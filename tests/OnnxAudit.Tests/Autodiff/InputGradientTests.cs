@@ -52,6 +52,35 @@ public class InputGradientTests(ITestOutputHelper output)
         Assert.Equal([0.5f, 1, 1.5f, 2], run.Gradient("x").ToArray());
     }
 
+    [Fact]
+    public void TotalVariationAsInput_SameBitsAsConstantWeight_AndZeroAsNoTerm()
+    {
+        var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var rng = new Random(3);
+        var x = Enumerable.Range(0, 2 * 784).Select(_ => (float)rng.NextDouble()).ToArray();
+        long[] dims = [2, 1, 28, 28];
+        const double Lambda = 0.0123;
+        (float Loss, float[] Grad) Once(GradientRequest request, IReadOnlyDictionary<string, float[]>? fed = null)
+        {
+            using var s = GradientSessions.Create(model, request, new RuntimeOptions(IntraOpThreads: 1));
+            var target = new float[2 * 6 * 28 * 28];
+            var run = s.Run(x, dims, target: target, parameters: fed);
+            return (run.Loss, run.Gradient("input").ToArray());
+        }
+        var loss = new SquaredErrorLoss("/conv1/Conv_output_0");
+        var constant = Once(new GradientRequest(loss, ["input"], TotalVariationWeight: Lambda));
+        var fed = Once(new GradientRequest(loss, ["input"], TotalVariationWeight: Lambda, TotalVariationAsInput: true));
+        var none = Once(new GradientRequest(loss, ["input"]));
+        var fedZero = Once(new GradientRequest(loss, ["input"], TotalVariationWeight: Lambda, TotalVariationAsInput: true),
+            new Dictionary<string, float[]> { [GradientNames.TotalVariationWeight] = [0f] });
+
+        Assert.Equal(constant.Loss, fed.Loss);
+        Assert.Equal(constant.Grad, fed.Grad);
+        Assert.Equal(none.Loss, fedZero.Loss);
+        Assert.Equal(none.Grad, fedZero.Grad);
+        Assert.NotEqual(none.Grad, fed.Grad);
+    }
+
     /// <summary>TV(x) = Σ(x[h+1,w] − x[h,w])² + Σ(x[h,w+1] − x[h,w])² for one H×W plane, in double.</summary>
     internal static double TotalVariation(ReadOnlySpan<float> x, int h, int w)
     {

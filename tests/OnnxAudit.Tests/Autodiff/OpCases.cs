@@ -62,6 +62,14 @@ public static class OpCases
         yield return new("ConvTranspose_dil2_s2_asym", "ConvTranspose", ["x", "w"], [("x", [2, 2, 3, 4]), ("w", [2, 3, 2, 3])], [],
             [Ints("strides", 2, 2), Ints("dilations", 2, 2), Ints("pads", 0, 1, 1, 0)]);
         // pooling
+        // issue 16's faster graphs: flipped-weight Conv input gradient (≥ 16 channels, stride 1), swapped weight gradient
+        // (fewer output than input channels / ConvTranspose with fewer input channels), Indices-free MaxPool (k = 3 blocks)
+        yield return new("Conv_16ch_s1_p1_flipped_input_grad", "Conv", ["x", "w", "b"], [("x", [1, 16, 4, 4]), ("w", [16, 16, 3, 3]), ("b", [16])], [], [Ints("pads", 1, 1, 1, 1)]);
+        yield return new("Conv_16ch_dil2_asym_flipped_input_grad", "Conv", ["x", "w"], [("x", [1, 16, 5, 4]), ("w", [17, 16, 2, 2])], [], [Ints("dilations", 2, 2), Ints("pads", 1, 0, 2, 1)]);
+        yield return new("Conv_16ch_s2_p1_im2col_weight_grad", "Conv", ["x", "w", "b"], [("x", [2, 16, 7, 7]), ("w", [16, 16, 3, 3]), ("b", [16])], [], [Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1)]);
+        yield return new("Conv_s1_fewer_out_channels_swapped_weight_grad", "Conv", ["x", "w", "b"], [("x", [2, 5, 6, 5]), ("w", [2, 5, 3, 3]), ("b", [2])], [], [Ints("pads", 1, 0, 2, 1)]);
+        yield return new("ConvTranspose_s1_fewer_in_channels_swapped_weight_grad", "ConvTranspose", ["x", "w", "b"], [("x", [2, 2, 4, 5]), ("w", [2, 5, 3, 3]), ("b", [5])], [], [Ints("pads", 1, 1, 1, 1)]);
+        yield return new("MaxPool_k3_s3_blocks", "MaxPool", ["x"], [("x", [2, 2, 6, 9])], [], [Ints("kernel_shape", 3, 3), Ints("strides", 3, 3)], Distinct: true);
         yield return new("MaxPool_k2_s2", "MaxPool", ["x"], [("x", [2, 3, 6, 6])], [], [Ints("kernel_shape", 2, 2), Ints("strides", 2, 2)], Distinct: true);
         yield return new("MaxPool_k3_s1_p1_overlap", "MaxPool", ["x"], [("x", [2, 2, 5, 5])], [], [Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1)], Distinct: true);
         yield return new("MaxPool_k3_s2_ceil", "MaxPool", ["x"], [("x", [1, 2, 7, 6])], [], [Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), MakeInt("ceil_mode", 1)], Distinct: true);

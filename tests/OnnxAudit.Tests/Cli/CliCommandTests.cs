@@ -53,7 +53,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("Candidate split points", text, StringComparison.Ordinal);
         Assert.Contains("Model accuracy on this", text, StringComparison.Ordinal);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
-        Assert.Equal("1.0", json.GetProperty("schemaVersion").GetString());
+        Assert.Equal("2.0", json.GetProperty("schemaVersion").GetString());
     }
 
     [Fact]

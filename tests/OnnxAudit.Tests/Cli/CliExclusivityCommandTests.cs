@@ -11,10 +11,13 @@ public class CliExclusivityCommandTests
     [Fact]
     public void Exclusivity_Json_HasProportionsAndVerdict()
     {
-        var r = CliRunner.Run("exclusivity", RepoPaths.Model("fcn-512-init"), "--data", Data, "--batches", "100", "--json");
-        Assert.Equal(1, r.ExitCode); // fcn-512-init: ~27% insecure at M = 8 → HIGH
+        var r = CliRunner.Run("exclusivity", RepoPaths.Model("fcn-512-init"), "--data", Data, "--batches", "100", "--json", "--fail-on", "high");
+        Assert.Equal(1, r.ExitCode); // fcn-512-init: ~27% insecure at M = 8 → HIGH, and --fail-on high gates on it
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal("high", doc.RootElement.GetProperty("verdict").GetProperty("severity").GetString());
+        // one JSON contract: every verb's verdict object validates against report.json's verdict definition
+        var errors = OnnxAudit.Tests.Reporting.MiniJsonSchema.Report().ValidateDef("verdict", doc.RootElement.GetProperty("verdict"));
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.Equal(100, doc.RootElement.GetProperty("statistics").GetProperty("main").GetProperty("insecure").GetProperty("total").GetInt32());
     }
 

@@ -19,10 +19,13 @@ public class CliRConvTests
     [Fact]
     public void Rconv_Cnn6_WithData_Json_ReportsReconstruction()
     {
-        var r = CliRunner.Run("rconv", RepoPaths.Model("cnn6"), "--data", Data, "--reconstruct", "1", "--json");
-        Assert.Equal(0, r.ExitCode);
+        // -n is --images in every verb (--reconstruct stays an alias); --fail-on gates rconv like every auditing verb
+        var r = CliRunner.Run("rconv", RepoPaths.Model("cnn6"), "--data", Data, "-n", "1", "--json", "--fail-on", "high");
+        Assert.True(r.ExitCode == 1, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
+        var errors = OnnxAudit.Tests.Reporting.MiniJsonSchema.Report().ValidateDef("verdict", root.GetProperty("verdict"));
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.Equal(6, root.GetProperty("conditions").GetArrayLength());
         Assert.Equal("high", root.GetProperty("verdict").GetProperty("severity").GetString());
         Assert.True(root.GetProperty("meanPsnr").GetDouble() >= 60);

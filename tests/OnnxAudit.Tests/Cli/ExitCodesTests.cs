@@ -19,8 +19,9 @@ public class ExitCodesTests
     [InlineData("high", new[] { Severity.Medium, Severity.High }, 1)]
     [InlineData("high", new[] { Severity.Medium, Severity.Low }, 0)]
     [InlineData("medium", new[] { Severity.Medium, Severity.NotAssessed }, 1)]
-    [InlineData("low", new[] { Severity.None, Severity.NotAssessed }, 0)]
-    [InlineData("low", new[] { Severity.NotAssessed }, 0)]
+    [InlineData("low", new[] { Severity.None, Severity.NotAssessed }, 1)] // requested but not assessed fails the gate
+    [InlineData("low", new[] { Severity.NotAssessed }, 1)]
+    [InlineData(null, new[] { Severity.NotAssessed }, 0)]
     public void ForFindings_HandBuiltReport_FollowsHighestSeverity(string? threshold, Severity[] severities, int expected)
     {
         using var stdout = new StringWriter();
@@ -29,5 +30,19 @@ public class ExitCodesTests
         var code = ExitCodes.ForFindings(WithSeverities(severities), threshold, new CliConsole(stdout, stderr, interactive: false));
 
         Assert.Equal(expected, code);
+    }
+
+    [Fact]
+    public void ForFindings_NotAssessed_AllowedOrNotApplicable_Passes()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var console = new CliConsole(stdout, stderr, interactive: false);
+        var report = WithSeverities([Severity.None, Severity.NotAssessed]);
+        Assert.Equal(0, ExitCodes.ForFindings(report, "low", console, allowNotAssessed: true));
+        var notApplicable = report with { ExecutiveSummary = [.. report.ExecutiveSummary.Select(v => v with { NotApplicable = v.Severity == Severity.NotAssessed })] };
+        Assert.Equal(0, ExitCodes.ForFindings(notApplicable, "low", console));
+        Assert.Equal(1, ExitCodes.ForFindings(report, "low", console));
+        Assert.Contains("not assessed: threat 1", stderr.ToString(), StringComparison.Ordinal);
     }
 }

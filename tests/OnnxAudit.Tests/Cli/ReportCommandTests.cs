@@ -39,6 +39,15 @@ public sealed class ReportCommandTests : IDisposable
         Assert.True(second.ExitCode == 0, second.Stderr);
         var b = File.ReadAllText(Path.Combine(outDir, "report.json"));
         Assert.Equal(WithoutTiming(a), WithoutTiming(b));
+
+        // fcn-512 quick: every verdict is provisional with its budget, and the split verdict is not lower than MEDIUM
+        // (the quick rule; with all three points, the quick run says HIGH like the full run: SplitVerdictQuickTests)
+        using var doc = JsonDocument.Parse(a);
+        var split = doc.RootElement.GetProperty("executiveSummary").EnumerateArray().Single(v => v.GetProperty("threat").GetString() == "Split-inference inversion");
+        Assert.True(split.GetProperty("provisional").GetBoolean());
+        Assert.Contains("300 white-box iterations", split.GetProperty("quickBudget").GetString(), StringComparison.Ordinal);
+        Assert.Contains(split.GetProperty("severity").GetString(), new[] { "medium", "high" });
+        Assert.Contains("quick run (provisional)", File.ReadAllText(Path.Combine(outDir, "report.json")), StringComparison.Ordinal);
     }
 
     private static string Tool(string tool, params string[] args)
@@ -70,7 +79,7 @@ public sealed class ReportCommandTests : IDisposable
         var r = Report("lenet5", outDir);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
-        var schemaPath = Path.Combine(RepoPaths.Root, "src", "OnnxAudit.Core", "Reporting", "report.schema.json");
+        var schemaPath = Path.Combine(RepoPaths.Root, "schemas", "report.schema.json");
         var schema = new MiniJsonSchema(JsonDocument.Parse(File.ReadAllText(schemaPath)).RootElement.Clone());
         var errors = schema.Validate(json);
         Assert.True(errors.Count == 0, string.Join("\n", errors));

@@ -218,7 +218,7 @@ public sealed class DatasetLoaderTests
         PngWriter.Write(Path.Combine(dir, "c", "1.png"), new byte[4], 2, 2, 1);
         PngWriter.Write(Path.Combine(dir, "c", "2.png"), new byte[6], 3, 2, 1);
         var ex = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(dir));
-        Assert.EndsWith($"image is 3×2 but {Path.Combine(dir, "c", "1.png")} is 2×2; resize all images in {dir} to one size.", ex.Message);
+        Assert.EndsWith($"image is 3×2 but {Path.Combine(dir, "c", "1.png")} is 2×2; pass --resize N (and --center-crop H,W) to bring every image to one size.", ex.Message);
     }
 
     [Fact]

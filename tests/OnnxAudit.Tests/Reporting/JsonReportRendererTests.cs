@@ -9,7 +9,7 @@ namespace OnnxAudit.Tests.Reporting;
 
 public sealed class JsonReportRendererTests(RenderedSampleFixture f) : IClassFixture<RenderedSampleFixture>
 {
-    private static readonly string SchemaPath = Path.Combine(RepoPaths.Root, "src", "OnnxAudit.Core", "Reporting", "report.schema.json");
+    private static readonly string SchemaPath = Path.Combine(RepoPaths.Root, "schemas", "report.schema.json");
 
     private static MiniJsonSchema Schema()
     {
@@ -30,7 +30,7 @@ public sealed class JsonReportRendererTests(RenderedSampleFixture f) : IClassFix
         using var doc = JsonDocument.Parse(File.ReadAllText(f.Json));
         var errors = Schema().Validate(doc.RootElement);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
-        Assert.Equal("1.0", doc.RootElement.GetProperty("schemaVersion").GetString());
+        Assert.Equal("2.0", doc.RootElement.GetProperty("schemaVersion").GetString());
         var types = doc.RootElement.GetProperty("sections").EnumerateArray()
             .SelectMany(s => s.GetProperty("blocks").EnumerateArray()).Select(b => b.GetProperty("type").GetString()).ToHashSet();
         Assert.True(types.SetEquals(["paragraph", "key-values", "table", "finding", "chart", "image-grid", "note"]), string.Join(",", types));

@@ -16,6 +16,18 @@ internal sealed class MiniJsonSchema(JsonElement root)
         "properties", "additionalProperties", "items", "$ref", "oneOf",
     ];
 
+    /// <summary>Validates <paramref name="instance"/> against the definition <c>#/$defs/<paramref name="def"/></c>.</summary>
+    public List<string> ValidateDef(string def, JsonElement instance)
+    {
+        var errors = new List<string>();
+        Check(root.GetProperty("$defs").GetProperty(def), instance, "$", errors);
+        return errors;
+    }
+
+    /// <summary>The published report schema (schemas/report.schema.json).</summary>
+    public static MiniJsonSchema Report() =>
+        new(JsonDocument.Parse(File.ReadAllText(Path.Combine(TestUtil.RepoPaths.Root, "schemas", "report.schema.json"))).RootElement.Clone());
+
     public List<string> Validate(JsonElement instance)
     {
         var errors = new List<string>();

@@ -23,21 +23,13 @@ public static class ExclusivityHardening
         ArgumentNullException.ThrowIfNull(model);
         firstReluOutput ??= GradientAttack.FcnHead.Extract(model).Layers[0].ReluOutput
             ?? throw new UnsupportedOperatorException($"{model.Origin}: the classifier head has no ReLU after its first affine layer; nothing to remove.");
-        var clone = model.Clone(model.Origin + " (exclusivity reduction)");
-        var g = clone.Graph;
-        var relu = g.Node.FirstOrDefault(n => n.OpType == "Relu" && n.Output.Count == 1 && n.Output[0] == firstReluOutput)
-            ?? throw new UnsupportedOperatorException($"{model.Origin}: no Relu node produces '{firstReluOutput}'; pass the first head ReLU output reported by `onnx-audit inspect`.");
+        var g = model.Graph;
+        if (!g.Node.Any(n => n.OpType == "Relu" && n.Output.Count == 1 && n.Output[0] == firstReluOutput))
+            throw new UnsupportedOperatorException($"{model.Origin}: no Relu node produces '{firstReluOutput}'; pass the first head ReLU output reported by `onnx-audit inspect`.");
         if (g.Output.Any(o => o.Name == firstReluOutput))
             throw new UnsupportedOperatorException($"{model.Origin}: '{firstReluOutput}' is a graph output, so the ReLU cannot be removed without changing the model's interface.");
-        var input = relu.Input[0];
         // why: Corollary 1 — W_1·σ̂(W_0X + b_0): the next layer consumes the pre-activation directly.
-        foreach (var n in g.Node)
-            for (var k = 0; k < n.Input.Count; k++)
-                if (n.Input[k] == firstReluOutput) n.Input[k] = input;
-        g.Node.Remove(relu);
-        var vi = g.ValueInfo.FirstOrDefault(v => v.Name == firstReluOutput);
-        if (vi is not null) g.ValueInfo.Remove(vi);
-        return OnnxModel.FromProto(clone.Proto, clone.Origin);
+        return ModelEditor.BypassNode(model, firstReluOutput, model.Origin + " (exclusivity reduction)");
     }
 
     /// <summary>

@@ -18,6 +18,14 @@ public static class ExclusivityVerdict
         "HIGH if the insecure proportion at the deployment batch size has a 95% Wilson lower bound ≥ 5%, or the attack simulation at that batch size " +
         "recovered any sample at PSNR ≥ 30 dB; otherwise MEDIUM if its Wilson upper bound is ≥ 1%; NONE if every sampled batch lies in the secure boundary; LOW otherwise.";
 
+    /// <summary>The quick budget, as stated beside a quick verdict.</summary>
+    // why: the rule already reads MEDIUM from the interval's upper bound, so a quick run with few batches (wide interval)
+    // errs towards MEDIUM, never towards LOW: the quick verdict is not lower than its evidence supports (issue 13).
+    public const string QuickBudget = "200 sampled batches per statistic, 2 + 2 attack batches, 100 hardening batches, quick stage-2 feature matching; MEDIUM may rest on the wide interval's upper bound";
+
+    /// <summary>What a full run adds to a quick federated verdict.</summary>
+    public const string FullRunAdds = "1,000 batches per statistic narrow the 95% interval (a quick MEDIUM from its upper bound can become LOW) and 4 + 4 attack batches";
+
     /// <summary>The risk by <see cref="Rule"/>.</summary>
     public static Risk RiskOf(ExclusivityResult stats, AttackSimulationResult? attack)
     {

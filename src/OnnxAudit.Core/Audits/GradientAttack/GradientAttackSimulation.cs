@@ -41,7 +41,7 @@ public static class GradientAttackSimulation
         var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
         var sampleDims = dims.Skip(1).ToArray();
         using var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : new FeatureMatching(model, head.InputName, sampleDims, fm, options.Runtime);
-        return Run(model, head, masks, images, dims, sampleDims, labels, layers, options, progress, gradient, headForward, stage2);
+        return Run(new SimulationInputs(model, head, masks, images, dims, sampleDims, labels, layers, gradient, headForward, stage2), options, progress);
     }
 
     /// <summary>Runs the simulation with the context's memoised masks, sessions and one victim-gradient session for every batch.
@@ -58,14 +58,19 @@ public static class GradientAttackSimulation
         var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
         var sampleDims = context.ImageDims;
         var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : context.FeatureMatcher(model, head.InputName, context.InputDims[1..], fm);
-        return Run(model, head, masks, context.Images, context.InputDims, sampleDims, context.Labels!, layers, options, progress,
-            context.FederatedGradient(model), headForward, stage2);
+        return Run(new SimulationInputs(model, head, masks, context.Images, context.InputDims, sampleDims, context.Labels!, layers,
+            context.FederatedGradient(model), headForward, stage2), options, progress);
     }
 
-    private static AttackSimulationResult Run(OnnxModel model, FcnHead head, ActivationMasks masks, float[] images, long[] dims, long[] sampleDims,
-        int[] labels, IReadOnlyList<HeadReluLayer> layers, AttackSimulationOptions options, IAuditProgress progress, VictimGradient gradient,
-        ModelSession? headForward, FeatureMatching? stage2)
+    /// <summary>What one simulation reads: the model and its head, the recorded masks, the images (as fed to the model,
+    /// <paramref name="Dims"/>) with their C×H×W <paramref name="SampleDims"/> and labels, the victim gradient, and the
+    /// optional head-input session and stage-2 matcher (owned by the caller).</summary>
+    private sealed record SimulationInputs(OnnxModel Model, FcnHead Head, ActivationMasks Masks, float[] Images, long[] Dims, long[] SampleDims,
+        int[] Labels, IReadOnlyList<HeadReluLayer> Layers, VictimGradient Gradient, ModelSession? HeadForward, FeatureMatching? Stage2);
+
+    private static AttackSimulationResult Run(SimulationInputs inputs, AttackSimulationOptions options, IAuditProgress progress)
     {
+        var (model, head, masks, images, dims, sampleDims, labels, layers, gradient, headForward, stage2) = inputs;
         var n = masks.Samples;
         var m = options.BatchSize;
         var per = images.Length / n;

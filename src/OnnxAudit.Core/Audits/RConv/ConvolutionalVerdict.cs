@@ -14,11 +14,23 @@ public static class ConvolutionalVerdict
         "conditions hold and nothing breaks the chain; MEDIUM when some layer leaks its input (gradient or forward condition holds) but " +
         "the chain to the image is broken; LOW when no layer meets a condition; NOT ASSESSED without convolution layers.";
 
+    /// <summary>The quick budget, as stated beside a quick verdict.</summary>
+    // why: the counting conditions and rank checks are exact in quick mode too; only the number of reconstructed images is
+    // smaller, so a quick verdict can only miss a HIGH from reconstruction, never a HIGH from the conditions.
+    public const string QuickBudget = "3 reconstructed images (conditions and rank checks are exact)";
+
+    /// <summary>What a full run adds to a quick convolutional verdict.</summary>
+    public const string FullRunAdds = "10 reconstructed images, so the reconstruction PSNR rests on more samples";
+
     /// <summary>The verdict of <paramref name="r"/> by <see cref="Rule"/>.</summary>
     public static Verdict Of(RConvAuditResult r)
     {
         ArgumentNullException.ThrowIfNull(r);
         if (r.NotAssessedReason is { } why) return new Verdict(Risk.NotAssessed, Rule, why);
+        // why: issue 17: with no layer conditions and no reconstruction nothing was measured; "every layer leaks" would be
+        // vacuously true and gave High to models the audit never assessed. Not assessed never gets a severity.
+        if (r.Conditions.Count == 0 && r.Images.All(i => i.Psnr is null))
+            return new Verdict(Risk.NotAssessed, Rule, "no convolution layer's conditions could be assessed.");
         var ok = r.Images.Where(i => i.Psnr >= SuccessPsnr).ToList();
         var leaking = r.Conditions.Where(c => c.Verdict != RConvVerdict.SafeByCounting).ToList();
         if (ok.Count > 0)

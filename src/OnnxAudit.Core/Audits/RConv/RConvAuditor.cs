@@ -44,13 +44,13 @@ public static class RConvAuditor
             return NotAssessed("the model has no convolution layer, so there is no convolutional gradient to attack");
         RConvNetwork net;
         try { net = RConvNetwork.FromModel(model, shape); }
-        catch (UnsupportedOperatorException e) { return NotAssessed(e.Message); }
+        catch (UnsupportedOperatorException e) { return CountingOnly(model, analysis, shape, options, e.Message); }
         if (!net.Convs.Any())
-            return NotAssessed(net.StopReason is { } stop
+            return CountingOnly(model, analysis, shape, options, net.StopReason is { } stop
                 ? $"no convolution lies on a linear chain from the input to a fully-connected layer ({stop})"
                 : "no convolution lies on the chain from the input to the first fully-connected layer");
         if (net.Head is null)
-            return NotAssessed($"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}");
+            return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}");
 
         var conditions = net.Conditions();
         CheckAgainstAnalysis(conditions, analysis);
@@ -60,6 +60,21 @@ public static class RConvAuditor
         var ranks = new List<RConvRankCheckRow>();
         double gradSeconds = 0;
         var count = data is null ? 0 : Math.Min(options.Images, data.N);
+        // why: issue 17: the rank check and the reconstruction build dense per-channel systems of (F/G)·Kh·Kw rows in H·W
+        // unknowns (alexnet@224 conv1: 7,744 × 50,176, 3 GB, and an overflow); beyond the stated budget the layer keeps its
+        // counting verdict and is reported "too large to solve here (N unknowns)" instead.
+        var tooLarge = conditions.Where(c => !FitsBudget(c)).ToList();
+        if (count > 0 && tooLarge.Count > 0)
+        {
+            var big = tooLarge[0];
+            if (breakLayer is null)
+            {
+                breakLayer = big.Geometry.Name;
+                breakReason = TooLarge(big);
+            }
+            else breakReason += "; " + TooLarge(big);
+            count = 0;
+        }
         if (count > 0)
         {
             if (!data!.HasLabels)
@@ -96,7 +111,9 @@ public static class RConvAuditor
                 if (r.Succeeded && r.Image is { } ri)
                 {
                     recon = new float[size];
-                    data.ToUnitRange(ri, recon);
+                    var denorm = ri.ToArray();
+                    net.Denormalize(denorm, data.C);
+                    data.ToUnitRange(denorm, recon);
                     psnr = ImageMetrics.Psnr(original, recon);
                     ssim = ImageMetrics.Ssim(original, recon, data.C, data.H, data.W);
                 }
@@ -107,6 +124,88 @@ public static class RConvAuditor
         }
         return new RConvAuditResult(model.Origin, model.Sha256, null, net.InputShape, conditions, ranks, images, breakLayer, breakReason, options.Seed, gradSeconds);
     }
+
+    /// <summary>
+    /// The counting conditions of every convolution in the graph (residual, branched, depthwise), read from the graph
+    /// analysis, for a model whose conv layers do not form the single chain input → first fully-connected layer that
+    /// the analytic reconstruction walks. No image is reconstructed; the chain break states why.
+    /// </summary>
+    // why: issue 17 (partial results survive): a graph the reconstruction cannot walk is still assessed by counting,
+    // which needs only each layer's geometry and the activation after it; "not assessed" is kept for graphs where no
+    // conv layer can be counted at all.
+    internal static RConvAuditResult CountingOnly(OnnxModel model, GraphAnalysis analysis, int[]? shape, RConvOptions options, string why)
+    {
+        var conditions = new List<RConvLayerCondition>();
+        var skipped = new List<string>();
+        foreach (var layer in analysis.Layers.Where(l => l.Conv is not null))
+        {
+            ConvGeometry geo;
+            try { geo = ConvGeometry.FromConvInfo(layer.Name, layer.Conv!); }
+            catch (Exception e) when (e is UnsupportedOperatorException or ArgumentException or InvalidOperationException or OverflowException)
+            {
+                skipped.Add($"{layer.Label}: {e.Message}");
+                continue;
+            }
+            if (geo.InH <= 0 || geo.InW <= 0 || geo.OutH <= 0 || geo.OutW <= 0)
+            {
+                skipped.Add($"{layer.Label}: its spatial shape is unknown");
+                continue;
+            }
+            var (act, op) = Following(analysis, layer);
+            conditions.Add(RConvConditions.Evaluate(geo, act, op));
+        }
+        if (conditions.Count == 0)
+            return new(model.Origin, model.Sha256, $"no convolution layer could be counted ({why}{(skipped.Count > 0 ? "; " + string.Join("; ", skipped) : "")})",
+                shape ?? [], [], [], [], null, null, options.Seed, 0);
+        var first = analysis.Layers.First(l => l.Conv is not null).Label;
+        var reason = $"the reconstruction was not attempted: {why}; the counting conditions of all {conditions.Count} convolution layers are reported"
+            + (skipped.Count > 0 ? $" ({skipped.Count} not countable: {string.Join("; ", skipped)})" : "");
+        return new RConvAuditResult(model.Origin, model.Sha256, null, shape ?? [], conditions, [], [], first, reason, options.Seed, 0);
+    }
+
+    // The activation that consumes a conv output (through a batch norm, which is affine), for the forward condition.
+    private static (RConvActivation? Activation, string OpType) Following(GraphAnalysis analysis, Layer conv)
+    {
+        var tensor = conv.Output;
+        for (var hop = 0; hop < 3; hop++)
+        {
+            var next = analysis.Layers.Where(l => l.Input == tensor).ToList();
+            if (next.Count == 0) return (RConvActivation.Identity, "none");
+            if (next.Count > 1) return (null, string.Join("+", next.Select(n => n.OpType).Distinct()));
+            var n = next[0];
+            if (n.Kind is LayerKind.Normalization && n.OpType == "BatchNormalization" || n.Kind is LayerKind.Identity or LayerKind.Dropout)
+            {
+                tensor = n.Output;
+                continue;
+            }
+            // why: ReLU6 (Clip), HardSwish, HardSigmoid, SiLU (Sigmoid·x), GELU and Mish saturate or are not monotone, so
+            // their input cannot be recovered from the output: classified as non-invertible activations.
+            return n.OpType switch
+            {
+                "Relu" => (new RConvActivation(RConvActivationKind.Relu, 0, n.Name), n.OpType),
+                "LeakyRelu" => (new RConvActivation(RConvActivationKind.LeakyRelu, n.Activation?.Alpha ?? 0.01, n.Name), n.OpType),
+                "Elu" => (new RConvActivation(RConvActivationKind.Elu, n.Activation?.Alpha ?? 1, n.Name), n.OpType),
+                "Tanh" => (new RConvActivation(RConvActivationKind.Tanh, 0, n.Name), n.OpType),
+                "Sigmoid" => (new RConvActivation(RConvActivationKind.Sigmoid, 0, n.Name), n.OpType),
+                "Clip" => (null, "Clip (ReLU6)"),
+                "Conv" or "Gemm" => (RConvActivation.Identity, "none (linear)"),
+                _ => (null, n.OpType),
+            };
+        }
+        return (null, "BatchNormalization");
+    }
+
+    /// <summary>Largest per-channel system (rows × unknowns entries) the rank check and reconstruction build densely.</summary>
+    public const long MaxSystemEntries = 4_000_000;
+
+    /// <summary>Largest number of unknowns (H·W) of one per-channel system solved by SVD.</summary>
+    public const long MaxSystemUnknowns = 4096;
+
+    internal static bool FitsBudget(RConvLayerCondition c) =>
+        c.UnknownsPerChannel <= MaxSystemUnknowns && c.RowsPerChannel * c.UnknownsPerChannel <= MaxSystemEntries;
+
+    internal static string TooLarge(RConvLayerCondition c) => string.Create(CultureInfo.InvariantCulture,
+        $"conv '{c.Geometry.Name}' is too large to solve here ({c.UnknownsX:N0} unknowns; per-channel system {c.RowsPerChannel:N0} × {c.UnknownsPerChannel:N0}, budget {MaxSystemUnknowns:N0} unknowns and {MaxSystemEntries:N0} entries): rank check and reconstruction skipped, counting kept");
 
     /// <summary>The conv geometry of the chain walk must agree with the graph analyzer's (same ONNX attributes, two readers).</summary>
     private static void CheckAgainstAnalysis(IReadOnlyList<RConvLayerCondition> conditions, GraphAnalysis analysis)
@@ -152,27 +251,14 @@ public static class RConvAuditor
     /// <summary>A copy of the model with O + 0 after every chain conv, the zero being an initializer whose gradient is ∂ℓ/∂O.</summary>
     private static OnnxModel WithProbes(OnnxModel model, RConvNetwork net)
     {
-        var copy = model.Clone();
-        var g = copy.Graph;
+        var probes = new List<TensorProbe>();
         foreach (var c in net.Convs)
         {
-            var idx = -1;
-            for (var i = 0; i < g.Node.Count; i++)
-                if (g.Node[i].OpType == "Conv" && (g.Node[i].Name == c.NodeName || g.Node[i].Output[0] == c.NodeName)) { idx = i; break; }
-            if (idx < 0) throw new InvalidOperationException($"conv '{c.NodeName}' not found");
-            var node = g.Node[idx];
-            var output = node.Output[0];
-            var pre = output + "/rconv_pre";
-            node.Output[0] = pre;
-            var probe = ProbePrefix + c.NodeName;
+            var node = model.Graph.Node.FirstOrDefault(n => n.OpType == "Conv" && (n.Name == c.NodeName || n.Output[0] == c.NodeName))
+                ?? throw new InvalidOperationException($"conv '{c.NodeName}' not found");
             var geo = c.Geometry;
-            g.Initializer.Add(TensorData.FromFloats(probe, [1, geo.OutChannels, geo.OutH, geo.OutW], new float[geo.OutChannels * geo.OutH * geo.OutW]));
-            var add = new NodeProto { OpType = "Add", Name = probe + "/add" };
-            add.Input.Add(pre);
-            add.Input.Add(probe);
-            add.Output.Add(output);
-            g.Node.Insert(idx + 1, add);
+            probes.Add(new TensorProbe(node.Output[0], ProbePrefix + c.NodeName, [1, geo.OutChannels, geo.OutH, geo.OutW]));
         }
-        return copy;
+        return ModelEditor.InsertProbes(model, probes);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxAudit.Errors;
+using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using Onnx;
 
@@ -42,6 +43,27 @@ internal sealed class RConvNetwork
 
     public OnnxModel Model { get; }
     public string InputName { get; }
+
+    /// <summary>Constant subtracted from the input by the normalisation prefix (1, C or C·H·W values), or null.</summary>
+    public float[]? InputSub { get; init; }
+
+    /// <summary>Constant the centred input is divided by in the normalisation prefix, or null.</summary>
+    public float[]? InputDiv { get; init; }
+
+    /// <summary>Maps a reconstruction of the normalised input back to the model's input (x = x̃·div + sub), in place.</summary>
+    public void Denormalize(float[] x, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (InputSub is null && InputDiv is null) return;
+        var plane = x.Length / Math.Max(channels, 1);
+        static float Pick(float[]? v, int i, int c, float dflt) => v is null ? dflt : v.Length == 1 ? v[0] : v.Length == c ? v[Math.Min(i, c - 1)] : v[i];
+        for (var i = 0; i < x.Length; i++)
+        {
+            var ch = i / plane;
+            var key = InputSub?.Length == x.Length || InputDiv?.Length == x.Length ? i : ch;
+            x[i] = x[i] * Pick(InputDiv, key, channels, 1f) + Pick(InputSub, key, channels, 0f);
+        }
+    }
     /// <summary>[C, H, W].</summary>
     public int[] InputShape { get; }
     /// <summary>From the input to (and including) the first Gemm, or up to where the walk stopped.</summary>
@@ -98,6 +120,7 @@ internal sealed class RConvNetwork
                 if (!string.IsNullOrEmpty(i)) (consumers.TryGetValue(i, out var l) ? l : consumers[i] = []).Add(n);
 
         var stages = new List<RConvStage>();
+        float[]? inputSub = null, inputDiv = null;
         var tensor = input.Name;
         var cur = shape;
         string? stop = null;
@@ -120,6 +143,14 @@ internal sealed class RConvNetwork
                 case "Sigmoid": st = new ActivationStage(name, new RConvActivation(RConvActivationKind.Sigmoid, 0, name), cur); break;
                 case "Tanh": st = new ActivationStage(name, new RConvActivation(RConvActivationKind.Tanh, 0, name), cur); break;
                 case "Identity" or "Dropout": st = new PassThroughStage(name, node.OpType, cur); break;
+                // why: issue 11 — the normalisation prefix folded in by the pipeline is an affine map of the input; the walk
+                // reconstructs the normalised image and the auditor maps it back to [0,1] pixels (InputSub / InputDiv).
+                case "Sub" or "Div" when name.StartsWith(ModelEditor.PreprocessPrefix, StringComparison.Ordinal)
+                    && node.Input.Count == 2 && model.FindInitializer(node.Input[1]) is { } k:
+                    var values = TensorData.ToFloats(k);
+                    if (node.OpType == "Sub") inputSub = values; else inputDiv = values;
+                    st = new PassThroughStage(name, node.OpType, cur);
+                    break;
                 case "Flatten" or "Reshape": st = new PassThroughStage(name, node.OpType, [cur.Aggregate(1, (p, v) => p * v)]); break;
                 case "MaxPool" or "AveragePool":
                     st = new BlockingStage(name, node.OpType, PoolShape(node, cur),
@@ -147,7 +178,7 @@ internal sealed class RConvNetwork
             tensor = node.Output[0];
             cur = st.OutputShape;
         }
-        return new RConvNetwork(model, input.Name, shape, stages, stop);
+        return new RConvNetwork(model, input.Name, shape, stages, stop) { InputSub = inputSub, InputDiv = inputDiv };
     }
 
     private static ConvGeometry ConvFromNode(OnnxModel model, NodeProto node, string name, int[] cur)
@@ -159,15 +190,9 @@ internal sealed class RConvNetwork
         var groups = (int)IntAttr(node, "group", 1);
         var strides = IntsAttr(node, "strides") ?? [1, 1];
         var dil = IntsAttr(node, "dilations") ?? [1, 1];
-        var pads = IntsAttr(node, "pads") ?? [0, 0, 0, 0];
         var autoPad = node.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        if (autoPad is "SAME_UPPER" or "SAME_LOWER")
-        {
-            int Total(int inp, int k, int s, int d) => Math.Max(0, ((((inp + s) - 1) / s) - 1) * s + (d * (k - 1)) + 1 - inp);
-            int th = Total(cur[1], kh, strides[0], dil[0]), tw = Total(cur[2], kw, strides[1], dil[1]);
-            pads = autoPad == "SAME_UPPER" ? [th / 2, tw / 2, th - (th / 2), tw - (tw / 2)] : [th - (th / 2), tw - (tw / 2), th / 2, tw / 2];
-        }
-        else if (autoPad == "VALID") pads = [0, 0, 0, 0];
+        var pads = Array.ConvertAll(Window.ResolvePads(autoPad, [cur[1], cur[2]], [kh, kw], [strides[0], strides[1]], [dil[0], dil[1]],
+            IntsAttr(node, "pads")?.Select(v => (long)v).ToArray()), v => (int)v);
         var bias = node.Input.Count > 2 && !string.IsNullOrEmpty(node.Input[2]) ? node.Input[2] : null;
         if (cur[0] != w.Dims[1] * groups)
             throw new ModelLoadException(string.Create(CultureInfo.InvariantCulture, $"{model.Origin}: Conv '{name}' expects {w.Dims[1] * groups} input channels but receives {cur[0]}"));
@@ -177,12 +202,15 @@ internal sealed class RConvNetwork
 
     private static int[] PoolShape(NodeProto node, int[] cur)
     {
-        var k = IntsAttr(node, "kernel_shape") ?? [1, 1];
-        var s = IntsAttr(node, "strides") ?? [1, 1];
-        var p = IntsAttr(node, "pads") ?? [0, 0, 0, 0];
-        var ceil = IntAttr(node, "ceil_mode", 0) != 0;
-        int Out(int i, int kk, int ss, int pb, int pe) => ceil ? (int)Math.Ceiling((i + pb + pe - kk) / (double)ss) + 1 : ((i + pb + pe - kk) / ss) + 1;
-        return [cur[0], Out(cur[1], k[0], s[0], p[0], p[2]), Out(cur[2], k[1], s[1], p[1], p[3])];
+        long[] input = [cur[1], cur[2]];
+        var k = NodeAttributes.Ints(node, "kernel_shape") ?? [1, 1];
+        var s = NodeAttributes.Ints(node, "strides") ?? [1, 1];
+        var d = NodeAttributes.Ints(node, "dilations") ?? [1, 1];
+        var autoPad = NodeAttributes.Str(node, "auto_pad", "NOTSET");
+        var p = Window.ResolvePads(autoPad, input, k, s, d, NodeAttributes.Ints(node, "pads"));
+        var ceil = NodeAttributes.Int(node, "ceil_mode", 0) != 0 && autoPad != "VALID";
+        int Out(int i) => (int)Window.PoolOutputSize(input[i], k[i], s[i], d[i], p[i], p[i + 2], ceil);
+        return [cur[0], Out(0), Out(1)];
     }
 
     private static long IntAttr(NodeProto n, string name, long def) => n.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : def;

@@ -23,37 +23,9 @@ internal static class ModelSplitter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(point);
-        var g = model.Graph;
-        var initializerNames = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var dataInput = g.Input.FirstOrDefault(v => !initializerNames.Contains(v.Name))
-            ?? throw new ModelLoadException($"{model.Origin}: the model has no data input; export the classifier with an image input.");
-        if (!g.Node.Any(n => n.Output.Contains(point.Tensor)))
-            throw new OnnxAuditException($"{model.Origin}: tensor '{point.Tensor}' is not produced by any node; pick a split point listed by `onnx-audit inspect`.");
-
-        var tensorInfo = FloatValueInfo(point.Tensor, point.Shape);
-
-        // f1: ancestors of the split tensor.
-        var prefix = model.Clone($"{model.Origin} [f1 → {point.Tensor}]");
-        var pg = prefix.Graph;
-        var prefixNodes = Needed(pg, [point.Tensor], stopAt: null);
-        Keep(pg, prefixNodes);
-        pg.Output.Clear();
-        pg.Output.Add(tensorInfo.Clone());
-        Prune(pg, keepInputs: [dataInput.Name]);
-        if (!prefixNodes.SelectMany(n => n.Input).Contains(dataInput.Name))
-            throw new OnnxAuditException($"{model.Origin}: tensor '{point.Tensor}' does not depend on the input '{dataInput.Name}'; it is not a split point.");
-
-        // f2: ancestors of the outputs, with the split tensor as the new data input.
-        var suffix = model.Clone($"{model.Origin} [{point.Tensor} → f2]");
-        var sg = suffix.Graph;
-        var outputs = sg.Output.Select(o => o.Name).ToList();
-        var suffixNodes = Needed(sg, outputs, stopAt: point.Tensor);
-        if (suffixNodes.SelectMany(n => n.Input).Contains(dataInput.Name))
-            throw new OnnxAuditException($"{model.Origin}: the output still depends on '{dataInput.Name}' without passing through '{point.Tensor}'; it is not a split point (see `onnx-audit inspect` for the valid ones).");
-        Keep(sg, suffixNodes);
-        sg.Input.Insert(0, tensorInfo.Clone());
-        Prune(sg, keepInputs: [point.Tensor]);
-        return new SplitModels(point, prefix, suffix);
+        var cut = ModelEditor.CutAt(model, FloatValueInfo(point.Tensor, point.Shape),
+            prefixOrigin: $"{model.Origin} [f1 → {point.Tensor}]", suffixOrigin: $"{model.Origin} [{point.Tensor} → f2]");
+        return new SplitModels(point, cut.Prefix, cut.Suffix);
     }
 
     /// <summary>A float tensor value_info with dim 0 symbolic ("N") and the remaining dims from <paramref name="shape"/>.</summary>
@@ -63,28 +35,5 @@ internal static class ModelSplitter
         for (var i = 0; i < shape.Count; i++)
             tt.Shape.Dim.Add(i == 0 ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
-    }
-
-    /// <summary>Nodes (in graph order) needed to compute <paramref name="roots"/>, not looking past <paramref name="stopAt"/>.</summary>
-    private static List<NodeProto> Needed(GraphProto g, IEnumerable<string> roots, string? stopAt) =>
-        [.. new GraphIndex(g).AncestorNodes(roots, stopAt).Select(i => g.Node[i])];
-
-    private static void Keep(GraphProto g, List<NodeProto> nodes)
-    {
-        g.Node.Clear();
-        g.Node.AddRange(nodes);
-    }
-
-    /// <summary>Drops initializers, inputs and value_infos no kept node (or output) uses; keeps <paramref name="keepInputs"/>.</summary>
-    private static void Prune(GraphProto g, IReadOnlyCollection<string> keepInputs)
-    {
-        var used = new HashSet<string>(g.Node.SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)), StringComparer.Ordinal);
-        var produced = new HashSet<string>(g.Node.SelectMany(n => n.Output), StringComparer.Ordinal);
-        var drop = g.Initializer.Where(t => !used.Contains(t.Name)).ToList();
-        foreach (var t in drop) g.Initializer.Remove(t);
-        var dropInputs = g.Input.Where(v => !keepInputs.Contains(v.Name) && !used.Contains(v.Name)).ToList();
-        foreach (var v in dropInputs) g.Input.Remove(v);
-        var dropInfo = g.ValueInfo.Where(v => !used.Contains(v.Name) && !produced.Contains(v.Name)).ToList();
-        foreach (var v in dropInfo) g.ValueInfo.Remove(v);
     }
 }

@@ -56,6 +56,15 @@ public sealed record SplitAuditOptions
     /// <summary>Short run: 500 white-box iterations, 300 training steps (explicit values still win).</summary>
     public bool Quick { get; init; }
 
+    /// <summary>Without <see cref="At"/>: the most split points attacked, spread evenly over depth (first and last kept);
+    /// null = every split point. <see cref="Quick"/> caps at <see cref="QuickMaxPoints"/> whatever this says.</summary>
+    // why: issue 17 (report bounded in time and pages): a ResNet has 20+ split points; attacking every one took hours and
+    // 86-page PDFs. The default samples 8 across depth; `--splits all` attacks every point.
+    public int? MaxPoints { get; init; } = DefaultMaxPoints;
+
+    /// <summary>The default of <see cref="MaxPoints"/>.</summary>
+    public const int DefaultMaxPoints = 8;
+
     /// <summary>Seed for the image choice, initialisations and mini-batches.</summary>
     public int Seed { get; init; } = 1;
 

@@ -38,9 +38,9 @@ public static class SplitInversionAuditor
         var points = SelectPoints(model, analysis, options.At);
         // why: --quick must finish a whole report in about a minute; attacking every split point of a deep model
         // does not, so quick mode attacks at most QuickMaxPoints points spread evenly over depth (first and last kept).
-        if (options.Quick && options.At is null && points.Count > SplitAuditOptions.QuickMaxPoints)
+        var cap = options.Quick ? SplitAuditOptions.QuickMaxPoints : options.MaxPoints;
+        if (options.At is null && cap is { } k && k >= 2 && points.Count > k)
         {
-            var k = SplitAuditOptions.QuickMaxPoints;
             points = Enumerable.Range(0, k).Select(i => points[(int)Math.Round(i * (points.Count - 1) / (double)(k - 1))]).Distinct().ToList();
         }
         if (data.IsNormalized)
@@ -92,16 +92,39 @@ public static class SplitInversionAuditor
             using var f1 = new ModelSession(halves.Prefix, options.Runtime);
             var target = f1.RunAll(x0, Dims(inputRank, n, shape)).Data;
             var outcomes = new List<AttackOutcome>();
-            foreach (var attack in options.Attacks.Distinct())
+            var attackList = options.Attacks.Distinct().ToList();
+            foreach (var attack in attackList)
             {
+                progress.Step(results.Count * attackList.Count + outcomes.Count, points.Count * attackList.Count);
                 var label = $"{point.ProducerLabel} ({depth}/{analysis.SplitPoints.Count})";
-                var sw = Stopwatch.StartNew();
-                AttackOutcome outcome = attack switch
+                // why: issue 17: a split point found unsafe by one attack is unsafe whatever another attack does, so in
+                // --quick the remaining (training-heavy) attacks are skipped with that reason: black-box training alone
+                // took 13 min at resnet18@64 conv1 on this machine.
+                if (options.Quick && outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
                 {
-                    SplitAttack.WhiteBox => WhiteBox(model, point, hyper, target, n, shape, options, x0, progress, label, sw),
-                    SplitAttack.BlackBox => BlackBox(halves, f1, aux, target, n, shape, inputRank, options, x0, progress, label, sw),
-                    _ => QueryFree(model, halves, aux, hyper, target, n, shape, inputRank, options, x0, progress, label, sw),
-                };
+                    var skip = Skipped(attack, $"--quick: the {found.Attack} attack already shows this point unsafe");
+                    outcomes.Add(skip);
+                    progress.Message($"{label} {attack}: skipped ({skip.Note})");
+                    continue;
+                }
+                var sw = Stopwatch.StartNew();
+                var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label);
+                AttackOutcome outcome;
+                try
+                {
+                    outcome = attack switch
+                    {
+                        SplitAttack.WhiteBox => WhiteBox(task, options, progress, sw),
+                        SplitAttack.BlackBox => BlackBox(task, options, progress, sw),
+                        _ => QueryFree(task, options, progress, sw),
+                    };
+                }
+                catch (OnnxAuditException ex)
+                {
+                    // why: issue 17 (partial results survive): an attack that cannot run here (e.g. an operator the gradient
+                    // builder does not support) is recorded with its reason; the other attacks and split points still count.
+                    outcome = Skipped(attack, $"failed: {ex.Message}");
+                }
                 outcomes.Add(outcome);
                 if (outcome.Ran)
                     progress.Message(string.Create(CultureInfo.InvariantCulture,
@@ -116,46 +139,81 @@ public static class SplitInversionAuditor
     }
 
     /// <summary>The split points to audit: all, or the one named by tensor or by its producer's label.</summary>
-    internal static IReadOnlyList<SplitPoint> SelectPoints(OnnxModel model, GraphAnalysis analysis, string? at)
+    /// <param name="model">The model (its origin is named in the error).</param>
+    /// <param name="analysis">Its analysis.</param>
+    /// <param name="at">Comma-separated tensor or layer names, or null for all.</param>
+    /// <param name="option">The option the user typed, named in the error.</param>
+    /// <exception cref="OnnxAuditException">A name matches no split point.</exception>
+    public static IReadOnlyList<SplitPoint> SelectPoints(OnnxModel model, GraphAnalysis analysis, string? at, string option = "--splits")
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(analysis);
         if (at is null) return analysis.SplitPoints;
         // several comma-separated names select several points; they are audited in execution order
         var chosen = new HashSet<SplitPoint>();
         foreach (var name in at.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var p = analysis.SplitPoints.FirstOrDefault(s => s.Tensor == name) ?? analysis.SplitPoints.FirstOrDefault(s => s.ProducerLabel == name)
-                ?? throw new OnnxAuditException($"--at {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor or layer) are: "
+                ?? throw new OnnxAuditException($"{option} {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor or layer) are: "
                     + string.Join(", ", analysis.SplitPoints.Select(s => $"{s.Tensor} ({s.ProducerLabel})")) + ".");
             chosen.Add(p);
         }
         return analysis.SplitPoints.Where(chosen.Contains).ToList();
     }
 
-    private static AttackOutcome WhiteBox(OnnxModel model, SplitPoint point, WhiteBoxHyperparameters hyper, float[] target, int n,
-        (int C, int H, int W) shape, SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
+    /// <summary>What every attack on one split point reads: the model and its halves, the prefix session, the
+    /// auxiliary images, the white-box hyperparameters, the n targets' f1(x0) and originals x0 (NCHW in [0,1]).</summary>
+    private sealed record PointAttack(OnnxModel Model, SplitModels Halves, ModelSession F1, Dataset? Aux, WhiteBoxHyperparameters Hyper,
+        float[] Target, int N, (int C, int H, int W) Shape, int InputRank, float[] X0, string Label);
+
+    private static AttackOutcome WhiteBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
+        var (model, halves, _, _, hyper, target, n, shape, _, x0, label) = task;
+        var point = halves.Point;
+        // why: issue 17 (attacks as strong as the model allows): a split point that is an affine function of the input
+        // (no nonlinearity before it, e.g. conv1 before its activation) is inverted exactly by least squares instead of
+        // Adam; He et al.'s rMLE with λ_TV = 0 has the same minimiser, which Adam only approaches.
+        string? fallback = null;
+        if (options.Tv is null && AffinePrefix.IsAffine(halves.Prefix, out _))
+        {
+            try
+            {
+                using var stage = progress.Start($"{label}: white-box (exact least squares)", AffineLeastSquares.DefaultMaxIterations);
+                using var solver = new AffineLeastSquares(model, point.Tensor, n, shape, options.Runtime);
+                var run = solver.Run(target, stage);
+                var settings = string.Create(CultureInfo.InvariantCulture,
+                    $"f1 is affine in the input: exact least squares (conjugate gradients on the normal equations through the gradient graph), {run.Iterations} iterations (cap {AffineLeastSquares.DefaultMaxIterations}), relative normal-equation residual {run.RelativeResidual:G3}, start {WhiteBoxAttack.StartValue}");
+                return Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
+            }
+            catch (Exception ex) when (ex is OnnxAuditException or InvalidOperationException or ArgumentException)
+            {
+                // why: partial results survive (issue 17): a failed exact solve falls back to the Adam attack, with its reason.
+                fallback = $" (exact least squares failed: {ex.Message})";
+            }
+        }
         // why: the depth-class λ_TV (He et al.'s defaults) can hide a leak: measured on lenet5/splitnet at the ReLU right
         // after conv1, λ = 10 gives ≈14 dB while λ = 0 reconstructs exactly. The audit is a worst case, so unless --tv
         // fixes λ, a split point with a default λ > 0 is attacked with λ = 0 as well and the better mean PSNR is kept.
         var variants = new List<WhiteBoxHyperparameters> { hyper };
         if (options.Tv is null && hyper.TvWeight > 0) variants.Add(hyper with { TvWeight = 0 });
         AttackOutcome? best = null;
+        // why: one gradient graph and session for every λ_TV variant (λ_TV is fed at run time).
+        using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, hyper, options.Runtime);
         foreach (var h in variants)
         {
             using var stage = progress.Start($"{label}: white-box (λ_TV {h.TvWeight.ToString("G3", CultureInfo.InvariantCulture)})", h.Iterations);
-            using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, h, options.Runtime);
-            var run = attack.Run(target, stage);
+            var run = attack.Run(target, stage, h.Iterations, h.TvWeight);
             var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}");
             var o = Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate)
                 best = variants.Count > 1 ? o with { Settings = o.Settings + " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", variants.Select(v => v.TvWeight.ToString("G3", CultureInfo.InvariantCulture))) + "})" } : o;
         }
-        return best! with { Seconds = sw.Elapsed.TotalSeconds };
+        return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + (fallback ?? "") };
     }
 
-    private static AttackOutcome BlackBox(SplitModels halves, ModelSession f1, Dataset? aux, float[] target, int n, (int C, int H, int W) shape, int inputRank,
-        SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
+    private static AttackOutcome BlackBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
+        var (_, halves, f1, aux, _, target, n, shape, inputRank, x0, label) = task;
         if (aux is null) return Skipped(SplitAttack.BlackBox, "no auxiliary images");
         var rng = new Random(options.Seed + 1);
         var featureShape = halves.Point.Shape;
@@ -198,9 +256,9 @@ public static class SplitInversionAuditor
         return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw);
     }
 
-    private static AttackOutcome QueryFree(OnnxModel model, SplitModels halves, Dataset? aux, WhiteBoxHyperparameters hyper, float[] target, int n,
-        (int C, int H, int W) shape, int inputRank, SplitAuditOptions options, float[] x0, IAuditProgress progress, string label, Stopwatch sw)
+    private static AttackOutcome QueryFree(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
+        var (model, halves, _, aux, hyper, target, n, shape, inputRank, x0, label) = task;
         if (aux is null) return Skipped(SplitAttack.QueryFree, "no auxiliary images");
         if (!aux.HasLabels) return Skipped(SplitAttack.QueryFree, $"the auxiliary data {aux.Source} has no labels (the shadow prefix is trained with cross-entropy)");
         var rng = new Random(options.Seed + 2);
@@ -272,8 +330,10 @@ public static class SplitInversionAuditor
         }
         // why: an exact reconstruction has PSNR = +∞; cap at 100 dB so that the mean and its interval stay finite.
         var capped = psnr.Select(v => Math.Min(v, 100)).ToArray();
-        var mp = Statistics.MeanConfidenceInterval(capped);
-        var ms = Statistics.MeanConfidenceInterval(ssim);
+        // why: issue 17: with few images the t interval leaves the metric's range (SSIM "0.691 (−1.163–2.546)"); clip it
+        // to PSNR ∈ [0, 100] dB (images in [0,1], peak 1, capped as above) and SSIM ∈ [−1, 1].
+        var mp = Statistics.MeanConfidenceInterval(capped, 0, 100);
+        var ms = Statistics.MeanConfidenceInterval(ssim, -1, 1);
         var unsafeAttack = mp.Estimate >= thresholds.Psnr || ms.Estimate >= thresholds.Ssim;
         return new AttackOutcome(attack, settings, psnr, ssim, mp, ms, unsafeAttack, images, sw.Elapsed.TotalSeconds);
     }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Onnx;
 using OnnxAudit.Progress;
@@ -14,7 +15,8 @@ internal sealed record WhiteBoxRun(float[] Images, double InitialLoss, double Fi
 /// <summary>
 /// He et al.'s white-box regularised maximum-likelihood attack (rMLE) on a batch of images at once:
 /// x* = argmin_x mean((f1(x) − f1(x0))²) + λ·TV(x) per image, constant start, Adam with AMSGrad, clamped to [0,1] after
-/// every step. One <see cref="GradientSession"/> (built for one batch size) is reused for every iteration; dispose it.
+/// every step. One <see cref="GradientSession"/> (built for one batch size) is reused for every iteration and every run —
+/// also runs with another λ_TV (see <see cref="Run"/>) when the session was built with λ_TV &gt; 0; dispose it.
 /// Not thread-safe.
 /// </summary>
 internal sealed class WhiteBoxAttack : IDisposable
@@ -32,7 +34,7 @@ internal sealed class WhiteBoxAttack : IDisposable
     private readonly int _c, _h, _w;
     private readonly long[] _dims;
     private readonly bool _tvInGraph;
-    private readonly double _tvPerElement;
+    private readonly bool _tvFed;
 
     /// <summary>Builds the gradient session for <paramref name="batch"/> images of C×H×W.</summary>
     /// <param name="model">A model that computes <paramref name="tensor"/> from its data input (the full model or a shadow).</param>
@@ -64,13 +66,20 @@ internal sealed class WhiteBoxAttack : IDisposable
         // with count_h = C(H−1)W, and their data term is the mean over all feature elements of the batch. Our gradient
         // builder adds λ_b·Σ_batch[(Δ_h x)² + (Δ_w x)²] to the batch mean, so λ_b = λ/(B·count_h) gives the same objective
         // (exact for square images, where count_h = count_w).
-        _tvPerElement = hyper.TvWeight / ((double)_c * (_h - 1) * _w);
         _tvInGraph = rank == 4;
+        // why: λ_TV is a graph input (fed per run) so that the λ = 0 companion run reuses this session; a fed λ gives
+        // the same bits as a constant one (see GradientGraphBuilder), and λ = 0 adds exact zeros.
+        _tvFed = _tvInGraph && hyper.TvWeight != 0;
         var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
-            TotalVariationWeight: _tvInGraph ? _tvPerElement / batch : 0);
+            TotalVariationWeight: _tvFed ? TvPerElement(hyper.TvWeight) / batch : 0, TotalVariationAsInput: _tvFed);
         _session = GradientSessions.Create(model, request, runtime);
         Gradient = new float[batch * _c * _h * _w];
+        _imageSize = _c * _h * _w;
+        _energyScale = new double[batch];
     }
+
+    private readonly int _imageSize;
+    private readonly double[] _energyScale;
 
     /// <summary>The hyperparameters.</summary>
     public WhiteBoxHyperparameters Hyper { get; }
@@ -80,11 +89,28 @@ internal sealed class WhiteBoxAttack : IDisposable
 
     private float[] Gradient { get; }
 
+    private double TvPerElement(double tvWeight) => tvWeight / ((double)_c * (_h - 1) * _w);
+
     /// <summary>Reconstructs the batch whose split-tensor values are <paramref name="target"/> (B × elements, row-major).
-    /// <paramref name="iterations"/> overrides <see cref="WhiteBoxHyperparameters.Iterations"/>.</summary>
-    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null)
+    /// <paramref name="iterations"/> overrides <see cref="WhiteBoxHyperparameters.Iterations"/>, <paramref name="tvWeight"/>
+    /// its λ_TV.</summary>
+    /// <exception cref="InvalidOperationException">A λ_TV ≠ 0 on an NCHW model whose attack was built with λ_TV = 0.</exception>
+    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null, double? tvWeight = null)
     {
         var steps = iterations ?? Hyper.Iterations;
+        var tvPerElement = TvPerElement(tvWeight ?? Hyper.TvWeight);
+        Dictionary<string, float[]>? fed = null;
+        if (_tvFed) fed = new(StringComparer.Ordinal) { [GradientNames.TotalVariationWeight] = [(float)(tvPerElement / _batch)] };
+        else if (_tvInGraph && tvPerElement != 0)
+            throw new InvalidOperationException("this white-box attack was built with λ_TV = 0; build it with the λ_TV > 0 to run with another λ_TV");
+        var per = target.Length / _batch;
+        for (var i = 0; i < _batch; i++)
+        {
+            double e = 0;
+            foreach (var v in target.Slice(i * per, per)) e += (double)v * v;
+            e /= Math.Max(1, per);
+            _energyScale[i] = e > 0 && double.IsFinite(e) ? _imageSize / e : 1;
+        }
         var x = new float[Gradient.Length];
         Array.Fill(x, StartValue);
         var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
@@ -92,14 +118,22 @@ internal sealed class WhiteBoxAttack : IDisposable
         var report = Math.Max(1, steps / 100);
         for (var it = 0; it < steps; it++)
         {
-            var run = _session.Run(x, _dims, target: target);
+            var run = _session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
             var g = run.Gradient(_session.InputName);
             g.CopyTo(Gradient);
             double loss = run.Loss;
-            if (!_tvInGraph && _tvPerElement != 0) loss += AddTotalVariation(x, Gradient, _tvPerElement / _batch);
+            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, Gradient, tvPerElement / _batch);
             // why: the batch loss is the mean of the per-image losses, so its gradient is 1/B of each image's own;
-            // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs.
-            adam.Step(x, Gradient, _batch);
+            // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs. Each image's
+            // gradient is further scaled by pixels / mean(t_i²) (issue 17: the matching loss normalised by the target's
+            // energy): a mean over a large split tensor otherwise gives per-pixel gradients far below Adam's ε = 1e-3,
+            // so the steps shrink with the model's size (8 dB at resnet18@64 conv1). The minimiser is unchanged.
+            for (var i = 0; i < _batch; i++)
+            {
+                var seg = Gradient.AsSpan(i * _imageSize, _imageSize);
+                TensorPrimitives.Multiply(seg, (float)(_batch * _energyScale[i]), seg);
+            }
+            adam.Step(x, Gradient, 1f);
             for (var i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
             if (it == 0) initial = loss;
             last = loss;

@@ -4,8 +4,10 @@ namespace OnnxAudit.Autodiff.Rules;
 
 /// <summary>
 /// Conv (2-D; strides, pads/auto_pad, dilations, groups incl. depthwise).
-/// dX = ConvTranspose(dY, W) with the same strides/pads/dilations/group and the output_padding that restores H×W;
-/// dW = Conv over batch-transposed tensors (see <see cref="ConvBackward.WeightGrad"/>); dB = Σ_{n,h,w} dY.
+/// dX = ConvTranspose(dY, W) with the same strides/pads/dilations/group and the output_padding that restores H×W, or at
+/// stride 1 with ≥ 16 channels on both sides a Conv with the flipped weight (see
+/// <see cref="ConvBackward.PreferFlippedConvInputGrad"/>); dW = Conv over batch-transposed tensors (see
+/// <see cref="ConvBackward.WeightGrad"/>); dB = Σ_{n,h,w} dY.
 /// </summary>
 internal sealed class ConvRule : IGradientRule
 {
@@ -19,8 +21,13 @@ internal sealed class ConvRule : IGradientRule
         var group = c.Int("group", 1);
         var geo = ConvGeometry.Resolve(c.Node, xs[2..], ws[2..], allowCeil: false);
         var dy = c.Dy(0)!;
-        if (c.Needs(0)) c.Add(0, ConvBackward.InputGradViaConvTranspose(c.E, dy, c.X(1), xs[2..], group, geo));
-        if (c.Needs(1)) c.Add(1, ConvBackward.WeightGrad(c.E, c.X(0), xs, dy, group, geo));
+        if (c.Needs(0))
+        {
+            c.Add(0, ConvBackward.PreferFlippedConvInputGrad(xs[1], ws[0], group, geo)
+                ? ConvBackward.InputGradViaFlippedConv(c.E, dy, c.X(1), geo)
+                : ConvBackward.InputGradViaConvTranspose(c.E, dy, c.X(1), xs[2..], group, geo));
+        }
+        if (c.Needs(1)) c.Add(1, ConvBackward.WeightGrad(c.E, c.X(0), xs, dy, group, geo, ws[0]));
         if (c.HasInput(2) && c.Needs(2)) c.Add(2, c.E.ReduceSum(dy, [0, 2, 3], keepDims: false));
     }
 }

@@ -29,7 +29,7 @@ internal sealed class ConvTransposeRule : IGradientRule
         var dy = c.Dy(0)!;
         if (c.Needs(0))
             c.Add(0, c.E.Op("Conv", [dy, c.X(1)], MakeInts("strides", strides), MakeInts("dilations", dil), MakeInts("pads", pads), MakeInt("group", group)));
-        if (c.Needs(1)) c.Add(1, ConvBackward.WeightGrad(c.E, dy, ys, c.X(0), group, geo));
+        if (c.Needs(1)) c.Add(1, ConvBackward.WeightGrad(c.E, dy, ys, c.X(0), group, geo, xs[1]));
         if (c.HasInput(2) && c.Needs(2)) c.Add(2, c.E.ReduceSum(dy, [0, 2, 3], keepDims: false));
     }
 }

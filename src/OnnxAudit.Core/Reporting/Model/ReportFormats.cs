@@ -12,6 +12,8 @@ public enum ReportFormats
     Html = 2,
     /// <summary>report.json</summary>
     Json = 4,
-    /// <summary>All three.</summary>
+    /// <summary>report.sarif (SARIF 2.1.0, for code-scanning dashboards; not part of the default set).</summary>
+    Sarif = 8,
+    /// <summary>The default three (PDF, HTML, JSON).</summary>
     All = Pdf | Html | Json,
 }

@@ -11,4 +11,26 @@ public sealed record ThreatVerdict(
     Severity Severity,
     string Evidence,
     IReadOnlyList<string> Actions,
-    string? SectionId = null);
+    string? SectionId = null)
+{
+    /// <summary>True when the threat does not apply to the model (e.g. R-CONV on a model without convolutions): then
+    /// <see cref="Model.Severity.NotAssessed"/> is an answer, and <c>--fail-on</c> does not treat it as a gap.</summary>
+    public bool NotApplicable { get; init; }
+
+    /// <summary>The quick-mode budget this verdict rests on (e.g. "200 batches, 300 white-box iterations"), or null for a
+    /// full run. A verdict with a budget is provisional: every renderer says so beside it.</summary>
+    public string? QuickBudget { get; init; }
+
+    /// <summary>What a full run would add (one sentence), with <see cref="QuickBudget"/>.</summary>
+    public string? FullRunAdds { get; init; }
+
+    /// <summary>True when the verdict comes from a quick run (<see cref="QuickBudget"/> is set).</summary>
+    public bool Provisional => QuickBudget is not null;
+
+    /// <summary>True when the threat was requested but not assessed (not assessed and not <see cref="NotApplicable"/>):
+    /// <c>--fail-on</c> fails on it unless <c>--allow-not-assessed</c>.</summary>
+    public bool IsGap => Severity == Severity.NotAssessed && !NotApplicable;
+
+    /// <summary>The severity label with the provisional marker, e.g. "MEDIUM (provisional: quick run)".</summary>
+    public string DisplayLabel => Provisional ? Severity.Label() + " (provisional: quick run)" : Severity.Label();
+}

@@ -5,13 +5,29 @@ namespace OnnxAudit.Reporting.Pdf;
 
 /// <summary>
 /// Greedy word wrapper on <see cref="SKFont.MeasureText(string, SKPaint?)"/>: words move to the next
-/// line when they do not fit; a single word wider than the line (hashes, paths) is broken by characters;
-/// '\n' forces a break.
+/// line when they do not fit; a single word wider than the line is broken at token boundaries (after '/', '_', '×'),
+/// and only a piece without such a boundary that is still wider than the line (a hash) is broken by characters;
+/// '\n' forces a break. Tables widen their columns to the widest piece first (<see cref="WidestPiece"/>).
 /// </summary>
 internal static partial class TextWrapper
 {
     [GeneratedRegex(@"\n|[^\S\n]+|[^\s]+")]
     private static partial Regex Tokens();
+
+    // why: "/conv1/Conv_output_0" and "6×28×28" may break after a separator, never inside a name or a number (issue 13).
+    [GeneratedRegex(@"[^/_×]+[/_×]*|[/_×]+")]
+    private static partial Regex Pieces();
+
+    /// <summary>The width of the widest piece of <paramref name="text"/> that the wrapper will not break (a word, or a
+    /// part of a word between '/', '_' and '×').</summary>
+    public static float WidestPiece(string text, SKFont font)
+    {
+        var widest = 0f;
+        foreach (Match w in Tokens().Matches(text))
+            foreach (Match p in Pieces().Matches(w.Value))
+                widest = Math.Max(widest, PdfFonts.Measure(p.Value, font));
+        return widest;
+    }
 
     /// <summary>Wraps styled runs into lines no wider than <paramref name="maxWidth"/> points.</summary>
     public static List<PdfTextLine> Wrap(IEnumerable<(string Text, SKFont Font)> runs, float maxWidth)
@@ -56,7 +72,22 @@ internal static partial class TextWrapper
                     Append(tok, font, w);
                     continue;
                 }
-                // A word wider than a whole line: break it by characters.
+                // A word wider than a whole line: break it at token boundaries, then (a hash) by characters.
+                foreach (Match pm in Pieces().Matches(tok))
+                {
+                    var piece0 = pm.Value;
+                    var pw = PdfFonts.Measure(piece0, font);
+                    if (!line.IsEmpty && line.Width + pw > maxWidth) Push();
+                    if (pw <= maxWidth) { Append(piece0, font, pw); continue; }
+                    BreakByCharacters(piece0, font);
+                }
+            }
+        }
+        if (!line.IsEmpty || lines.Count == 0) lines.Add(line);
+        return lines;
+
+        void BreakByCharacters(string tok, SKFont font)
+        {
                 var rest = tok;
                 while (rest.Length > 0)
                 {
@@ -69,10 +100,7 @@ internal static partial class TextWrapper
                     rest = rest[n..];
                     if (rest.Length > 0) Push();
                 }
-            }
         }
-        if (!line.IsEmpty || lines.Count == 0) lines.Add(line);
-        return lines;
     }
 
     /// <summary>Wraps plain text in one font.</summary>

@@ -14,7 +14,15 @@ public static class DataSectionBuilder
     /// <param name="data">The dataset.</param>
     /// <param name="displayPath">The path as the user gave it.</param>
     /// <param name="accuracy">Top-1 accuracy on the labelled data, or null without labels.</param>
-    public static ReportSection Build(Dataset data, string displayPath, AccuracyResult? accuracy)
+    public static ReportSection Build(Dataset data, string displayPath, AccuracyResult? accuracy) => Build(data, displayPath, accuracy, null, null);
+
+    /// <summary>Builds the section, stating the preprocessing and, when the labels look wrong, a warning.</summary>
+    /// <param name="data">The dataset.</param>
+    /// <param name="displayPath">The path as the user gave it.</param>
+    /// <param name="accuracy">Top-1 accuracy on the labelled data, or null without labels.</param>
+    /// <param name="preprocessing">The preprocessing, described in one line, or null.</param>
+    /// <param name="mismatch">Why the labels or preprocessing may not match the model, or null.</param>
+    public static ReportSection Build(Dataset data, string displayPath, AccuracyResult? accuracy, string? preprocessing, string? mismatch)
     {
         ArgumentNullException.ThrowIfNull(data);
         var items = new List<KeyValue>
@@ -24,9 +32,13 @@ public static class DataSectionBuilder
             new("Images", $"{Fmt.N(data.N)} × {data.C}×{data.H}×{data.W} (NCHW, scaled to [0, 1])"),
             new("Labels", data.HasLabels ? (data.LabelsSource ?? "yes") : "none"),
         };
+        if (data.ClassMapSource is not null) items.Add(new("Class indices", data.ClassMapSource));
+        if (data.SkippedFiles > 0) items.Add(new("Skipped files", $"{Fmt.N(data.SkippedFiles)} non-image file(s) in the class folders"));
+        if (preprocessing is not null) items.Add(new("Preprocessing", preprocessing));
         if (data.IsNormalized) items.Add(new("Normalisation", $"mean [{string.Join(", ", data.Mean!.Select(v => Fmt.F(v, 4)))}], std [{string.Join(", ", data.Std!.Select(v => Fmt.F(v, 4)))}]"));
         if (accuracy is not null) items.Add(new("Model accuracy on this data", $"{Fmt.Pct(accuracy.Accuracy, 2)} ({Fmt.N(accuracy.Correct)} of {Fmt.N(accuracy.Total)})"));
         var blocks = new List<ReportBlock> { new KeyValueBlock(items, "Audit data") };
+        if (mismatch is not null) blocks.Insert(0, new NoteBlock($"Labels or preprocessing may not match the model: {mismatch}. Every verdict in this report is marked.", NoteKind.Warning));
         if (data.HasLabels)
         {
             var counts = data.Labels!.GroupBy(l => l).OrderBy(g => g.Key).ToArray();

@@ -124,7 +124,8 @@ public static class ExclusivityReport
     }
 
     private static IReadOnlyList<TableCell> Row(string state, ProportionEstimate p) =>
-        [state, p.Count.ToString(CultureInfo.InvariantCulture), Fmt.Pct(p.Proportion), $"{Fmt.Pct(p.Low)} – {Fmt.Pct(p.High)}"];
+        [state, new TableCell(p.Count.ToString(CultureInfo.InvariantCulture)) { Value = p.Count },
+            new TableCell(Fmt.Pct(p.Proportion)) { Value = p.Proportion, Lower = p.Low, Upper = p.High }, $"{Fmt.Pct(p.Low)} – {Fmt.Pct(p.High)}"];
 
     private static void AddAttack(List<ReportBlock> blocks, AttackSimulationResult attack, string title, int grids)
     {

@@ -28,7 +28,7 @@ public static class GraphSectionBuilder
         return new ParagraphBlock(
             $"The graph has {a.Nodes.Count} nodes forming {a.Layers.Count} layers and {Fmt.N(a.ParameterCount)} parameters. " +
             $"Its input '{a.InputTensor}' is {Fmt.Shape(input.Shape.Skip(input.IsBatched ? 1 : 0))} per sample ({Fmt.N(input.ElementsPerSample)} values); " +
-            $"shapes below were measured by running ONNX Runtime on a batch of {a.BatchSize}. {head} " +
+            $"shapes below are for a batch of {a.BatchSize} (derived statically, or measured by ONNX Runtime where the static pass cannot). {head} " +
             $"{a.SplitPoints.Count} tensor(s) disconnect the input from the output and are candidate split points.");
     }
 

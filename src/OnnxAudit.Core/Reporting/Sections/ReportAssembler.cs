@@ -26,6 +26,45 @@ public static class ReportAssembler
         new("He19", "Z. He, T. Zhang, R. B. Lee. Model Inversion Attacks Against Collaborative Inference. ACSAC 2019."),
     ];
 
+    /// <summary>Scope, threat model and limitations: what was and was not audited, and what the verdicts do not claim.</summary>
+    internal static ReportSection ScopeSection(IReadOnlyList<ThreatVerdict> verdicts)
+    {
+        var assessed = verdicts.Where(v => v.Severity != Severity.NotAssessed).Select(v => v.Threat).ToList();
+        var notAssessed = verdicts.Where(v => v.Severity == Severity.NotAssessed).Select(v => v.Threat).ToList();
+        var quick = verdicts.Any(v => v.Provisional);
+        return new ReportSection("scope", "Scope, threat model and limitations",
+        [
+            new KeyValueBlock(
+            [
+                new("Assessed", assessed.Count == 0 ? "nothing" : string.Join("; ", assessed)),
+                new("Not assessed", notAssessed.Count == 0 ? "—" : string.Join("; ", notAssessed)),
+                new("Mode", quick ? "quick (--quick): every verdict is provisional; a full run is required before a decision" : "full"),
+            ]),
+            new ParagraphBlock([new TextRun("Threat model. ", Bold: true), new TextRun(
+                "Federated learning: an honest-but-curious server receives one client's batch-averaged gradient of the audited model and knows its " +
+                "architecture and weights. Split inference: an untrusted party receives the intermediate tensor at a split point; white-box it knows the " +
+                "prefix f1, black-box it can query f1, query-free it only knows the suffix f2 and has auxiliary data of the same distribution. " +
+                "Convolutional leakage: the attacker sees single-sample gradients of every layer.")]),
+            new ParagraphBlock([new TextRun("Limitations. ", Bold: true), new TextRun(
+                "Verdicts measure the attacks implemented here (Pan et al., R-CONV, He et al.) on the given sample data; stronger or future attacks " +
+                "may recover more, so a LOW or NONE verdict is not a proof of privacy. Results depend on the data given (its distribution and size), the " +
+                "deployment batch size and the seed; proportions carry 95% intervals. Defences applied outside the model graph (secure aggregation, " +
+                "differential privacy, noise on the sent tensor) are not seen unless they are part of the audited model.")]),
+        ]);
+    }
+
+    /// <summary>The sign-off block a reviewer fills in.</summary>
+    internal static ReportSection SignOffSection() => new("sign-off", "Sign-off",
+    [
+        new KeyValueBlock(
+        [
+            new("Reviewer", "____________________________________"),
+            new("Date", "____________________"),
+            new("Decision", "☐ accept   ☐ accept with conditions   ☐ reject   ☐ re-audit (full run)"),
+            new("Conditions / notes", "____________________________________"),
+        ], "To be completed by the reviewer"),
+    ]);
+
     /// <summary>Assembles the report.</summary>
     /// <param name="card">Cover-page model identity.</param>
     /// <param name="analysis">The graph analysis (rendered as a section).</param>
@@ -70,6 +109,8 @@ public static class ReportAssembler
             method.AddRange(c.Method);
             foreach (var cit in c.Citations) if (citations.All(x => x.Key != cit.Key)) citations.Add(cit);
         }
+        sections.Insert(0, ScopeSection(verdicts));
+        sections.Add(SignOffSection());
         var report = new AuditReport($"Privacy audit of {card.Name}", card, verdicts, sections, new Methodology(method, citations), reproducibility, timing);
         report.Validate();
         return report;

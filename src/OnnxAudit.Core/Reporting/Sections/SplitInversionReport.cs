@@ -28,10 +28,14 @@ public static class SplitInversionReport
                 $"(seed {result.Seed}{(result.Quick ? $", quick settings: at most {SplitAuditOptions.QuickMaxPoints} split points spread over depth, {SplitAuditOptions.QuickIterations} white-box iterations, {SplitAuditOptions.QuickTrainingSteps} training steps" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
                 $"Rule: {result.VerdictRule}.")),
             Table(result),
-            Chart(result, "PSNR against split depth", "mean PSNR (dB)", o => o.MeanPsnr.Estimate, new ThresholdLine(t.Psnr, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Psnr} dB"), Severity.High)),
-            Chart(result, "SSIM against split depth", "mean SSIM", o => o.MeanSsim.Estimate, new ThresholdLine(t.Ssim, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Ssim}"), Severity.High)),
-            Finding(result),
         };
+        // why: a chart of one split point is one dot on a meaningless axis (issue 13); the table says it all.
+        if (result.Points.Count >= 2)
+        {
+            blocks.Add(Chart(result, "PSNR against split depth", "mean PSNR (dB)", o => o.MeanPsnr.Estimate, new ThresholdLine(t.Psnr, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Psnr} dB"), Severity.High)));
+            blocks.Add(Chart(result, "SSIM against split depth", "mean SSIM", o => o.MeanSsim.Estimate, new ThresholdLine(t.Ssim, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Ssim}"), Severity.High)));
+        }
+        blocks.Add(Finding(result));
         var sections = new List<ReportSection>
         {
             new(SectionId, "Split-inference inversion", blocks),
@@ -51,11 +55,11 @@ public static class SplitInversionReport
         var verdict = r.Verdict;
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
         var actions = new List<string>();
-        if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
+        if (r.Quick) actions.Add("Run the full audit (without --quick) before deciding where to split: a quick run cannot recommend a split point.");
+        else if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
         else if (unsafePoints.Count == r.Points.Count) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
         else if (unsafePoints.Count > 0) actions.Add("Do not split at the audited points: every safe one is followed by an unsafe one, so the safe measurement under-estimates the attacks; audit later split points or keep the whole model on the trusted device.");
         if (unsafePoints.Count > 0) actions.Add("Add noise or dropout to the sent tensor, or move more layers onto the trusted device, and audit again.");
-        if (r.Quick) actions.Add("Re-run without --quick: the quick settings under-estimate the attacks.");
         return new ThreatVerdict(ReportAssembler.SplitThreat, verdict.Risk.ToSeverity(), verdict.Sentence, actions, SectionId);
     }
 
@@ -78,8 +82,10 @@ public static class SplitInversionReport
                 [
                     p.Depth.ToString(CultureInfo.InvariantCulture), $"{p.Point.ProducerLabel} ({p.Point.Tensor})", Fmt.Shape(p.Point.Shape.Skip(1)),
                     WhiteBoxHyperparameters.Label(p.Class), Name(a.Attack),
-                    a.Ran ? $"{Fmt.F(a.MeanPsnr.Estimate)} ({Fmt.F(a.MeanPsnr.Lower)}–{Fmt.F(a.MeanPsnr.Upper)})" : a.Note ?? "",
-                    a.Ran ? $"{Fmt.F(a.MeanSsim.Estimate, 3)} ({Fmt.F(a.MeanSsim.Lower, 3)}–{Fmt.F(a.MeanSsim.Upper, 3)})" : "",
+                    a.Ran ? new TableCell($"{Fmt.F(a.MeanPsnr.Estimate)} ({Fmt.F(a.MeanPsnr.Lower)}–{Fmt.F(a.MeanPsnr.Upper)})")
+                        { Value = a.MeanPsnr.Estimate, Lower = a.MeanPsnr.Lower, Upper = a.MeanPsnr.Upper, Unit = "dB" } : a.Note ?? "",
+                    a.Ran ? new TableCell($"{Fmt.F(a.MeanSsim.Estimate, 3)} ({Fmt.F(a.MeanSsim.Lower, 3)}–{Fmt.F(a.MeanSsim.Upper, 3)})")
+                        { Value = a.MeanSsim.Estimate, Lower = a.MeanSsim.Lower, Upper = a.MeanSsim.Upper } : "",
                     verdict,
                 ]);
             }
@@ -100,14 +106,16 @@ public static class SplitInversionReport
     {
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
         var severity = r.Verdict.Risk.ToSeverity();
-        var title = unsafePoints.Count == 0 ? "No audited split point could be inverted"
+        var title = r.Quick ? "Quick run (provisional): split points within reach of the inversion attacks"
+            : unsafePoints.Count == 0 ? "No audited split point could be inverted"
             : r.Recommended is { } rec ? $"Splitting before {rec.ProducerLabel} leaks the input"
             : "Every audited split point leaks the input";
-        var evidence = string.Join("; ", r.Points.Select(p => $"{p.Point.ProducerLabel}: {Worst(p)} → {(p.Unsafe ? "unsafe" : "safe")}"));
-        var recommendation = r.Recommended is { } best
+        var evidence = string.Join("; ", r.Points.Select(p => $"{p.Point.ProducerLabel}: {Worst(p)} → {(p.Unsafe ? "unsafe" : r.Quick && SplitVerdict.QuickUnsafe(p, r.Thresholds) ? "within the quick margin" : r.Quick ? "not shown unsafe (quick)" : "safe")}"));
+        var recommendation = r.Quick ? "Run the full audit before choosing a split point: the quick budget under-trains the attacks."
+            : r.Recommended is { } best
             ? $"Split at {best.ProducerLabel} ({best.Tensor}) or later."
             : unsafePoints.Count == 0 ? "The audited split points resisted these attacks; stronger attackers may still succeed." : "Keep the whole model on the trusted device, or protect the sent tensor (noise, dropout) and audit again.";
-        return new FindingBlock(severity, title, evidence, recommendation, $"{r.VerdictRule}; recommendation: {SplitInversionResult.RecommendationRule}; {SplitVerdict.RiskRule}.");
+        return new FindingBlock(severity, title, evidence, recommendation, r.Verdict.Rule + ".");
     }
 
     private static List<ReportBlock> Grids(SplitInversionResult r)

@@ -68,7 +68,7 @@ public sealed class SplitInversionAuditorTests
         var a = ModelAnalysis.Analyze(m);
         var ex = Assert.Throws<OnnxAuditException>(() => SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(10), new SplitAuditOptions { At = "nope" }));
         Assert.Contains("/conv1/Conv_output_0 (conv1)", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("--at nope", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--splits nope", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

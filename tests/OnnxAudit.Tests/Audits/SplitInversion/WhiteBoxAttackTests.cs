@@ -87,3 +87,34 @@ public sealed class WhiteBoxBatchingTests
         Assert.Equal(DepthClass.Fc1, split["relu_4"]);
     }
 }
+
+public sealed class WhiteBoxTvReuseTests
+{
+    [Fact]
+    public void Run_OtherTvWeightOnOneSession_EqualsSessionBuiltForIt_BitForBit()
+    {
+        // λ_TV is fed at run time so the auditor's λ = 0 companion run reuses the λ > 0 session: both λ must give
+        // exactly the images and losses of an attack built for that λ alone.
+        var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var p = ModelAnalysis.Analyze(m).SplitPoints.First(s => s.ProducerLabel == "relu");
+        var ds = ModelSplitterTests.Samples(1);
+        var (x, dims, _) = ds.Batch([0]);
+        using var f1 = new ModelSession(ModelSplitter.Split(m, p).Prefix);
+        var target = f1.RunAll(x, dims).Data;
+        var hyper = WhiteBoxHyperparameters.Defaults(DepthClass.Relu2);
+        Assert.True(hyper.TvWeight > 0);
+        using var shared = new WhiteBoxAttack(m, p.Tensor, 1, (1, 28, 28), hyper);
+        using var zero = new WhiteBoxAttack(m, p.Tensor, 1, (1, 28, 28), hyper with { TvWeight = 0 });
+
+        var sharedTv = shared.Run(target, iterations: 8);
+        var sharedZero = shared.Run(target, iterations: 8, tvWeight: 0);
+        var sharedTvAgain = shared.Run(target, iterations: 8);
+        var alone = zero.Run(target, iterations: 8);
+
+        Assert.Equal(alone.Images, sharedZero.Images);
+        Assert.Equal((alone.InitialLoss, alone.FinalLoss), (sharedZero.InitialLoss, sharedZero.FinalLoss));
+        Assert.Equal(sharedTv.Images, sharedTvAgain.Images);
+        Assert.NotEqual(sharedTv.Images, sharedZero.Images);
+        Assert.Throws<InvalidOperationException>(() => zero.Run(target, iterations: 1, tvWeight: 1));
+    }
+}

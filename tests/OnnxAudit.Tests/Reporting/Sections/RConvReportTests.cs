@@ -22,6 +22,26 @@ public class RConvReportTests
     }
 
     [Fact]
+    public void Cnn6_TwoRuns_IdenticalJsonApartFromTiming()
+    {
+        // why: per-image seconds used to sit in the reconstruction tables, so two identical runs' report.json differed
+        // outside the timing block (issue 13); the federated and split sections are covered by ReportCommandTests.
+        static string Json(RConvAuditResult r)
+        {
+            var report = SampleReport.Create() with { Sections = RConvReport.Build(r).Sections };
+            using var ms = new MemoryStream();
+            new OnnxAudit.Reporting.JsonReportRenderer().Render(report, ms);
+            var node = System.Text.Json.Nodes.JsonNode.Parse(ms.ToArray())!.AsObject();
+            node.Remove("timing");
+            return node.ToJsonString();
+        }
+        var a = Json(Audit("cnn6", 1));
+        var b = Json(Audit("cnn6", 1));
+        Assert.Equal(a, b);
+        Assert.Contains("\"unit\": \"dB\"", a.Replace("\"unit\":\"dB\"", "\"unit\": \"dB\"", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cnn6_WithReconstruction_IsHigh_WithImagesAndMethodNote()
     {
         var c = RConvReport.Build(Audit("cnn6", 1));

@@ -1,0 +1,263 @@
+using System.Globalization;
+using OnnxAudit.Audits;
+using OnnxAudit.Audits.SplitInversion;
+using OnnxAudit.Autodiff;
+using OnnxAudit.Data;
+using OnnxAudit.Graph;
+using OnnxAudit.Metrics;
+using OnnxAudit.Onnx;
+using OnnxAudit.Runtime;
+using OnnxAudit.TorchBench;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+// LibTorch anchor (bench/README.md, "LibTorch anchor"). One thread on both sides; interleaved A/B blocks; thread-CPU
+// time per step. Every verb first checks that both sides compute the same numbers, then times them.
+//   grad     <model.onnx> <batch> <blocks> <reps>            mean cross-entropy, gradients of all parameters
+//   whitebox <model.onnx> <split> <batch> <blocks> <iters>   white-box rMLE loop (AMSGrad, TV, clamp), per iteration
+//   decoder  <model.onnx> <split> <batch> <blocks> <steps>   black-box inverse-network training step (MSE, Adam)
+//   profile  <model.onnx> <batch> <runs> [legacy]            ORT profile of our gradient graph (per-op, top nodes)
+//   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
+// IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
+// LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
+torch.set_num_threads(1);
+torch.set_num_interop_threads(1);
+var inv = CultureInfo.InvariantCulture;
+var legacy = Environment.GetEnvironmentVariable("LEGACY") == "1";
+var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
+var images = Path.Combine(root, "samples/fashion-mnist-test-2000-images-idx3-ubyte.gz");
+var labelsPath = Path.Combine(root, "samples/fashion-mnist-test-2000-labels-idx1-ubyte.gz");
+var runtime = new RuntimeOptions(IntraOpThreads: 1);
+// shape-class thresholds of the im2col weight gradient, for measuring other choices (defaults: the product's)
+if (Environment.GetEnvironmentVariable("IM2COL_MINC") is { } minc) ConvBackward.Im2colMinChannels = long.Parse(minc, inv);
+if (Environment.GetEnvironmentVariable("IM2COL_MAXP") is { } maxp) ConvBackward.Im2colMaxOutputPixels = long.Parse(maxp, inv);
+
+switch (args[0])
+{
+    case "grad": Grad(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
+    case "whitebox": WhiteBox(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
+    case "decoder": Decoder(args[1], args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
+    case "profile":
+        {
+            var pm = OnnxModel.Load(args[1]);
+            var (px, pd, pl) = Batch(pm, int.Parse(args[2], inv));
+            Profile.Run(pm, px, pd, pl, int.Parse(args[3], inv), args.Length > 4 && args[4] == "legacy");
+            break;
+        }
+    case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
+    default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
+}
+
+(float[] X, long[] Dims, long[] Labels) Batch(OnnxModel model, int batch)
+{
+    var shape = model.Graph.Input.First(i => model.FindInitializer(i.Name) is null).Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray();
+    if (shape[1] == 1 && shape[2] == 28)
+    {
+        var img = IdxReader.Read(images, 3, out _);
+        var lab = IdxReader.Read(labelsPath, 1, out _);
+        var x = new float[batch * 784];
+        for (var i = 0; i < x.Length; i++) x[i] = img.Data[i] / 255f;
+        return (x, [batch, 1, 28, 28], Enumerable.Range(0, batch).Select(i => (long)lab.Data[i]).ToArray());
+    }
+    var rng = new Random(1);
+    var n = batch * shape[1] * shape[2] * shape[3];
+    return (Enumerable.Range(0, (int)n).Select(_ => (float)rng.NextDouble()).ToArray(), [batch, shape[1], shape[2], shape[3]],
+        Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray());
+}
+
+GradientSession OursGrad(OnnxModel model, bool old)
+{
+    GradientGraphVariants.Legacy = old;
+    try
+    {
+        return GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), FederatedGradient.FloatInitializers(model)), runtime);
+    }
+    finally
+    {
+        GradientGraphVariants.Legacy = false;
+    }
+}
+
+void Grad(string path, int batch, int blocks, int reps)
+{
+    var model = OnnxModel.Load(path);
+    var (x, dims, labels) = Batch(model, batch);
+    var names = FederatedGradient.FloatInitializers(model);
+    using var ours = OursGrad(model, false);
+    using var old = legacy ? OursGrad(model, true) : null;
+    using var net = new OnnxTorch(model);
+    var tx = torch.tensor(x, dims);
+    var ty = torch.tensor(labels);
+    var ps = names.Select(n => net.Parameters[n]).ToArray();
+    (double Loss, double Norm) OursRun(GradientSession s)
+    {
+        var r = s.Run(x, dims, labels);
+        double sq = 0;
+        foreach (var n in names) foreach (var v in r.Gradient(n)) sq += (double)v * v;
+        return (r.Loss, Math.Sqrt(sq));
+    }
+    (double Loss, double Norm) TorchRun()
+    {
+        using var scope = torch.NewDisposeScope();
+        var loss = F.cross_entropy(net.Forward(tx), ty);
+        var gs = torch.autograd.grad([loss], ps);
+        double sq = 0;
+        foreach (var g in gs) sq += g.pow(2).sum().to_type(ScalarType.Float64).item<double>();
+        return (loss.item<float>(), Math.Sqrt(sq));
+    }
+    var a = OursRun(ours);
+    var b = TorchRun();
+    var check = string.Create(inv, $"check loss {a.Loss:G7}/{b.Loss:G7} (rel {Math.Abs(a.Loss - b.Loss) / Math.Abs(b.Loss):E1}) grad-norm {a.Norm:G7}/{b.Norm:G7} (rel {Math.Abs(a.Norm - b.Norm) / b.Norm:E1})");
+    if (Math.Abs(a.Loss - b.Loss) > 1e-4 * Math.Abs(b.Loss) + 1e-6 || Math.Abs(a.Norm - b.Norm) > 1e-4 * b.Norm)
+        throw new InvalidOperationException("sides disagree: " + check);
+    if (old is not null)
+    {
+        var c = OursRun(old);
+        if (Math.Abs(c.Norm - b.Norm) > 1e-4 * b.Norm) throw new InvalidOperationException("legacy side disagrees");
+    }
+    var sides = new List<(string, Action)> { ("ours", () => ours.Run(x, dims, labels)), ("libtorch", () => TorchRun()) };
+    if (old is not null) sides.Add(("ours-legacy", () => old.Run(x, dims, labels)));
+    var res = AbTimer.Run(blocks, reps, 1, [.. sides]);
+    Console.WriteLine(AbTimer.Line($"grad {Path.GetFileNameWithoutExtension(path)} b{batch}", res, check));
+}
+
+void WhiteBox(string path, string at, int batch, int blocks, int iters)
+{
+    var model = OnnxModel.Load(path);
+    var analysis = ModelAnalysis.Analyze(model);
+    var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
+    var hyper = WhiteBoxHyperparameters.Defaults(WhiteBoxHyperparameters.Classify(analysis, point));
+    var (x0, dims, _) = Batch(model, batch);
+    using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+    var target = f1.RunAll(x0, dims).Data;
+    WhiteBoxAttack Attack(bool old)
+    {
+        GradientGraphVariants.Legacy = old;
+        try
+        {
+            return new WhiteBoxAttack(model, point.Tensor, batch, ((int)dims[1], (int)dims[2], (int)dims[3]), hyper, runtime);
+        }
+        finally
+        {
+            GradientGraphVariants.Legacy = false;
+        }
+    }
+    using var ours = Attack(false);
+    using var oldAttack = legacy ? Attack(true) : null;
+    using var net = new OnnxTorch(model);
+    foreach (var p in net.Parameters.Values) p.requires_grad_(false);
+    var tx0 = torch.tensor(x0, dims);
+    var tt = torch.tensor(target, [batch, .. point.Shape.Skip(1)]);
+    long c = dims[1], h = dims[2], w = dims[3];
+    float[] TorchLoop(int steps)
+    {
+        var x = new TorchSharp.Modules.Parameter(torch.full(dims, 0.5f), true);
+        using var opt = torch.optim.Adam([x], lr: hyper.LearningRate, eps: WhiteBoxAttack.DefaultEpsilon, amsgrad: true);
+        for (var s = 0; s < steps; s++)
+        {
+            using var scope = torch.NewDisposeScope();
+            opt.zero_grad();
+            var feat = (net.Forward(x, point.Tensor) - tt).pow(2).mean();
+            var dh = x[.., .., 1.., ..] - x[.., .., ..^1, ..];
+            var dw = x[.., .., .., 1..] - x[.., .., .., ..^1];
+            var tv = (dh.pow(2).sum() / (c * (h - 1) * w) + dw.pow(2).sum() / (c * h * (w - 1))) / batch;
+            var loss = (feat + hyper.TvWeight * tv) * batch;
+            loss.backward();
+            opt.step();
+            using (torch.no_grad()) x.clamp_(0, 1);
+        }
+        return x.detach().data<float>().ToArray();
+    }
+    var size = (int)(c * h * w);
+    double Psnr(float[] r) => Enumerable.Range(0, batch).Average(i => ImageMetrics.Psnr(x0.AsSpan(i * size, size), r.AsSpan(i * size, size)));
+    var pa = Psnr(ours.Run(target, iterations: 100).Images);
+    var pb = Psnr(TorchLoop(100));
+    var check = string.Create(inv, $"check PSNR after 100 it {pa:F3}/{pb:F3} dB (λ_TV {hyper.TvWeight}, lr {hyper.LearningRate})");
+    if (Math.Abs(pa - pb) > 0.05) throw new InvalidOperationException("sides disagree: " + check);
+    var sides = new List<(string, Action)> { ("ours", () => ours.Run(target, iterations: iters)), ("libtorch", () => TorchLoop(iters)) };
+    if (oldAttack is not null) sides.Add(("ours-legacy", () => oldAttack.Run(target, iterations: iters)));
+    var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
+    Console.WriteLine(AbTimer.Line($"whitebox {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/iteration)", res, check));
+}
+
+void Decoder(string path, string at, int batch, int blocks, int steps)
+{
+    var model = OnnxModel.Load(path);
+    var analysis = ModelAnalysis.Analyze(model);
+    var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
+    var (x, dims, _) = Batch(model, batch);
+    using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+    var (z, zDims) = f1.RunAll(x, dims);
+    var (g, arch) = InverseNetwork.Build(point.Shape, ((int)dims[1], (int)dims[2], (int)dims[3]), new Random(3));
+    var names = InverseNetwork.ParameterNames(g);
+    long[] zd = [batch, .. zDims];
+    Dictionary<string, float[]> Init() => names.ToDictionary(n => n, n => TensorData.ToFloats(g.FindInitializer(n)!), StringComparer.Ordinal);
+    GradientSession Session(bool old)
+    {
+        GradientGraphVariants.Legacy = old;
+        try
+        {
+            return GradientSessions.Create(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), runtime);
+        }
+        finally
+        {
+            GradientGraphVariants.Legacy = false;
+        }
+    }
+    using var ours = Session(false);
+    using var old = legacy ? Session(true) : null;
+    var pOurs = Init();
+    var pOld = Init();
+    var adams = names.ToDictionary(n => n, n => new Adam(pOurs[n].Length, 1e-3), StringComparer.Ordinal);
+    var adamsOld = names.ToDictionary(n => n, n => new Adam(pOld[n].Length, 1e-3), StringComparer.Ordinal);
+    double OursStep(GradientSession s, Dictionary<string, float[]> p, Dictionary<string, Adam> a)
+    {
+        var r = s.Run(z, zd, target: x, parameters: p);
+        var loss = r.Loss;
+        foreach (var n in names) a[n].Step(p[n], r.Gradient(n));
+        return loss;
+    }
+    using var net = new OnnxTorch(g);
+    var tz = torch.tensor(z, zd);
+    var tx = torch.tensor(x, dims);
+    var ps = names.Select(n => net.Parameters[n]).ToArray();
+    var tnet = net;
+    using var opt = torch.optim.Adam(ps, lr: 1e-3);
+    double TorchStep()
+    {
+        using var scope = torch.NewDisposeScope();
+        opt.zero_grad();
+        var loss = F.mse_loss(tnet.Forward(tz), tx);
+        loss.backward();
+        opt.step();
+        return loss.item<float>();
+    }
+    double la = 0, lb = 0;
+    for (var s = 0; s < 20; s++)
+    {
+        la = OursStep(ours, pOurs, adams);
+        lb = TorchStep();
+    }
+    var check = string.Create(inv, $"check MSE at step 20 {la:G6}/{lb:G6} (rel {Math.Abs(la - lb) / lb:E1}); g = {arch}");
+    if (Math.Abs(la - lb) > 1e-3 * lb) throw new InvalidOperationException("sides disagree: " + check);
+    var sides = new List<(string, Action)> { ("ours", () => OursStep(ours, pOurs, adams)), ("libtorch", () => TorchStep()) };
+    if (old is not null) sides.Add(("ours-legacy", () => OursStep(old, pOld, adamsOld)));
+    var res = AbTimer.Run(blocks, steps, 1, [.. sides]);
+    Console.WriteLine(AbTimer.Line($"decoder {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/step)", res, check));
+}
+
+void AdamBench(int n, int blocks, int reps)
+{
+    var rng = new Random(2);
+    var g = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+    var p1 = new float[n];
+    var p2 = new float[n];
+    var fast = new Adam(n, 1e-3, amsGrad: true);
+    var slow = new Adam(n, 1e-3, amsGrad: true);
+    var tp = new TorchSharp.Modules.Parameter(torch.zeros(n), true);
+    tp.grad = torch.tensor(g);
+    using var opt = torch.optim.Adam([tp], lr: 1e-3, amsgrad: true);
+    var res = AbTimer.Run(blocks, reps, 1, ("ours", () => fast.Step(p1, g)), ("libtorch", () => opt.step()), ("ours-scalar", () => slow.StepScalar(p2, g)));
+    Console.WriteLine(AbTimer.Line($"adam amsgrad {n} params", res, string.Create(inv, $"ns/param ours {res[0].CpuMedian * 1e6 / n:F2}, scalar {res[2].CpuMedian * 1e6 / n:F2}")));
+}
