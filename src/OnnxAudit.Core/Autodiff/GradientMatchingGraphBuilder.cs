@@ -34,7 +34,12 @@ public static class GradientMatchingGraphBuilder
         if (parameters.Count == 0) throw new GradientBuildException($"{model.Origin}: the model has no float parameters to match gradients on.");
         var input = model.Graph.Input.Select(v => v.Name).FirstOrDefault(n => model.FindInitializer(n) is null)
             ?? throw new GradientBuildException($"{model.Origin}: the model has no data input.");
-        var first = GradientGraphBuilder.Build(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), parameters));
+        OnnxModel first;
+        // why: this first-order graph is differentiated again below; the earlier backward graphs use only ops with rules.
+        using (GradientGraphVariants.ForceLegacy())
+        {
+            first = GradientGraphBuilder.Build(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), parameters));
+        }
         var g = first.Graph;
         // why: the second pass reserves "loss" and "grad:*" for its own outputs; rename the first pass's.
         var rename = new Dictionary<string, string>(StringComparer.Ordinal) { [GradientNames.Loss] = FirstPrefix + GradientNames.Loss };
