@@ -70,12 +70,21 @@ public static class GraphSectionBuilder
         ], "Classifier head g and feature extractor Φ (f = g∘Φ)");
     }
 
+    /// <summary>A prefix of more than six layers as its first two, the count and its last two: the full list is the
+    /// layer table up to the split point, and listing it per row made one row per page on deep models.</summary>
+    internal static string ShortPrefix(string description)
+    {
+        var parts = description.Split(" → ");
+        return parts.Length <= 6 ? description
+            : $"{parts[0]} → {parts[1]} → … ({parts.Length - 4} more layers) … → {parts[^2]} → {parts[^1]}";
+    }
+
     /// <summary>The split-point table.</summary>
     public static TableBlock SplitPoints(GraphAnalysis a)
     {
         ArgumentNullException.ThrowIfNull(a);
         var rows = a.SplitPoints.Select(s => (IReadOnlyList<TableCell>)[
-            s.Tensor, s.ProducerLabel, Fmt.Shape(s.Shape.Skip(a.Tensors[s.Tensor].IsBatched ? 1 : 0)), Fmt.N(s.ElementsPerSample), Fmt.F(s.Compression, 2) + "×", s.Description]).ToArray();
+            s.Tensor, s.ProducerLabel, Fmt.Shape(s.Shape.Skip(a.Tensors[s.Tensor].IsBatched ? 1 : 0)), Fmt.N(s.ElementsPerSample), Fmt.F(s.Compression, 2) + "×", ShortPrefix(s.Description)]).ToArray();
         return new TableBlock("Candidate split points (tensors every input→output path passes through), in execution order",
             [new("Tensor", RelativeWidth: 1.6), new("After"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows);
     }
