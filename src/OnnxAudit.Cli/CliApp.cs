@@ -14,8 +14,16 @@ internal static class CliApp
             "(neuron exclusivity, Pan et al. 2022), convolutional gradient leakage (R-CONV, Eltaras et al. 2024) and split-inference " +
             "inversion (He et al. 2019). " + ExitCodes.HelpText);
         foreach (var command in CommandCatalog.Create(console)) root.Add(command);
+        root.Add(MaxMemory);
         return root;
     }
+
+    /// <summary>--max-memory SIZE on every verb: the limit of what one input may make the tool allocate.</summary>
+    internal static readonly Option<string?> MaxMemory = new(Common.MemoryBudget.Option)
+    {
+        Description = $"Memory limit for what one input may make the tool allocate (decoded data, tensors, declared shapes and intermediates), checked before allocating: bytes or a number with K, M, G or T (e.g. 4G). Default: {Common.MemoryBudget.Variable} if set, else half of the available memory.",
+        Recursive = true,
+    };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args, CliConsole console)
@@ -73,6 +81,10 @@ internal static class CliApp
                 console.Error.WriteLine("Run 'onnx-audit --help' (or 'onnx-audit <command> --help') for usage.");
                 return ExitCodes.BadInput;
             }
+            var maxMemory = parse.GetValue(MaxMemory);
+            // why: the environment variable is validated up front too, so a bad value fails before any work.
+            var limit = maxMemory is not null ? Common.MemoryBudget.Parse(maxMemory, Common.MemoryBudget.Option) : Common.MemoryBudget.Limit;
+            using var scope = Common.MemoryBudget.Scope(limit);
             return parse.Invoke(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,

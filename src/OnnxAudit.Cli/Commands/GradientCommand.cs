@@ -48,6 +48,8 @@ internal static class GradientCommand
             GradientExport.WriteNpy(outDir, result, indices, labels!);
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {result.Parameters.Count} gradients (batch of {indices.Length}, loss {result.Loss:G6}) to {outDir}"));
+            // why (issue 15): a NaN loss used to show only as JSON null; the verdict line says so.
+            if (GradientExport.NonFiniteNote(result) is { } note) console.Out.WriteLine($"warning: {note}.");
             return ExitCodes.Ok;
         });
         return command;

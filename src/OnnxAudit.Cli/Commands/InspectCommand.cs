@@ -28,7 +28,7 @@ internal static class InspectCommand
             var path = parse.GetRequiredValue(model);
             var batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new Errors.OnnxAuditException($"--batch-size {batchSize}: must be at least 1.");
-            var loaded = OnnxModel.Load(path);
+            var loaded = ModelEditor.FloatPixelsForByteInput(OnnxModel.Load(path));
             var analysis = Autodiff.StaticShapeSource.Analyze(loaded, new GraphAnalysisOptions { BatchSize = batchSize }, CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads)));
             if (parse.GetValue(json))
             {

@@ -39,13 +39,15 @@ public static class FederatedGradient
         return new FederatedGradientResult(run.Loss, grads);
     }
 
-    /// <summary>Names of the float initializers consumed by some node, in initializer order.</summary>
+    /// <summary>Names of the float initializers consumed by some node, in initializer order; the constants of the
+    /// tool's own input prefix (normalisation, byte scaling) are not parameters of the model and are left out.</summary>
     public static IReadOnlyList<string> FloatInitializers(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var used = model.Graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
         return model.Graph.Initializer
-            .Where(t => (TensorProto.Types.DataType)t.DataType == TensorProto.Types.DataType.Float && used.Contains(t.Name))
+            .Where(t => (TensorProto.Types.DataType)t.DataType == TensorProto.Types.DataType.Float && used.Contains(t.Name)
+                && !t.Name.StartsWith(ModelEditor.PreprocessPrefix, StringComparison.Ordinal))
             .Select(t => t.Name).ToList();
     }
 

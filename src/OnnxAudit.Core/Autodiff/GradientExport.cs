@@ -32,13 +32,21 @@ public static class GradientExport
         WriteAtomic(Path.Combine(dir, "loss.txt"), result.Loss.ToString("R", CultureInfo.InvariantCulture) + "\n");
         // why: JSON has no NaN/Infinity (the serializer throws on them); a corrupted weight can make the loss or a
         // gradient non-finite, which is a finding to report (null plus the reason), not a crash.
-        var nonFinite = result.Parameters.Where(p => !TensorIsFinite(p.Values)).Select(p => p.Name).ToList();
         double? loss = double.IsFinite(result.Loss) ? result.Loss : null;
-        var note = loss is null || nonFinite.Count > 0
-            ? $"the model produced non-finite values: loss {result.Loss.ToString("R", CultureInfo.InvariantCulture)}{(nonFinite.Count > 0 ? $", non-finite gradient entries in {nonFinite.Count} parameters ({string.Join(", ", nonFinite.Take(5))})" : "")}; check the weights for NaN/Inf"
-            : null;
+        var note = NonFiniteNote(result);
         var json = JsonSerializer.Serialize(new { indices, labels, loss, non_finite = note, files }, new JsonSerializerOptions { WriteIndented = true });
         WriteAtomic(Path.Combine(dir, "batch.json"), json + "\n");
+    }
+
+    /// <summary>"the model produced non-finite values: loss NaN, …; check the weights for NaN/Inf" when the loss or a
+    /// gradient entry is NaN or ±∞; null when everything is finite. Printed by the CLI and written into batch.json.</summary>
+    public static string? NonFiniteNote(FederatedGradientResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var nonFinite = result.Parameters.Where(p => !TensorIsFinite(p.Values)).Select(p => p.Name).ToList();
+        if (double.IsFinite(result.Loss) && nonFinite.Count == 0) return null;
+        var shown = string.Join(", ", nonFinite.Take(5).Select(n => Common.SafeText.Escape(n, 60)));
+        return $"the model produced non-finite values: loss {result.Loss.ToString("R", CultureInfo.InvariantCulture)}{(nonFinite.Count > 0 ? $", non-finite gradient entries in {nonFinite.Count} parameter(s) ({shown}{(nonFinite.Count > 5 ? ", …" : "")})" : "")}; check the weights for NaN/Inf (e.g. numpy.isfinite on each initializer) and re-export the model";
     }
 
     private static bool TensorIsFinite(ReadOnlySpan<float> values)

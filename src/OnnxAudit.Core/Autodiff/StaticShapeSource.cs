@@ -23,6 +23,42 @@ public sealed class StaticShapeSource(ITensorShapeSource fallback) : ITensorShap
             Shapes = new StaticShapeSource(new Runtime.ShapeProbe(runtime ?? Runtime.RuntimeOptions.Default)),
         });
 
+    /// <summary>
+    /// For a model whose data input has a fixed batch dimension (e.g. 14, or the 1 of an export without dynamic axes): a
+    /// copy whose input and outputs declare a symbolic batch "batch" instead, when the static shape pass shows that the
+    /// graph's output then follows the batch (no shape constant bakes the fixed size in). Otherwise, and for models with
+    /// a free batch dimension, the model is returned unchanged.
+    /// </summary>
+    // why (issue 15): a fixed batch dimension 14 made every audit fail inside ONNX Runtime ("Got invalid dimensions for
+    // input") because the audits feed batches of their own size; relaxing it lets them run as for a dynamic export.
+    public static OnnxModel RelaxFixedBatch(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var info = ModelEditor.DataInputInfo(model);
+        var dims = info?.Type?.TensorType?.Shape?.Dim;
+        if (dims is null || dims.Count < 2 || dims[0].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[0].DimValue < 1) return model;
+        if (ModelEditor.DataInputs(model).Count != 1 || model.DefaultOpset is < GradientGraphBuilder.MinOpset or > GradientGraphBuilder.MaxOpset) return model;
+        var fixedBatch = dims[0].DimValue;
+        var clone = model.Clone();
+        var g = clone.Graph;
+        g.Input.First(v => v.Name == info!.Name).Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = "batch" };
+        Dictionary<string, long[]> shapes;
+        try { shapes = ShapeInference.Infer(g, clone.DefaultOpset, new ConstantTable(g)); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException or KeyNotFoundException)
+        {
+            return model;
+        }
+        foreach (var o in g.Output)
+        {
+            if (!shapes.TryGetValue(o.Name, out var s) || s.Length == 0 || s[0] != ShapeInference.Batch) return model;
+            if (o.Type?.TensorType?.Shape is { Dim.Count: > 0 } os && os.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && os.Dim[0].DimValue == fixedBatch)
+                os.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = "batch" };
+        }
+        // value_info hints recorded at the fixed size would contradict the symbolic batch in ONNX Runtime.
+        g.ValueInfo.Clear();
+        return OnnxModel.FromProto(clone.Proto, model.Origin);
+    }
+
     /// <summary>True when the last <see cref="Measure"/> used the fallback (for tests and diagnostics).</summary>
     public bool UsedFallback { get; private set; }
 
@@ -64,6 +100,7 @@ public sealed class StaticShapeSource(ITensorShapeSource fallback) : ITensorShap
         {
             return null;
         }
+        CheckIntermediates(model, shapes, new Dictionary<string, int>(types, StringComparer.Ordinal), batch);
         var result = new Dictionary<string, TensorShapeInfo>(StringComparer.Ordinal);
         foreach (var vi in dataInputs)
         {
@@ -82,6 +119,34 @@ public sealed class StaticShapeSource(ITensorShapeSource fallback) : ITensorShap
             }
         }
         return result;
+    }
+
+    /// <summary>Refuses a node output whose statically derived size at <paramref name="batch"/> exceeds the memory
+    /// limit, before ONNX Runtime (the shape probe or an audit session) would allocate it.</summary>
+    // why (issue 15): an Expand of the input to 6.3 GB (also Tile, Resize, ConstantOfShape, Range, Reshape-free
+    // broadcasts) inside a 1 KB model made ONNX Runtime allocate until the process was killed; the declared input and
+    // initializer limits do not see intermediates. Unknown shapes (the pass could not derive them) are not checked.
+    internal static void CheckIntermediates(OnnxModel model, Dictionary<string, long[]> shapes, Dictionary<string, int> types, int batch)
+    {
+        foreach (var n in model.Graph.Node)
+        {
+            var elem = OutputType(n, types);
+            var size = elem is { } e ? Math.Max(1, TensorData.ElementSize((TensorProto.Types.DataType)e)) : 4;
+            foreach (var o in n.Output)
+            {
+                if (o.Length == 0) continue;
+                if (elem is { } t) types[o] = t;
+                if (!shapes.TryGetValue(o, out var dims)) continue;
+                var elements = dims.Aggregate(1L, (a, d) => Common.MemoryBudget.Multiply(a, d < 0 ? Common.MemoryBudget.Multiply(-d, Math.Max(batch, 1)) : d));
+                var bytes = Common.MemoryBudget.Multiply(elements, size);
+                if (bytes <= Common.MemoryBudget.Limit) continue;
+                var shown = string.Join(", ", dims.Take(8).Select(d => d < 0 ? (-d * (long)Math.Max(batch, 1)).ToString(System.Globalization.CultureInfo.InvariantCulture) : d.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                Common.MemoryBudget.Check(bytes,
+                    $"{model.Origin}: node '{Common.SafeText.Escape(n.Name.Length > 0 ? n.Name : n.OpType, 60)}' ({n.OpType}) output '{Common.SafeText.Escape(o, 60)}' [{shown}{(dims.Length > 8 ? ", …" : "")}] at batch {batch}",
+                    "the model materialises a huge intermediate tensor — re-export it without that node or with smaller shapes",
+                    m => new Errors.ModelLoadException(m));
+            }
+        }
     }
 
     // The element type of a node's outputs (ONNX TensorProto.DataType codes), or null when this pass does not know it.

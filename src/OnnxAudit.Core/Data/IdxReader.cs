@@ -134,7 +134,7 @@ public static class IdxReader
             if (output.Length + n > cap)
             {
                 throw new DataFormatException(string.Create(CultureInfo.InvariantCulture,
-                    $"{source}: the gzip data decompresses to more than {Common.MemoryBudget.Format(cap)} (the memory limit{(cap < limit ? " of one array" : "")}; stopped before reading it all); pass a smaller subset of the images or raise the limit with {Common.MemoryBudget.Variable}=<bytes>."));
+                    $"{source}: the gzip data decompresses to more than {Common.MemoryBudget.Format(cap)} (the memory limit{(cap < limit ? " of one array" : "")}; stopped before reading it all); pass a smaller subset of the images or raise the limit with {Common.MemoryBudget.Option} <size> (or {Common.MemoryBudget.Variable}=<size>), e.g. 16G."));
             }
             output.Write(buffer, 0, n);
         }

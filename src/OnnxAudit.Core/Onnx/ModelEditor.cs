@@ -78,6 +78,41 @@ public static class ModelEditor
     public const string PreprocessPrefix = "onnx_audit.preprocess/";
 
     /// <summary>
+    /// For a model whose data input is uint8 (image bytes 0..255) and read only by Cast nodes to float: a copy whose input
+    /// is float32 pixels in [0,1], scaled by 255 inside the graph (a Mul node), with each former Cast an Identity of the
+    /// scaled input — the same values the Cast produced for byte images, and differentiable. Any other model is returned
+    /// unchanged.
+    /// </summary>
+    /// <exception cref="ModelLoadException">The uint8 input is also read by a node other than a Cast to float.</exception>
+    // why (issue 15): a uint8 input followed by Cast is a valid export (images as bytes); the audits feed float pixels
+    // and differentiate with respect to them, which a Cast from uint8 does not allow.
+    public static OnnxModel FloatPixelsForByteInput(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var info = DataInputInfo(model);
+        if (info?.Type?.TensorType is not { ElemType: (int)TensorProto.Types.DataType.Uint8 }) return model;
+        var input = info.Name;
+        var readers = model.Graph.Node.Where(n => n.Input.Contains(input)).ToList();
+        var bad = readers.FirstOrDefault(n => !(n.OpType == "Cast" && n.Domain is "" or "ai.onnx" && NodeAttributes.Int(n, "to", 0) == (int)TensorProto.Types.DataType.Float));
+        if (bad is not null || model.Graph.Output.Any(o => o.Name == input))
+            throw new ModelLoadException($"{model.Origin}: data input '{Common.SafeText.Escape(input, 40)}' is uint8 and is read by {(bad is null ? "the graph output" : $"node '{Common.SafeText.Escape(bad.Name, 40)}' ({bad.OpType})")}, not only by a Cast to float, so it cannot be fed float pixels; re-export the model with a float32 input (e.g. move the Cast from uint8 out of the model).");
+        var clone = model.Clone();
+        var graph = clone.Graph;
+        var scaled = PreprocessPrefix + input + "/x255";
+        foreach (var node in graph.Node.Where(n => n.Input.Contains(input)).ToList())
+        {
+            node.OpType = "Identity";
+            node.Attribute.Clear();
+            for (var i = 0; i < node.Input.Count; i++)
+                if (node.Input[i] == input) node.Input[i] = scaled;
+        }
+        graph.Input.First(v => v.Name == input).Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Float;
+        graph.Initializer.Add(FloatTensor(PreprocessPrefix + "255", [], [255f]));
+        graph.Node.Insert(0, new NodeProto { OpType = "Mul", Name = PreprocessPrefix + "x255", Input = { input, PreprocessPrefix + "255" }, Output = { scaled } });
+        return OnnxModel.FromProto(clone.Proto, model.Origin);
+    }
+
+    /// <summary>
     /// A copy of <paramref name="model"/> whose data input takes pixels in [0,1] and is normalised inside the graph by
     /// a prefix y = (x − mean[c]) / std[c] (a Sub and a Div node with constants shaped [1, C, 1, 1], or [1, D] for a flat
     /// [N, D] input whose D = C·plane). The input keeps its name and shape; every former consumer reads the Div output.

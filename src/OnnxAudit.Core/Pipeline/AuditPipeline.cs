@@ -41,7 +41,7 @@ public static class AuditPipeline
     /// <exception cref="OnnxAuditException">The model cannot be loaded or run, or the provider is unavailable.</exception>
     public static (OnnxModel Model, GraphAnalysis Analysis) LoadModel(string modelPath, RuntimeOptions runtime, Preprocessing? preprocessing)
     {
-        var model = OnnxModel.Load(modelPath);
+        var model = Autodiff.StaticShapeSource.RelaxFixedBatch(ModelEditor.FloatPixelsForByteInput(OnnxModel.Load(modelPath)));
         // why: --device cuda must fail before any work when the provider is unavailable.
         ModelSession.CheckDevice(runtime);
         // why: DESIGN "normalisation is folded into the audited graph as a prefix": attacks optimise and metrics measure
