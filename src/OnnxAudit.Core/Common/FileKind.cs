@@ -1,50 +1,42 @@
-using System.Runtime.InteropServices;
 using OnnxAudit.Errors;
 
 namespace OnnxAudit.Common;
 
 /// <summary>What a path names on disk (following symbolic links), so that readers can refuse FIFOs and devices before
 /// opening them: opening a FIFO blocks until a writer appears, and /dev/zero never ends. Thread-safe.</summary>
-internal static partial class FileKind
+internal static class FileKind
 {
     /// <summary>The kinds <see cref="Of"/> tells apart.</summary>
     internal enum Kind { Missing, Regular, Directory, Fifo, CharacterDevice, BlockDevice, Socket, Other }
 
-    // why: .NET exposes no file type beyond file/directory; the runtime's own System.Native shim (shipped with every
-    // .NET install) has a stat with a fixed, platform-independent FileStatus layout: int Flags, int Mode, ... and
-    // Mode carries the POSIX S_IFMT bits.
-    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_Stat", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Stat(string path, Span<byte> status);
+    // why: .NET's public file APIs tell only files from directories (UnixFileMode is the permission bits); Mono.Unix's
+    // UnixFileInfo is a public stat(2) wrapper (it follows symbolic links) whose IsFifo/IsCharacterDevice/… read the POSIX S_IFMT kinds.
+    // It replaced a P/Invoke into the runtime's internal System.Native shim (issue 15).
 
     /// <summary>The kind of <paramref name="path"/>; <see cref="Kind.Regular"/> when the platform cannot tell.</summary>
     public static Kind Of(string path)
     {
         if (string.IsNullOrEmpty(path) || path.Contains('\0', StringComparison.Ordinal)) return Kind.Missing;
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
-            return Directory.Exists(path) ? Kind.Directory : File.Exists(path) ? Kind.Regular : Kind.Missing;
-        Span<byte> buffer = stackalloc byte[512];
-        int rc;
+            return Fallback(path);
         try
         {
-            rc = Stat(path, buffer);
+            var info = new Mono.Unix.UnixFileInfo(path);
+            if (!info.Exists) return Kind.Missing;
+            return info.IsRegularFile ? Kind.Regular : info.IsDirectory ? Kind.Directory : info.IsFifo ? Kind.Fifo
+                : info.IsCharacterDevice ? Kind.CharacterDevice : info.IsBlockDevice ? Kind.BlockDevice : info.IsSocket ? Kind.Socket : Kind.Other;
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
         {
-            return Directory.Exists(path) ? Kind.Directory : File.Exists(path) ? Kind.Regular : Kind.Missing;
+            return Fallback(path);
         }
-        if (rc != 0) return Kind.Missing;
-        var mode = BitConverter.ToInt32(buffer[4..8]) & 0xF000;
-        return mode switch
+        catch (Exception ex) when (ex is Mono.Unix.UnixIOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or IOException)
         {
-            0x8000 => Kind.Regular,
-            0x4000 => Kind.Directory,
-            0x1000 => Kind.Fifo,
-            0x2000 => Kind.CharacterDevice,
-            0x6000 => Kind.BlockDevice,
-            0xC000 => Kind.Socket,
-            _ => Kind.Other,
-        };
+            return Kind.Missing;
+        }
     }
+
+    private static Kind Fallback(string path) => Directory.Exists(path) ? Kind.Directory : File.Exists(path) ? Kind.Regular : Kind.Missing;
 
     /// <summary>A phrase for a kind that is not a regular file or a directory ("a FIFO (named pipe)"), or null.</summary>
     public static string? Special(Kind kind) => kind switch
