@@ -72,7 +72,7 @@ internal static class GradientCommand
             if (result.Length == 0) throw new OnnxAuditException($"--indices {shown}: no index given; give comma-separated sample indices such as 0,5,9.");
             return result;
         }
-        if (batchSize < 1 || batchSize > n) throw new OnnxAuditException($"--batch-size {batchSize}: must be between 1 and the {n} samples in the data.");
+        if (batchSize < 1 || batchSize > n) throw new OnnxAuditException($"--batch-size {batchSize}: must be between 1 and the {n} samples in the data; pass a batch size in that range (or --indices).");
         var rng = new Random(seed);
         var all = Enumerable.Range(0, n).ToArray();
         rng.Shuffle(all);

@@ -27,7 +27,7 @@ internal static class InspectCommand
         {
             var path = parse.GetRequiredValue(model);
             var batchSize = parse.GetValue(batch);
-            if (batchSize < 1) throw new Errors.OnnxAuditException($"--batch-size {batchSize}: must be at least 1.");
+            if (batchSize < 1) throw new Errors.OnnxAuditException($"--batch-size {batchSize}: must be at least 1; pass a positive batch size such as --batch-size 1.");
             var loaded = ModelEditor.FloatPixelsForByteInput(OnnxModel.Load(path));
             var analysis = Autodiff.StaticShapeSource.Analyze(loaded, new GraphAnalysisOptions { BatchSize = batchSize }, CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads)));
             if (parse.GetValue(json))

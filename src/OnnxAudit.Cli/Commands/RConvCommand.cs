@@ -36,7 +36,7 @@ internal static class RConvCommand
         {
             var path = parse.GetRequiredValue(model);
             var n = parse.GetValue(reconstruct);
-            if (n < 0) throw new Errors.OnnxAuditException($"{CommonOptions.Typed(parse, reconstruct)} {n}: must be 0 or more.");
+            if (n < 0) throw new Errors.OnnxAuditException($"{CommonOptions.Typed(parse, reconstruct)} {n}: must be 0 or more; pass 0 to skip reconstruction or a positive count.");
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
             var (loaded, analysis) = AuditPipeline.LoadModel(path, runtime, flags.Read(parse));
             Dataset? dataset = null;

@@ -53,11 +53,11 @@ internal static class SplitCommand
             var runtime = CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads));
             var attackList = ParseAttacks(parse.GetValue(attacks)!);
             var n = parse.GetValue(images);
-            if (n < 1) throw new OnnxAuditException($"--images {n}: must be at least 1.");
-            if (parse.GetValue(iterations) is { } it && it < 1) throw new OnnxAuditException($"--iterations {it}: must be at least 1.");
-            if (parse.GetValue(steps) is { } st && st < 1) throw new OnnxAuditException($"--training-steps {st}: must be at least 1.");
-            if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0.");
-            if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0.");
+            if (n < 1) throw new OnnxAuditException($"--images {n}: must be at least 1; pass a positive number of images.");
+            if (parse.GetValue(iterations) is { } it && it < 1) throw new OnnxAuditException($"--iterations {it}: must be at least 1; pass a positive iteration count.");
+            if (parse.GetValue(steps) is { } st && st < 1) throw new OnnxAuditException($"--training-steps {st}: must be at least 1; pass a positive step count.");
+            if (parse.GetValue(lr) is { } l && !(l > 0)) throw new OnnxAuditException($"--lr {l.ToString(CultureInfo.InvariantCulture)}: must be > 0; pass a positive learning rate such as --lr 0.01.");
+            if (parse.GetValue(tv) is { } t && !(t >= 0)) throw new OnnxAuditException($"--tv {t.ToString(CultureInfo.InvariantCulture)}: must be ≥ 0; pass 0 (no total-variation prior) or a positive weight.");
             var (loaded, analysis) = AuditPipeline.LoadModel(modelPath, runtime, flags.Read(parse));
             var atList = parse.GetValue(at);
             if (atList is not null && atList.Any(string.IsNullOrWhiteSpace))

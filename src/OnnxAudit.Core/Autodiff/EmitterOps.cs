@@ -14,7 +14,7 @@ internal static class EmitterOps
     /// <summary>Reshape to static dims in which the symbolic batch (at most one) becomes −1.</summary>
     public static string ReshapeStatic(this GraphEmitter e, string x, long[] dims)
     {
-        if (dims.Count(d => d < 0) > 1) throw new GradientBuildException($"cannot reshape '{x}' to [{string.Join(", ", dims)}]: more than one batch-sized dimension");
+        if (dims.Count(d => d < 0) > 1) throw new GradientBuildException($"cannot reshape '{x}' to [{string.Join(", ", dims)}]: more than one batch-sized dimension; re-export the model with one dynamic (batch) axis per reshape.");
         return e.Reshape(x, dims.Select(d => d < 0 ? -1 : d).ToArray());
     }
 

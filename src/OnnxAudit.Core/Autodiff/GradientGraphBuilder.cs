@@ -56,13 +56,13 @@ public static class GradientGraphBuilder
         // ---- validate request
         var root = request.Loss switch
         {
-            SoftmaxCrossEntropyLoss s => s.Logits ?? g.Output.FirstOrDefault()?.Name ?? throw new GradientBuildException($"{model.Origin}: the model has no outputs to use as logits."),
+            SoftmaxCrossEntropyLoss s => s.Logits ?? g.Output.FirstOrDefault()?.Name ?? throw new GradientBuildException($"{model.Origin}: the model has no outputs to use as logits; re-export the model with its logits as a graph output."),
             SquaredErrorLoss s => s.Tensor,
             ScalarLoss s => s.Tensor,
-            _ => throw new GradientBuildException("unknown loss type " + request.Loss.GetType().Name),
+            _ => throw new GradientBuildException($"unknown loss type {request.Loss.GetType().Name}; this is a bug in onnx-audit — please report it"),
         };
         if (!Exists(root))
-            throw new GradientBuildException($"{model.Origin}: loss tensor '{root}' does not exist in the model; available outputs are [{string.Join(", ", g.Output.Select(o => o.Name))}].");
+            throw new GradientBuildException($"{model.Origin}: loss tensor '{root}' does not exist in the model; available outputs are [{string.Join(", ", g.Output.Select(o => o.Name))}]; re-export the model with a fixed class count (logits [batch, K]).");
         var wrt = request.WithRespectTo.Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in wrt)
         {
@@ -72,7 +72,7 @@ public static class GradientGraphBuilder
         }
         var extras = (request.ExtraOutputs ?? []).Distinct(StringComparer.Ordinal).ToList();
         foreach (var x in extras)
-            if (!Exists(x)) throw new GradientBuildException($"{model.Origin}: extra output '{x}' does not exist in the model (use a node output name).");
+            if (!Exists(x)) throw new GradientBuildException($"{model.Origin}: extra output '{x}' does not exist in the model; use a node output name.");
 
         // ---- prune the forward graph to what the loss and extra outputs need
         var needed = Ancestors(g, [root, .. extras]);
@@ -133,7 +133,7 @@ public static class GradientGraphBuilder
                 {
                     var ls = shapes.GetValueOrDefault(root);
                     if (ls is null || ls.Length != 2 || ls[1] <= 0)
-                        throw new GradientBuildException($"{model.Origin}: logits '{root}' must have a static shape [N, K], got [{(ls is null ? "unknown" : string.Join(", ", ls))}].");
+                        throw new GradientBuildException($"{model.Origin}: logits '{root}' must have a static shape [N, K], got [{(ls is null ? "unknown" : string.Join(", ", ls))}]; re-export the model with a fixed class count (logits [batch, K]).");
                     if (Exists(sce.LabelsInput)) throw new GradientBuildException($"{model.Origin}: labels input name '{sce.LabelsInput}' is already used in the model; choose another name.");
                     e.Reserve(sce.LabelsInput);
                     newInputs.Add(ValueInfo(sce.LabelsInput, DataType.Int64, [ShapeInference.Batch], batchName));
@@ -169,18 +169,18 @@ public static class GradientGraphBuilder
                     break;
                 }
             default:
-                throw new GradientBuildException("unknown loss type");
+                throw new GradientBuildException("unknown loss type; this is a bug in onnx-audit — please report it");
         }
 
         // ---- regularisers on the graph input
         if (request.TotalVariationWeight != 0 || request.TotalVariationAsInput || request.L2Weight != 0)
         {
             if (inputName is null || shapes.GetValueOrDefault(inputName) is not { } xs)
-                throw new GradientBuildException($"{model.Origin}: regularisers need a graph input with a known shape.");
+                throw new GradientBuildException($"{model.Origin}: regularisers need a graph input with a known shape; re-export the model with a declared input shape.");
             var needX = requiresGrad.Contains(inputName) && wrt.Contains(inputName);
             if (request.TotalVariationWeight != 0 || request.TotalVariationAsInput)
             {
-                if (xs.Length != 4) throw new GradientBuildException($"{model.Origin}: total variation needs an NCHW input, got rank {xs.Length}.");
+                if (xs.Length != 4) throw new GradientBuildException($"{model.Origin}: total variation needs an NCHW input, got rank {xs.Length}; use --tv 0 for a model whose input is not an image.");
                 var lam = request.TotalVariationWeight;
                 string? lamInput = null;
                 if (request.TotalVariationAsInput)

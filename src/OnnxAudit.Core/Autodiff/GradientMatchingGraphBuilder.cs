@@ -31,9 +31,9 @@ public static class GradientMatchingGraphBuilder
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         var parameters = request.Parameters ?? FederatedGradient.FloatInitializers(model);
-        if (parameters.Count == 0) throw new GradientBuildException($"{model.Origin}: the model has no float parameters to match gradients on.");
+        if (parameters.Count == 0) throw new GradientBuildException($"{model.Origin}: the model has no float parameters to match gradients on; audit a model with trainable float weights.");
         var input = model.Graph.Input.Select(v => v.Name).FirstOrDefault(n => model.FindInitializer(n) is null)
-            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input.");
+            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input; re-export the model with its image input.");
         OnnxModel first;
         // why: this first-order graph is differentiated again below; the earlier backward graphs use only ops with rules.
         using (GradientGraphVariants.ForceLegacy())
@@ -91,7 +91,7 @@ public static class GradientMatchingGraphBuilder
         if (request.TotalVariationWeight != 0)
         {
             var xs = ShapeOfInput(model, input);
-            if (xs.Length != 4) throw new GradientBuildException($"{model.Origin}: total variation needs an NCHW input, got rank {xs.Length}.");
+            if (xs.Length != 4) throw new GradientBuildException($"{model.Origin}: total variation needs an NCHW input, got rank {xs.Length}; use a zero total-variation weight for a model whose input is not an image.");
             var (h, w) = (xs[2], xs[3]);
             var dh = e.Op("Abs", [e.Sub(e.Slice(input, [1], [h], [2]), e.Slice(input, [0], [h - 1], [2]))]);
             var dw = e.Op("Abs", [e.Sub(e.Slice(input, [1], [w], [3]), e.Slice(input, [0], [w - 1], [3]))]);

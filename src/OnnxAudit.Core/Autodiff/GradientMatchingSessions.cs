@@ -16,7 +16,7 @@ public static class GradientMatchingSessions
         var parameters = request.Parameters ?? FederatedGradient.FloatInitializers(model);
         var matching = GradientMatchingGraphBuilder.Build(model, request with { Parameters = parameters });
         var input = ModelEditor.DataInputs(model).FirstOrDefault()
-            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input.");
+            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input; re-export the model with its image input.");
         var vi = model.Graph.Input.First(v => v.Name == input);
         var dims = vi.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1L).ToArray();
         return new GradientMatchingSession(matching, input, dims, (GradientNames.Labels, GradientNames.Loss, GradientNames.Gradient(input), GradientMatchingGraphBuilder.Distance),

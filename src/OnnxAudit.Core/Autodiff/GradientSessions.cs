@@ -24,7 +24,7 @@ public static class GradientSessions
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         var input = ModelEditor.DataInputs(model).FirstOrDefault()
-            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input.");
+            ?? throw new GradientBuildException($"{model.Origin}: the model has no data input; re-export the model with its image input.");
         var parameters = new List<(string, float[], long[])>();
         if (request.ParametersAsInputs)
         {

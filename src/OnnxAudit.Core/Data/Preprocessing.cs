@@ -62,17 +62,17 @@ public sealed record Preprocessing(
     /// <exception cref="OnnxAuditException">A value is out of range or inconsistent (one line naming the option and the fix).</exception>
     public static Preprocessing From(int? resize, string? centerCrop, int? channels, string? normalize, string? mean, string? std, string? classes)
     {
-        if (resize is < 1 or > 16384) throw new OnnxAuditException($"--resize {resize}: must be a size in pixels between 1 and 16384.");
+        if (resize is < 1 or > 16384) throw new OnnxAuditException($"--resize {resize}: must be a size in pixels between 1 and 16384; pass e.g. --resize 256.");
         int? ch = null, cw = null;
         if (centerCrop is { Length: > 0 })
         {
             var parts = centerCrop.Split(',', 'x', '×').Select(p => p.Trim()).ToArray();
             if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 16384))
-                throw new OnnxAuditException($"--center-crop {centerCrop}: expected H or H,W in pixels (e.g. 224 or 224,224).");
+                throw new OnnxAuditException($"--center-crop {centerCrop}: expected H or H,W in pixels; pass e.g. --center-crop 224 or 224,224.");
             ch = int.Parse(parts[0], CultureInfo.InvariantCulture);
             cw = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : ch;
         }
-        if (channels is not (null or 1 or 3)) throw new OnnxAuditException($"--channels {channels}: must be 1 (grey) or 3 (RGB).");
+        if (channels is not (null or 1 or 3)) throw new OnnxAuditException($"--channels {channels}: must be 1 (grey) or 3 (RGB); pass --channels 1 or --channels 3.");
         var meanV = ParseList(mean, "--mean");
         var stdV = ParseList(std, "--std");
         string name = "none";
@@ -87,9 +87,9 @@ public sealed record Preprocessing(
         if ((meanV is null) != (stdV is null))
             throw new OnnxAuditException("--mean and --std must be given together; pass both (e.g. --mean 0.5 --std 0.5), a --normalize preset, or neither.");
         if (stdV is not null && stdV.Any(s => !(s > 0) || !float.IsFinite(s)))
-            throw new OnnxAuditException($"--std {std}: every value must be positive and finite.");
+            throw new OnnxAuditException($"--std {std}: every value must be positive and finite; pass e.g. --std 0.229,0.224,0.225.");
         if (meanV is not null && meanV.Any(m => !float.IsFinite(m)))
-            throw new OnnxAuditException($"--mean {mean}: every value must be finite.");
+            throw new OnnxAuditException($"--mean {mean}: every value must be finite; pass e.g. --mean 0.485,0.456,0.406.");
         if (meanV is not null && stdV is not null && meanV.Length != stdV.Length && meanV.Length != 1 && stdV.Length != 1)
             throw new OnnxAuditException($"--mean has {meanV.Length} values but --std has {stdV.Length}; give one value per channel for both.");
         if (meanV is not null && name == "none") name = "custom";
@@ -106,7 +106,7 @@ public sealed record Preprocessing(
             if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
                 throw new OnnxAuditException($"{option} {text}: '{parts[i]}' is not a number; give comma-separated values (e.g. 0.485,0.456,0.406).");
         }
-        if (values.Length is 0 or > 4) throw new OnnxAuditException($"{option} {text}: give 1 to 4 comma-separated values (one per channel).");
+        if (values.Length is 0 or > 4) throw new OnnxAuditException($"{option} {text}: not 1 to 4 comma-separated values; give one value per channel, e.g. 0.5 or 0.485,0.456,0.406.");
         return values;
     }
 

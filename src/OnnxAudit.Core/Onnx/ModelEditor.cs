@@ -312,7 +312,7 @@ public static class ModelEditor
         var node = g.Node.FirstOrDefault(n => n.Output.Count == 1 && n.Output[0] == output && n.Input.Count > 0)
             ?? throw new ModelLoadException($"{model.Origin}: no single-output node produces '{output}'; pass a node output of the model (see `onnx-audit inspect`).");
         if (g.Output.Any(o => o.Name == output))
-            throw new ModelLoadException($"{model.Origin}: '{output}' is a graph output, so its node cannot be removed without changing the model's interface.");
+            throw new ModelLoadException($"{model.Origin}: '{output}' is a graph output, so its node cannot be removed without changing the model's interface; re-export the model without that tensor as an output.");
         var input = node.Input[0];
         foreach (var n in g.Node)
             for (var k = 0; k < n.Input.Count; k++)

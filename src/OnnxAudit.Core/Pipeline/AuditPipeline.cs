@@ -110,7 +110,7 @@ public static class AuditPipeline
         progress.Message($"model: {Path.GetFileName(request.ModelPath)} — {analysis.Layers.Count} layers, {analysis.ParameterCount:N0} parameters, {analysis.SplitPoints.Count} split points");
 
         // why: an option that names nothing is bad input (exit 2, nothing written), checked before any slow work (issue 13).
-        if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1.");
+        if (request.BatchSize < 1) throw new OnnxAuditException($"--batch-size {request.BatchSize}: must be at least 1; pass a positive batch size.");
         if (SplitOptions(request).At is { } at) SplitInversionAuditor.SelectPoints(model, analysis, at, "--splits");
 
         Dataset? dataset = null;

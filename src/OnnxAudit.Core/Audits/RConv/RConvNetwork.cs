@@ -160,7 +160,7 @@ internal sealed class RConvNetwork
                     break;
                 case "Gemm":
                     var wName = node.Input[1];
-                    var w = model.FindInitializer(wName) ?? throw new ModelLoadException($"{model.Origin}: Gemm '{name}' weight '{wName}' is not an initializer");
+                    var w = model.FindInitializer(wName) ?? throw new ModelLoadException($"{model.Origin}: Gemm '{name}' weight '{wName}' is not an initializer; re-export the model with constant weights (e.g. torch.onnx.export with do_constant_folding=True).");
                     var transB = IntAttr(node, "transB", 0) != 0;
                     if (IntAttr(node, "transA", 0) != 0) { stop = $"Gemm '{name}' has transA=1; expected a [batch, features] input"; break; }
                     int inF = (int)(transB ? w.Dims[1] : w.Dims[0]), outF = (int)(transB ? w.Dims[0] : w.Dims[1]);

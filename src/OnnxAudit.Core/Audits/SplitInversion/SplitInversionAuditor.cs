@@ -45,7 +45,7 @@ public static class SplitInversionAuditor
         }
         if (data.IsNormalized)
             throw new DataFormatException($"{data.Source}: the split audit needs pixels in [0,1] (reconstructions are clamped to that range and PSNR uses peak 1); load the data without --mean/--std.");
-        if (options.Images < 1) throw new OnnxAuditException($"--images {options.Images}: must be at least 1.");
+        if (options.Images < 1) throw new OnnxAuditException($"--images {options.Images}: must be at least 1; pass a positive number of images.");
         var shape = (data.C, data.H, data.W);
 
         // Targets and auxiliary data.
