@@ -150,7 +150,7 @@ public sealed class ModelSession : IDisposable
     private OnnxAuditException Failure(OnnxRuntimeException ex, long[] shape) => Wrap(ex, Origin, InputName, shape, _outputs);
 
     internal static OnnxAuditException Wrap(OnnxRuntimeException ex, string origin, string input, long[] shape, IEnumerable<string> outputs) =>
-        new($"{origin}: ONNX Runtime failed to run the model with input '{input}' of shape [{string.Join(", ", shape)}] computing [{string.Join(", ", outputs.Take(6))}] ({SessionFactory.FirstLine(ex.Message)}); check that the data fits the model's input and that the model runs in ONNX Runtime.", ex);
+        new($"{origin}: ONNX Runtime failed to run the model with input '{input}' of shape [{string.Join(", ", shape)}] computing [{string.Join(", ", outputs.Take(6).Select(o => Common.SafeText.Escape(o, 60)))}] ({SessionFactory.Explain(ex.Message)}); check that the data fits the model's input and that the model runs in ONNX Runtime.", ex);
 
     /// <inheritdoc />
     public void Dispose()

@@ -68,7 +68,7 @@ public static partial class SessionFactory
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new ModelLoadException($"{origin}: ONNX Runtime cannot load the model ({FirstLine(ex.Message)}); check that it is a valid ONNX model with operators of opset 7-23 (python -m onnx.checker).", ex);
+            throw new ModelLoadException($"{origin}: ONNX Runtime cannot load the model ({Explain(ex.Message)}); check that it is a valid ONNX model with operators of opset 7-23 (python -m onnx.checker).", ex);
         }
     }
 
@@ -132,6 +132,37 @@ public static partial class SessionFactory
         line = SourcePath().Replace(line, "");
         line = System.Text.RegularExpressions.Regex.Replace(line, @"\s{2,}", " ").Trim();
         return Common.SafeText.Escape(line, 300);
+    }
+
+    /// <summary>An ONNX Runtime error message rewritten for ours: the failing node named as in the model (or as a node
+    /// onnx-audit added), then ORT's status message, all lines joined, C++ paths removed, escaped and truncated.</summary>
+    // why (issue 15): ORT says "Non-zero status code returned while running Gemm node. Name:'/fc1/Gemm' Status Message:
+    // …" or "Node (ad_Gemm__ad34) Op (Gemm) [ShapeInferenceError] …" over several lines; the first line alone lost the
+    // tensor and the sizes ("index: 0 Got: 8 Expected: 14"), and generated node names meant nothing to the user.
+    internal static string Explain(string ortMessage)
+    {
+        var text = System.Text.RegularExpressions.Regex.Replace(SourcePath().Replace(ortMessage, ""), @"\s+", " ").Trim();
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"^\[ErrorCode:\w+\]\s*", "");
+        string? node = null, op = null;
+        var running = System.Text.RegularExpressions.Regex.Match(text, @"Non-zero status code returned while running (\w+) node\. Name:'([^']*)' Status Message: ?");
+        var shapeError = System.Text.RegularExpressions.Regex.Match(text, @"Node \(([^)]*)\) Op \((\w+)\) ?");
+        if (running.Success)
+        {
+            (op, node) = (running.Groups[1].Value, running.Groups[2].Value);
+            text = text.Remove(running.Index, running.Length);
+        }
+        else if (shapeError.Success)
+        {
+            (node, op) = (shapeError.Groups[1].Value, shapeError.Groups[2].Value);
+            text = text.Remove(shapeError.Index, shapeError.Length);
+        }
+        text = text.Trim().TrimEnd('.');
+        if (node is null) return Common.SafeText.Escape(text, 300);
+        var generated = node.StartsWith("ad_", StringComparison.Ordinal) || node.StartsWith(Onnx.ModelEditor.PreprocessPrefix, StringComparison.Ordinal);
+        var where = generated
+            ? $"at a {op} node onnx-audit added to the model ('{Common.SafeText.Escape(node, 60)}', e.g. the gradient or the input prefix)"
+            : $"at node '{Common.SafeText.Escape(node, 80)}' ({op})";
+        return $"{where}: {Common.SafeText.Escape(text, 240)}";
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(/[\w.+-]+)+\.(cc|cpp|h|hpp|cu)(:\d+)?\s*([\w:<>~]+\([^)]*\)\s*(const)?\s*)?")]

@@ -91,7 +91,7 @@ public sealed class ShapeProbe(RuntimeOptions runtime) : ITensorShapeSource
             }
             catch (OnnxRuntimeException ex)
             {
-                throw new ModelLoadException($"{origin}: ONNX Runtime failed to run the model on a dummy batch of {batch} ({SessionFactory.FirstLine(ex.Message)}); check the input shape and that the model runs in ONNX Runtime 1.31.", ex);
+                throw new ModelLoadException($"{origin}: ONNX Runtime failed to run the model on a dummy batch of {batch} ({SessionFactory.Explain(ex.Message)}); check the input shape and that the model runs in ONNX Runtime 1.31.", ex);
             }
             using (results)
             {

@@ -176,4 +176,38 @@ public sealed class IssueRestTests
         Assert.Contains("warning: the model produced non-finite values: loss NaN", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("check the weights for NaN/Inf", r.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OnnxRuntimeErrors_NameTheNode_AndKeepTheSizes()
+    {
+        var run = "[ErrorCode:RuntimeException] Non-zero status code returned while running Reshape node. Name:'/flatten/Flatten' Status Message: /onnxruntime_src/onnxruntime/core/providers/cpu/tensor/reshape_helper.h:47 onnxruntime::ReshapeHelper::ReshapeHelper(const onnxruntime::TensorShape&, onnxruntime::TensorShapeVector&, bool) input_shape_size == requested_shape_size was false. The input tensor cannot be reshaped to the requested shape. Input shape:{8,1,28,28}, requested shape:{14,784}\n";
+        var text = OnnxAudit.Runtime.SessionFactory.Explain(run);
+        Assert.StartsWith("at node '/flatten/Flatten' (Reshape): ", text, StringComparison.Ordinal);
+        Assert.Contains("requested shape:{14,784}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("onnxruntime_src", text, StringComparison.Ordinal);
+        var dims = "[ErrorCode:InvalidArgument] Got invalid dimensions for input: input for the following indices\n index: 0 Got: 8 Expected: 14\n Please fix either the inputs/outputs or the model.";
+        Assert.Equal("Got invalid dimensions for input: input for the following indices index: 0 Got: 8 Expected: 14 Please fix either the inputs/outputs or the model", OnnxAudit.Runtime.SessionFactory.Explain(dims));
+        var generated = OnnxAudit.Runtime.SessionFactory.Explain("[ErrorCode:Fail] Node (ad_Gemm__ad34) Op (Gemm) [ShapeInferenceError] Dimension mismatch in unification between 10 and 512");
+        Assert.StartsWith("at a Gemm node onnx-audit added to the model ('ad_Gemm__ad34'", generated, StringComparison.Ordinal);
+        Assert.EndsWith("[ShapeInferenceError] Dimension mismatch in unification between 10 and 512", generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunFailure_InTheCli_NamesModelNodeAndSizes()
+    {
+        // the batch is free in the input but baked into a Reshape constant [14, 784]
+        var dir = RepoPaths.NewTempDir();
+        var m = OnnxModel.Load(RepoPaths.Model("fcn-512")).Proto.Clone();
+        var flat = m.Graph.Node.First(n => n.OpType == "Flatten");
+        flat.OpType = "Reshape";
+        flat.Attribute.Clear();
+        flat.Input.Add("fixed_shape");
+        m.Graph.Initializer.Add(TensorData.FromInt64s("fixed_shape", [2], [14, 784]));
+        var path = HostileModels.Write(dir, "baked.onnx", m);
+        var outDir = Path.Combine(dir, "g");
+        var r = CliRunner.Run("gradient", path, "--data", Images, "--indices", "0,1", "-o", outDir);
+        Assert.Equal(2, r.ExitCode);
+        AssertOneLineWithFix(r.Stderr, "baked.onnx", $"at node '{flat.Name}' (Reshape)", "{2,1,28,28}", "{14,784}");
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any());
+    }
 }
