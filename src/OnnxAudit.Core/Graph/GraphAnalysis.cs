@@ -14,6 +14,8 @@ namespace OnnxAudit.Graph;
 /// <param name="ReluLayers">Every Relu layer in execution order with its width.</param>
 /// <param name="Head">The fully-connected classifier head, or null when the output is not produced by a linear layer chain.</param>
 /// <param name="SplitPoints">Candidate split points in execution order (the input and output excluded).</param>
+/// <param name="Blocks">The blocks between consecutive split points, input to output (the last one ends at the output).</param>
+/// <param name="Initializers">Every initializer with its element type and shape, in file order.</param>
 public sealed record GraphAnalysis(
     ModelIdentity Identity,
     int BatchSize,
@@ -27,7 +29,9 @@ public sealed record GraphAnalysis(
     IReadOnlyDictionary<string, TensorShapeInfo> Tensors,
     IReadOnlyList<ReluLayer> ReluLayers,
     ClassifierHead? Head,
-    IReadOnlyList<SplitPoint> SplitPoints)
+    IReadOnlyList<SplitPoint> SplitPoints,
+    IReadOnlyList<GraphBlock>? Blocks = null,
+    IReadOnlyList<InitializerInfo>? Initializers = null)
 {
     /// <summary>How image batches are shaped for the primary input (its measured rank).</summary>
     public InputLayout InputLayout => new(Tensors[InputTensor].Shape.Count);
