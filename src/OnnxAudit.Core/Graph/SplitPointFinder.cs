@@ -55,6 +55,7 @@ internal static class SplitPointFinder
             if (common.Length > 1) blockModules.Add(common);
         }
         AddIndexedSiblings(blockModules, layers);
+        AddSingleLayerModules(blockModules, layers);
         // why: a module holding every layer (a wrapper around the whole network) is no block: dropping what it
         // produces and consumes would drop every split point.
         blockModules.Remove(CommonModule(layers.SelectMany(l => l.NodeNames)));
@@ -195,6 +196,22 @@ internal static class SplitPointFinder
                 var prefix = key[..(i + 1)];
                 if (Family(prefix) is { } f && families.Contains(f)) blockModules.Add(prefix);
             }
+        }
+    }
+
+    private static readonly HashSet<LayerKind> Computing = [LayerKind.Linear, LayerKind.Convolution, LayerKind.Activation, LayerKind.Pooling, LayerKind.Normalization];
+
+    // why: one PyTorch module can export several nodes around a single computation — LayerNorm2d as Transpose →
+    // LayerNormalization → Transpose, AvgPool2d as Pad → AveragePool, LayerNorm before opset 17 as nine elementwise
+    // nodes. Its inner tensors are not offered: a module whose own nodes hold at most one convolution, linear,
+    // activation, pooling or normalisation layer is one unit. A module computing several layers in its own forward
+    // keeps every split point.
+    private static void AddSingleLayerModules(HashSet<string> blockModules, IReadOnlyList<Layer> layers)
+    {
+        foreach (var group in layers.GroupBy(l => ModuleKey(l.NodeNames[0]), StringComparer.Ordinal))
+        {
+            if (group.Key.Length <= 1 || group.Count() < 2) continue;
+            if (group.Count(l => Computing.Contains(l.Kind)) <= 1) blockModules.Add(group.Key);
         }
     }
 

@@ -153,9 +153,11 @@ public static class SplitInversionAuditor
         var chosen = new HashSet<SplitPoint>();
         foreach (var name in at.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            // a block name ("layer2.0") selects the split point that closes the block
             var p = analysis.SplitPoints.FirstOrDefault(s => s.Tensor == name) ?? analysis.SplitPoints.FirstOrDefault(s => s.ProducerLabel == name)
-                ?? throw new OnnxAuditException($"{option} {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor or layer) are: "
-                    + string.Join(", ", analysis.SplitPoints.Select(s => $"{s.Tensor} ({s.ProducerLabel})")) + ".");
+                ?? analysis.SplitPoints.FirstOrDefault(s => s.Block == name)
+                ?? throw new OnnxAuditException($"{option} {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor, layer or block) are: "
+                    + string.Join(", ", analysis.SplitPoints.Select(s => s.Block.Length > 0 && s.Block != s.ProducerLabel ? $"{s.Tensor} ({s.ProducerLabel}, block {s.Block})" : $"{s.Tensor} ({s.ProducerLabel})")) + ".");
             chosen.Add(p);
         }
         return analysis.SplitPoints.Where(chosen.Contains).ToList();
