@@ -36,7 +36,11 @@ internal static class HeadFinder
         var tensor = input;
         for (var hop = 0; hop < 8; hop++)
         {
-            if (!layerOfTensor.TryGetValue(tensor, out var li)) return passed.Count == 0 ? "the model input" : "the model input, " + string.Join(", ", passed);
+            if (!layerOfTensor.TryGetValue(tensor, out var li))
+            {
+                passed.Reverse();
+                return string.Join(" → ", passed.Prepend("the model input"));
+            }
             var l = layers[li];
             if (l.Kind is LayerKind.Reshape or LayerKind.Normalization or LayerKind.Dropout)
             {

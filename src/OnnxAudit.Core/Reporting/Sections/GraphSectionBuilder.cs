@@ -14,7 +14,7 @@ public static class GraphSectionBuilder
     public static ReportSection Build(GraphAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        return new ReportSection(SectionId, "Model and graph analysis", [Summary(analysis), Layers(analysis), Relus(analysis), Head(analysis), SplitPoints(analysis), Blocks(analysis), Operators(analysis)]);
+        return new ReportSection(SectionId, "Model and graph analysis", [Summary(analysis), Layers(analysis), Relus(analysis), Head(analysis), SplitPoints(analysis), .. BlocksIfAny(analysis), Operators(analysis)]);
     }
 
     /// <summary>A one-paragraph summary of the graph.</summary>
@@ -100,6 +100,10 @@ public static class GraphSectionBuilder
         return new TableBlock("Blocks: the units split points close, input to output",
             [new("#", ColumnAlignment.Right, 0.4), new("Block", RelativeWidth: 1.4), new("Kind"), new("Layers", ColumnAlignment.Right), new("Params", ColumnAlignment.Right), new("Output tensor", RelativeWidth: 1.8)], rows);
     }
+
+    // why: in a chain every block is one layer and the table would repeat the layer table.
+    private static IEnumerable<ReportBlock> BlocksIfAny(GraphAnalysis a) =>
+        (a.Blocks ?? []).Any(b => b.LayerIndices.Count > 1) ? [Blocks(a)] : [];
 
     /// <summary>How many initializers are listed one by one; beyond it the table shows the largest ones and a summary.</summary>
     public const int InitializerRows = 12;
