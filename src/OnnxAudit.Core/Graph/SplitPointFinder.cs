@@ -176,9 +176,10 @@ internal static class SplitPointFinder
         return regions;
     }
 
-    // why: a stack of blocks is one kind of unit: in MobileNet, MnasNet or RegNet the first block of a stage has no
-    // skip connection (stride 2 or a new width) while its siblings do, so "layers.8.0" is as much a block as
-    // "layers.8.1". Siblings are modules under the same parent whose names differ only in a trailing index.
+    // why: a stack of blocks is one kind of unit: in MobileNet, MnasNet, EfficientNet or RegNet the first block of a
+    // stage has no skip connection (stride 2 or a new width) while its siblings do, so "layers.8.0" is as much a block
+    // as "layers.8.1", and a stage of one block ("features.1.0") is a block like "features.2.0". Modules of one family
+    // have the same path with the indices left out ("/features/features.#/features.#.#/").
     private static void AddIndexedSiblings(HashSet<string> blockModules, IReadOnlyList<Layer> layers)
     {
         if (blockModules.Count == 0) return;
@@ -199,6 +200,24 @@ internal static class SplitPointFinder
         }
     }
 
+    /// <summary>"/layers/layers.8/layers.8.1/" → "/layers/layers.#/layers.#.#/"; null when the module's own name has no index.</summary>
+    private static string? Family(string key)
+    {
+        var end = key.Length - 1;
+        var start = key.LastIndexOf('/', end - 1) + 1;
+        if (!key.AsSpan(start, end - start).ContainsAnyInRange('0', '9')) return null;
+        var sb = new System.Text.StringBuilder(key.Length);
+        for (var i = 0; i < key.Length; i++)
+        {
+            if (char.IsAsciiDigit(key[i]))
+            {
+                if (i == 0 || !char.IsAsciiDigit(key[i - 1])) sb.Append('#');
+            }
+            else sb.Append(key[i]);
+        }
+        return sb.ToString();
+    }
+
     private static readonly HashSet<LayerKind> Computing = [LayerKind.Linear, LayerKind.Convolution, LayerKind.Activation, LayerKind.Pooling, LayerKind.Normalization];
 
     // why: one PyTorch module can export several nodes around a single computation — LayerNorm2d as Transpose →
@@ -213,17 +232,6 @@ internal static class SplitPointFinder
             if (group.Key.Length <= 1 || group.Count() < 2) continue;
             if (group.Count(l => Computing.Contains(l.Kind)) <= 1) blockModules.Add(group.Key);
         }
-    }
-
-    /// <summary>"/layers/layers.8/layers.8.1/" → "/layers/layers.8/|layers.8."; null when the last name has no trailing index.</summary>
-    private static string? Family(string key)
-    {
-        var end = key.Length - 1;
-        var start = key.LastIndexOf('/', end - 1) + 1;
-        var name = key[start..end];
-        var stem = name.TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9');
-        if (stem.Length == name.Length || stem.Length == 0) return null;
-        return key[..start] + "|" + stem;
     }
 
     /// <summary>Whether <paramref name="tensor"/> is produced and consumed inside one DAG block.</summary>
