@@ -47,6 +47,17 @@ public sealed class DagAnalysisTests
     }
 
     [Fact]
+    public void SplitSelection_ByBlockName()
+    {
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.Reference, "dag", "resnet_tiny.onnx"));
+        var a = ModelAnalysis.Analyze(model);
+        var chosen = OnnxAudit.Audits.SplitInversion.SplitInversionAuditor.SelectPoints(model, a, "layer2.0,conv1");
+        Assert.Equal(["/conv1/Conv_output_0", "/layer2/layer2.0/relu_1/Relu_output_0"], chosen.Select(p => p.Tensor));
+        var e = Assert.Throws<OnnxAudit.Errors.OnnxAuditException>(() => OnnxAudit.Audits.SplitInversion.SplitInversionAuditor.SelectPoints(model, a, "layer9.9"));
+        Assert.Contains("block layer2.0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GoogLeNetAndDenseNet_InceptionAndDenseBlocksAreOneBlockEach()
     {
         var g = Dag("googlenet_tiny");

@@ -138,10 +138,10 @@ public static class SplitInversionAuditor
             options.Thresholds, recommended, options.Seed, options.Quick);
     }
 
-    /// <summary>The split points to audit: all, or the one named by tensor or by its producer's label.</summary>
+    /// <summary>The split points to audit: all, or the ones named by tensor, by their producer's label or by the block they close.</summary>
     /// <param name="model">The model (its origin is named in the error).</param>
     /// <param name="analysis">Its analysis.</param>
-    /// <param name="at">Comma-separated tensor or layer names, or null for all.</param>
+    /// <param name="at">Comma-separated tensor, layer or block names, or null for all.</param>
     /// <param name="option">The option the user typed, named in the error.</param>
     /// <exception cref="OnnxAuditException">A name matches no split point.</exception>
     public static IReadOnlyList<SplitPoint> SelectPoints(OnnxModel model, GraphAnalysis analysis, string? at, string option = "--splits")
