@@ -9,7 +9,9 @@ namespace OnnxAudit.Graph;
 /// <param name="Operators">Operator inventory, in order of first occurrence.</param>
 /// <param name="ParameterCount">Elements of all non-integer initializers (weights, biases, norm statistics).</param>
 /// <param name="ConstantElementCount">Elements of integer/bool initializers (shape constants, indices), not counted as parameters.</param>
-/// <param name="Layers">Layers in execution order.</param>
+/// <param name="Layers">Layers in execution order: the nodes that compute on activations. Constant nodes, what is
+/// computed from constants alone (e.g. a Transpose of a weight), shape arithmetic (Shape/Size and what is computed from
+/// them) and Identity nodes are not layers; <paramref name="Nodes"/> lists every node.</param>
 /// <param name="Tensors">Measured shape of every graph input and node output, by name.</param>
 /// <param name="ReluLayers">Every Relu layer in execution order with its width.</param>
 /// <param name="Head">The fully-connected classifier head, or null when the output is not produced by a linear layer chain.</param>
