@@ -42,6 +42,8 @@ internal static class InspectCommand
             foreach (var row in card.ToRows()) cardTable.AddRow(new Text(row.Key, new Style(decoration: Decoration.Bold)), new Text(row.Value));
             console.Ansi.Write(cardTable);
             SpectreBlocks.Write(console.Ansi, GraphSectionBuilder.Build(analysis));
+            SpectreBlocks.Write(console.Ansi, new Reporting.Model.ReportSection("inspect-model", "Initializers and metadata",
+                [GraphSectionBuilder.Initializers(analysis), GraphSectionBuilder.Metadata(analysis)]));
             return ExitCodes.Ok;
         });
         return command;
