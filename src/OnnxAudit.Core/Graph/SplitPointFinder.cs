@@ -86,11 +86,13 @@ internal static class SplitPointFinder
             var name = BlockName(ctx, layers, layerOfTensor, t, region, blockModules);
             blocks.Add(new GraphBlock(name, BlockKind(ctx, layers, region), from, t, region, region.Sum(li => layers[li].ParameterCount)));
             from = t;
-            if (prefix.Count > 0 && region.Count > 0 && region[0] <= prefix[^1])
+            // a merged layer (MatMul + bias Add) can appear in two merged regions: distinct, sorted
+            var fresh = region.Distinct().ToList();
+            if (prefix.Count > 0 && fresh.Count > 0 && fresh[0] <= prefix[^1])
             {
-                prefix = [.. prefix.Concat(region).Distinct().Order()];
+                prefix = [.. prefix.Concat(fresh).Distinct().Order()];
             }
-            else prefix.AddRange(region);
+            else prefix.AddRange(fresh);
             if (t == output) break;
             var producer = layers[layerOfTensor[t]];
             var elements = ctx.ElementsPerSample(t);
