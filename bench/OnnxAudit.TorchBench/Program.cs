@@ -18,6 +18,7 @@ using F = TorchSharp.torch.nn.functional;
 //   whitebox <model.onnx> <split> <batch> <blocks> <iters>   white-box rMLE loop (AMSGrad, TV, clamp), per iteration
 //   decoder  <model.onnx> <split> <batch> <blocks> <steps>   black-box inverse-network training step (MSE, Adam)
 //   profile  <model.onnx> <batch> <runs> [legacy]            ORT profile of our gradient graph (per-op, top nodes)
+//   profile-whitebox <model.onnx> <split> <batch> <runs>   ORT profile of the white-box attack's gradient graph
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
 // IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
@@ -43,6 +44,28 @@ switch (args[0])
             var pm = OnnxModel.Load(args[1]);
             var (px, pd, pl) = Batch(pm, int.Parse(args[2], inv));
             Profile.Run(pm, px, pd, pl, int.Parse(args[3], inv), args.Length > 4 && args[4] == "legacy");
+            break;
+        }
+    case "profile-whitebox":
+        {
+            var pm = OnnxModel.Load(args[1]);
+            var pa = ModelAnalysis.Analyze(pm);
+            var pt = SplitInversionAuditor.SelectPoints(pm, pa, args[2])[0];
+            var pb = int.Parse(args[3], inv);
+            var (px, pd, _) = Batch(pm, pb);
+            using var attack = new WhiteBoxAttack(pm, pt.Tensor, pb, ((int)pd[1], (int)pd[2], (int)pd[3]),
+                WhiteBoxHyperparameters.Defaults(WhiteBoxHyperparameters.Classify(pa, pt)), runtime);
+            using var prefix = new ModelSession(ModelSplitter.Split(pm, pt).Prefix, runtime);
+            var tgt = prefix.RunAll(px, pd).Data;
+            using var xi = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.5f, px.Length).ToArray(), pd);
+            using var ti = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(tgt, [pb, .. pt.Shape.Skip(1)]);
+            using var li = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[] { 1e-3f }, []);
+            var feeds = new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue>
+            {
+                [ModelEditor.DataInput(pm)] = xi, [GradientNames.Target] = ti,
+            };
+            if (attack.GradientModel.Graph.Input.Any(i => i.Name == GradientNames.TotalVariationWeight)) feeds[GradientNames.TotalVariationWeight] = li;
+            Profile.Graph(attack.GradientModel, feeds, int.Parse(args[4], inv));
             break;
         }
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
@@ -150,6 +173,14 @@ void WhiteBox(string path, string at, int batch, int blocks, int iters)
     var tx0 = torch.tensor(x0, dims);
     var tt = torch.tensor(target, [batch, .. point.Shape.Skip(1)]);
     long c = dims[1], h = dims[2], w = dims[3];
+    // the per-image gradient scale of WhiteBoxAttack (issue 17): pixels / mean(t_i²) of the image's split-tensor target
+    var per = target.Length / batch;
+    var energy = Enumerable.Range(0, batch).Select(i =>
+    {
+        var e = target.AsSpan(i * per, per).ToArray().Sum(v => (double)v * v) / Math.Max(1, per);
+        return (float)(e > 0 && double.IsFinite(e) ? c * h * w / e : 1);
+    }).ToArray();
+    var tEnergy = torch.tensor(energy, [batch, 1, 1, 1]);
     float[] TorchLoop(int steps)
     {
         var x = new TorchSharp.Modules.Parameter(torch.full(dims, 0.5f), true);
@@ -164,6 +195,7 @@ void WhiteBox(string path, string at, int batch, int blocks, int iters)
             var tv = (dh.pow(2).sum() / (c * (h - 1) * w) + dw.pow(2).sum() / (c * h * (w - 1))) / batch;
             var loss = (feat + hyper.TvWeight * tv) * batch;
             loss.backward();
+            using (torch.no_grad()) x.grad!.mul_(tEnergy);
             opt.step();
             using (torch.no_grad()) x.clamp_(0, 1);
         }
@@ -175,7 +207,11 @@ void WhiteBox(string path, string at, int batch, int blocks, int iters)
     var pb = Psnr(TorchLoop(100));
     var check = string.Create(inv, $"check PSNR after 100 it {pa:F3}/{pb:F3} dB (λ_TV {hyper.TvWeight}, lr {hyper.LearningRate})");
     if (Math.Abs(pa - pb) > 0.05) throw new InvalidOperationException("sides disagree: " + check);
+    var copied = ours.RunWithCopies(target, iterations: 100).Images;
+    if (!copied.AsSpan().SequenceEqual(ours.Run(target, iterations: 100).Images)) throw new InvalidOperationException("bound and copying loops differ");
     var sides = new List<(string, Action)> { ("ours", () => ours.Run(target, iterations: iters)), ("libtorch", () => TorchLoop(iters)) };
+    // ours-copy: the pre-change loop (copies in and out of the session's buffers every iteration), same results bit for bit
+    if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", () => ours.RunWithCopies(target, iterations: iters)));
     if (oldAttack is not null) sides.Add(("ours-legacy", () => oldAttack.Run(target, iterations: iters)));
     var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
     Console.WriteLine(AbTimer.Line($"whitebox {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/iteration)", res, check));

@@ -8,4 +8,12 @@ public sealed record RuntimeOptions(ExecutionDevice Device = ExecutionDevice.Cpu
 {
     /// <summary>CPU, ONNX Runtime's thread count, all graph optimisations.</summary>
     public static RuntimeOptions Default { get; } = new();
+
+    /// <summary>Test switch: bind inputs the way the CUDA path does (re-bound before every run) on the CPU provider, so
+    /// the device protocol is exercised on a machine without a GPU.</summary>
+    internal bool EmulateDeviceBinding { get; init; }
+
+    /// <summary>True when ONNX Runtime copies bound host inputs at bind time (CUDA), so inputs that change between runs
+    /// must be re-bound before each run.</summary>
+    internal bool UploadsBoundInputs => Device == ExecutionDevice.Cuda || EmulateDeviceBinding;
 }
