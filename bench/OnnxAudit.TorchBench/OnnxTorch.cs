@@ -74,6 +74,9 @@ internal sealed class OnnxTorch : IDisposable
                         padding: [p[0], p[1]], output_padding: NodeAttributes.Ints(n, "output_padding") ?? [0, 0],
                         groups: NodeAttributes.Int(n, "group", 1), dilation: NodeAttributes.Ints(n, "dilations") ?? [1, 1]);
                 }
+            case "BatchNormalization":
+                // inference form (running statistics): (x − mean)/√(var + ε)·scale + bias
+                return F.batch_norm(a[0], a[3].detach(), a[4].detach(), a[1], a[2], training: false, eps: NodeAttributes.Float(n, "epsilon", 1e-5f));
             case "Relu": return F.relu(a[0]);
             case "LeakyRelu": return F.leaky_relu(a[0], NodeAttributes.Float(n, "alpha", 0.01f));
             case "Sigmoid": return torch.sigmoid(a[0]);

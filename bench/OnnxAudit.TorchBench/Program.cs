@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxAudit.Audits;
+using OnnxAudit.Audits.Federated;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Autodiff;
 using OnnxAudit.Data;
@@ -19,6 +20,7 @@ using F = TorchSharp.torch.nn.functional;
 //   decoder  <model.onnx> <split> <batch> <blocks> <steps>   black-box inverse-network training step (MSE, Adam)
 //   profile  <model.onnx> <batch> <runs> [legacy]            ORT profile of our gradient graph (per-op, top nodes)
 //   profile-whitebox <model.onnx> <split> <batch> <runs>   ORT profile of the white-box attack's gradient graph
+//   inverting <model.onnx> <batch> <blocks> <iters>         Inverting Gradients loop (cosine + TV, second order, signed Adam)
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
 // IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
@@ -68,6 +70,7 @@ switch (args[0])
             Profile.Graph(attack.GradientModel, feeds, int.Parse(args[4], inv));
             break;
         }
+    case "inverting": Inverting(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
     default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
 }
@@ -296,4 +299,103 @@ void AdamBench(int n, int blocks, int reps)
     using var opt = torch.optim.Adam([tp], lr: 1e-3, amsgrad: true);
     var res = AbTimer.Run(blocks, reps, 1, ("ours", () => fast.Step(p1, g)), ("libtorch", () => opt.step()), ("ours-scalar", () => slow.StepScalar(p2, g)));
     Console.WriteLine(AbTimer.Line($"adam amsgrad {n} params", res, string.Create(inv, $"ns/param ours {res[0].CpuMedian * 1e6 / n:F2}, scalar {res[2].CpuMedian * 1e6 / n:F2}")));
+}
+
+void Inverting(string path, int batch, int blocks, int iters)
+{
+    var model = OnnxModel.Load(path);
+    var (x, dims, labels) = Batch(model, batch);
+    var o = new InvertingOptions(Iterations: iters, Restarts: 1);
+    using var ours = new GradientInversion(model, o, null, runtime);
+    var names = ours.Parameters;
+    var observed = FederatedGradient.ComputeFor(model, x, dims, labels, runtime, names).Parameters.Select(p => p.Values).ToList();
+    using var net = new OnnxTorch(model);
+    var ps = names.Select(n => net.Parameters[n]).ToArray();
+    var targets = names.Select((n, i) => torch.tensor(observed[i], ps[i].shape)).ToArray();
+    var ty = torch.tensor(labels);
+    var n = x.Length;
+    var start = new float[n];
+    var rng0 = new Random(GradientInversion.StartSeed(o.Seed, 0, 7919));
+    for (var i = 0; i < n; i++) start[i] = (float)rng0.NextDouble();
+    Tensor Matching(Tensor xt)
+    {
+        // Geiping et al.'s 'sim' cost over all parameter gradients + TV (mean |Δ|), as GradientMatchingGraphBuilder
+        var gs = torch.autograd.grad([F.cross_entropy(net.Forward(xt), ty)], ps, retain_graph: true, create_graph: true);
+        Tensor dot = torch.zeros(1), gn = torch.zeros(1), tn = torch.zeros(1);
+        for (var i = 0; i < gs.Count; i++)
+        {
+            dot = dot + (gs[i] * targets[i]).sum();
+            gn = gn + gs[i].pow(2).sum();
+            tn = tn + targets[i].pow(2).sum();
+        }
+        var dist = 1 - dot / (gn.sqrt() * tn.sqrt());
+        var dh = (xt[.., .., 1.., ..] - xt[.., .., ..^1, ..]).abs().mean();
+        var dw = (xt[.., .., .., 1..] - xt[.., .., .., ..^1]).abs().mean();
+        return (dist + o.TvWeight * (dh + dw)).sum();
+    }
+    // equality: the matching loss and d/dx at the common start
+    using var check1 = GradientMatchingSessions.Create(model, new GradientMatchingRequest(GradientDistance.Cosine, names, o.TvWeight), runtime);
+    check1.SetTargets(observed);
+    var gOurs = new float[n];
+    var lOurs = check1.Run(start, batch, labels, gOurs);
+    double lTorch, nTorch;
+    using (var scope = torch.NewDisposeScope())
+    {
+        var xt = torch.tensor(start, dims).requires_grad_(true);
+        var loss = Matching(xt);
+        loss.backward();
+        lTorch = loss.item<float>();
+        nTorch = Math.Sqrt(xt.grad!.pow(2).sum().to_type(ScalarType.Float64).item<double>());
+    }
+    var nOurs = Math.Sqrt(gOurs.Sum(v => (double)v * v));
+    var check = string.Create(inv, $"check loss {lOurs:G7}/{lTorch:G7} (rel {Math.Abs(lOurs - lTorch) / Math.Abs(lTorch):E1}) d/dx norm {nOurs:G7}/{nTorch:G7} (rel {Math.Abs(nOurs - nTorch) / nTorch:E1})");
+    if (Math.Abs(lOurs - lTorch) > 1e-4 * Math.Abs(lTorch) + 1e-6 || Math.Abs(nOurs - nTorch) > 1e-3 * nTorch) throw new InvalidOperationException("sides disagree: " + check);
+    int[] milestones = [iters * 3 / 8, iters * 5 / 8, iters * 7 / 8];
+    void TorchLoop()
+    {
+        var xp = new TorchSharp.Modules.Parameter(torch.tensor(start, dims), true);
+        using var opt = torch.optim.Adam([xp], lr: o.LearningRate);
+        var sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones, 0.1);
+        for (var it = 0; it < iters; it++)
+        {
+            using var scope = torch.NewDisposeScope();
+            opt.zero_grad();
+            Matching(xp).backward();
+            using (torch.no_grad()) xp.grad!.sign_();
+            opt.step();
+            sched.step();
+            using (torch.no_grad()) xp.clamp_(0, 1);
+        }
+        using (var scope = torch.NewDisposeScope()) Matching(xp).item<float>();
+    }
+    // ours-copy: the pre-change loop (x copied in, d/dx copied out every iteration; scalar signed Adam and clamp)
+    using var copySession = GradientMatchingSessions.Create(model, new GradientMatchingRequest(GradientDistance.Cosine, names, o.TvWeight), runtime);
+    copySession.SetTargets(observed);
+    void OursCopy()
+    {
+        var xs = (float[])start.Clone();
+        var g = new float[n];
+        var m1 = new float[n];
+        var v2 = new float[n];
+        for (var it = 0; it < iters; it++)
+        {
+            var lr = o.LearningRate * Math.Pow(0.1, milestones.Count(ms => it >= ms));
+            copySession.Run(xs, batch, labels, g);
+            var step = (float)(lr / (1 - Math.Pow(0.9, it + 1)));
+            var bc2 = (float)Math.Sqrt(1 - Math.Pow(0.999, it + 1));
+            for (var i = 0; i < n; i++)
+            {
+                var gi = MathF.Sign(g[i]);
+                m1[i] = 0.9f * m1[i] + 0.1f * gi;
+                v2[i] = 0.999f * v2[i] + 0.001f * gi * gi;
+                xs[i] -= step * m1[i] / (MathF.Sqrt(v2[i]) / bc2 + 1e-8f);
+            }
+            for (var i = 0; i < n; i++) xs[i] = Math.Clamp(xs[i], 0f, 1f);
+        }
+        copySession.Run(xs, batch, labels, g);
+    }
+    var sides = new List<(string, Action)> { ("ours", () => ours.RunInverting(observed, labels)), ("libtorch", TorchLoop) };
+    if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", OursCopy));
+    var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
+    Console.WriteLine(AbTimer.Line($"inverting {Path.GetFileNameWithoutExtension(path)} b{batch} (ms/iteration)", res, check));
 }

@@ -79,7 +79,7 @@ public sealed class BoundBufferTests
     }
 
     [Fact]
-    public void Inverting_BoundLoop_SameUnderTheDeviceProtocol_AndEqualsTheCopyingRun()
+    public void Inverting_SameUnderTheDeviceProtocol_AndBestLossIsTheReturnedImagesLoss()
     {
         var model = OnnxModel.Load(RepoPaths.Model("fcn-512"));
         var (x, l) = BundledModelGradientTests.Samples([3, 141]);

@@ -62,36 +62,31 @@ public sealed class GradientInversion : IDisposable
         var sw = Stopwatch.StartNew();
         var m = labels.Length;
         var n = m * PerSample;
+        var grad = new float[n];
         float[]? best = null;
         var bestLoss = double.PositiveInfinity;
         var evals = 0;
         var milestones = new[] { o.Iterations * 3 / 8, o.Iterations * 5 / 8, o.Iterations * 7 / 8 };
-        // why: the dummy batch lives in the session's bound input buffer and the gradient is read where ONNX Runtime
-        // wrote it (issue 16 item 3): an iteration copies nothing between managed arrays and the session.
-        var x = session.InputBuffer(m);
-        labels.CopyTo(session.LabelsBuffer);
         for (var r = 0; r < o.Restarts; r++)
         {
             var rng = new Random(StartSeed(o.Seed, r, 7919));
+            var x = new float[n];
             for (var i = 0; i < n; i++) x[i] = (float)rng.NextDouble();
             var adam = new SignedAdam(n);
             for (var it = 0; it < o.Iterations; it++)
             {
                 // why: Geiping et al.'s MultiStepLR(milestones = 3/8, 5/8, 7/8 of max_iterations, gamma 0.1).
                 var lr = o.LearningRate * Math.Pow(0.1, milestones.Count(ms => it >= ms));
-                session.RunBound();
+                session.Run(x, m, labels, grad);
                 evals++;
-                adam.Step(x, session.GradientBuffer, (float)lr);
+                adam.Step(x, grad, (float)lr);
                 // why: the "boxed" constraint of inversefed: clamp to the valid pixel range after every step.
-                Adam.Clamp01(x);
+                for (var i = 0; i < n; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
             }
-            var final = session.RunBound();
+            var final = session.Run(x, m, labels, grad);
             evals++;
-            if (best is null || (double.IsFinite(final) && final < bestLoss))
-            {
-                if (double.IsFinite(final) && final < bestLoss) bestLoss = final;
-                best = x.ToArray();
-            }
+            if (double.IsFinite(final) && final < bestLoss) { bestLoss = final; best = x; }
+            best ??= x;
         }
         return new Reconstruction(best!, labels, bestLoss, evals, sw.Elapsed.TotalSeconds);
     }
@@ -146,7 +141,7 @@ public sealed class GradientInversion : IDisposable
         private readonly float[] _v = new float[n];
         private int _t;
 
-        public void Step(Span<float> x, ReadOnlySpan<float> grad, float lr)
+        public void Step(float[] x, float[] grad, float lr)
         {
             _t++;
             var step = (float)(lr / (1 - Math.Pow(0.9, _t)));
