@@ -21,6 +21,7 @@ using F = TorchSharp.torch.nn.functional;
 //   profile  <model.onnx> <batch> <runs> [legacy]            ORT profile of our gradient graph (per-op, top nodes)
 //   profile-whitebox <model.onnx> <split> <batch> <runs>   ORT profile of the white-box attack's gradient graph
 //   inverting <model.onnx> <batch> <blocks> <iters>         Inverting Gradients loop (cosine + TV, second order, signed Adam)
+//   threads  grad|whitebox|decoder <model.onnx> <split|-> <batch> <blocks>   ours at 1 vs 2 intra-op threads, wall time
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
 // IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
@@ -28,10 +29,14 @@ torch.set_num_threads(1);
 torch.set_num_interop_threads(1);
 var inv = CultureInfo.InvariantCulture;
 var legacy = Environment.GetEnvironmentVariable("LEGACY") == "1";
-var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
+var root = Environment.GetEnvironmentVariable("ONNXAUDIT_ROOT") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
 var images = Path.Combine(root, "samples/fashion-mnist-test-2000-images-idx3-ubyte.gz");
 var labelsPath = Path.Combine(root, "samples/fashion-mnist-test-2000-labels-idx1-ubyte.gz");
-var runtime = new RuntimeOptions(IntraOpThreads: 1);
+// DEVICE=cuda (bench/gpu.sh, GPU build of the bench): our sessions on the CUDA provider; the LibTorch side stays on the CPU
+// (TorchSharp's CUDA package is not served to this project), so on CUDA the ratios compare ours on the GPU with LibTorch on one core.
+var device = Environment.GetEnvironmentVariable("DEVICE") == "cuda" ? ExecutionDevice.Cuda : ExecutionDevice.Cpu;
+var runtime = new RuntimeOptions(device, IntraOpThreads: 1);
+if (device == ExecutionDevice.Cuda) ModelSession.CheckDevice(runtime);
 // shape-class thresholds of the im2col weight gradient, for measuring other choices (defaults: the product's)
 if (Environment.GetEnvironmentVariable("IM2COL_MINC") is { } minc) ConvBackward.Im2colMinChannels = long.Parse(minc, inv);
 if (Environment.GetEnvironmentVariable("IM2COL_MAXP") is { } maxp) ConvBackward.Im2colMaxOutputPixels = long.Parse(maxp, inv);
@@ -71,6 +76,7 @@ switch (args[0])
             break;
         }
     case "inverting": Inverting(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
+    case "threads": Threads(args[1], args[2], args[3], int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
     default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
 }
@@ -398,4 +404,63 @@ void Inverting(string path, int batch, int blocks, int iters)
     if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", OursCopy));
     var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
     Console.WriteLine(AbTimer.Line($"inverting {Path.GetFileNameWithoutExtension(path)} b{batch} (ms/iteration)", res, check));
+}
+
+void Threads(string kind, string path, string at, int batch, int blocks)
+{
+    var model = OnnxModel.Load(path);
+    var (x, dims, labels) = Batch(model, batch);
+    var sides = new List<(string, Action)>();
+    var owned = new List<IDisposable>();
+    foreach (var t in new[] { 1, 2 })
+    {
+        var rt = new RuntimeOptions(IntraOpThreads: t);
+        switch (kind)
+        {
+            case "grad":
+                {
+                    var s = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), FederatedGradient.FloatInitializers(model)), rt);
+                    owned.Add(s);
+                    sides.Add(($"{t} thread(s)", () => s.Run(x, dims, labels)));
+                    break;
+                }
+            case "whitebox":
+                {
+                    var analysis = ModelAnalysis.Analyze(model);
+                    var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
+                    var hyper = WhiteBoxHyperparameters.Defaults(WhiteBoxHyperparameters.Classify(analysis, point));
+                    using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+                    var target = f1.RunAll(x, dims).Data;
+                    var a = new WhiteBoxAttack(model, point.Tensor, batch, ((int)dims[1], (int)dims[2], (int)dims[3]), hyper, rt);
+                    owned.Add(a);
+                    sides.Add(($"{t} thread(s)", () => a.Run(target, iterations: 10)));
+                    break;
+                }
+            case "decoder":
+                {
+                    var analysis = ModelAnalysis.Analyze(model);
+                    var point = SplitInversionAuditor.SelectPoints(model, analysis, at)[0];
+                    using var f1 = new ModelSession(ModelSplitter.Split(model, point).Prefix, runtime);
+                    var (z, zDims) = f1.RunAll(x, dims);
+                    var (g, _) = InverseNetwork.Build(point.Shape, ((int)dims[1], (int)dims[2], (int)dims[3]), new Random(3));
+                    var names = InverseNetwork.ParameterNames(g);
+                    var p = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
+                    var adams = names.ToDictionary(nm => nm, nm => new Adam(p[nm].Length, 1e-3), StringComparer.Ordinal);
+                    var s = GradientSessions.Create(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), rt);
+                    owned.Add(s);
+                    long[] zd = [batch, .. zDims];
+                    sides.Add(($"{t} thread(s)", () =>
+                    {
+                        var r = s.Run(z, zd, target: x, parameters: p);
+                        foreach (var nm in names) adams[nm].Step(p[nm], r.Gradient(nm));
+                    }));
+                    break;
+                }
+            default: throw new ArgumentException("threads: grad, whitebox or decoder");
+        }
+    }
+    var res = AbTimer.Run(blocks, 3, kind == "whitebox" ? 10 : 1, [.. sides]);
+    var wall = res.Select(r => AbTimer.Quantile(r.Wall, 0.5)).ToArray();
+    Console.WriteLine(string.Create(inv, $"threads {kind} {Path.GetFileNameWithoutExtension(path)} {at} b{batch} | wall median ms: 1 thread {wall[0]:F3}, 2 threads {wall[1]:F3} | wall p10: {res[0].WallP10:F3} / {res[1].WallP10:F3} | 2÷1 median {wall[1] / wall[0]:F2} p10 {res[1].WallP10 / res[0].WallP10:F2} | load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+    foreach (var o in owned) o.Dispose();
 }
