@@ -109,6 +109,22 @@ internal sealed class OnnxTorch : IDisposable
         }
     }
 
+    /// <summary>Evaluates the graph up to the last of <paramref name="names"/> and returns those tensors, in order.</summary>
+    public Tensor[] ForwardAll(Tensor x, IReadOnlyList<string> names)
+    {
+        var env = new Dictionary<string, Tensor>(_consts, StringComparer.Ordinal) { [InputName] = x };
+        var left = new HashSet<string>(names, StringComparer.Ordinal);
+        foreach (var n in _g.Node)
+        {
+            if (left.Count == 0) break;
+            var a = n.Input.Select(i => i.Length == 0 ? null : env[i]).ToArray();
+            env[n.Output[0]] = Eval(n, a!);
+            left.Remove(n.Output[0]);
+        }
+        if (left.Count > 0) throw new InvalidOperationException($"no node produces {left.First()}");
+        return [.. names.Select(nm => env[nm])];
+    }
+
     // ONNX pads [hb, wb, he, we]: symmetric ones go to the conv, asymmetric ones through an explicit zero pad.
     private static (Tensor X, long[] Pad) PadAsym(Tensor x, long[]? p)
     {

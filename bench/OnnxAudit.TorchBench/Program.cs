@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxAudit.Audits;
+using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.Federated;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Autodiff;
@@ -22,6 +23,7 @@ using F = TorchSharp.torch.nn.functional;
 //   profile-whitebox <model.onnx> <split> <batch> <runs>   ORT profile of the white-box attack's gradient graph
 //   inverting <model.onnx> <batch> <blocks> <iters>         Inverting Gradients loop (cosine + TV, second order, signed Adam)
 //   threads  grad|whitebox|decoder <model.onnx> <split|-> <batch> <blocks>   ours at 1 vs 2 intra-op threads, wall time
+//   exclusivity <model.onnx> <M> <blocks> <batches>        activation masks (2000 images) and N_i^m over batches of M
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
 // IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
@@ -77,6 +79,7 @@ switch (args[0])
         }
     case "inverting": Inverting(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
     case "threads": Threads(args[1], args[2], args[3], int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
+    case "exclusivity": Exclusivity(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
     default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
 }
@@ -463,4 +466,82 @@ void Threads(string kind, string path, string at, int batch, int blocks)
     var wall = res.Select(r => AbTimer.Quantile(r.Wall, 0.5)).ToArray();
     Console.WriteLine(string.Create(inv, $"threads {kind} {Path.GetFileNameWithoutExtension(path)} {at} b{batch} | wall median ms: 1 thread {wall[0]:F3}, 2 threads {wall[1]:F3} | wall p10: {res[0].WallP10:F3} / {res[1].WallP10:F3} | 2÷1 median {wall[1] / wall[0]:F2} p10 {res[1].WallP10 / res[0].WallP10:F2} | load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
     foreach (var o in owned) o.Dispose();
+}
+
+void Exclusivity(string path, int m, int blocks, int batches)
+{
+    var model = OnnxModel.Load(path);
+    var head = ModelAnalysis.Analyze(model).Head ?? throw new InvalidOperationException("no classifier head");
+    var layers = HeadReluLayers.From(head);
+    var (x, dims, _) = Batch(model, 2000);
+    var n = (int)dims[0];
+    using var forward = new ModelSession(model, runtime, [.. layers.Select(l => l.OutputName)]);
+    using var net = new OnnxTorch(model);
+    var tx = torch.tensor(x, dims);
+    var rng = new Random(5);
+    var picks = Enumerable.Range(0, batches).Select(_ => Enumerable.Range(0, n).OrderBy(_ => rng.Next()).Take(m).ToArray()).ToArray();
+    var tPicks = picks.Select(p => torch.tensor(p.Select(v => (long)v).ToArray())).ToArray();
+    ActivationMasks OursMasks() => ActivationMasks.Record(forward, model.Origin, x, dims, layers, 256, OnnxAudit.Progress.NullProgress.Instance);
+    Tensor[] TorchMasks()
+    {
+        using var ng = torch.no_grad();
+        var acts = net.ForwardAll(tx, [.. layers.Select(l => l.OutputName)]);
+        // Corollary 1: a layer without ReLU activates every neuron for every sample
+        return [.. acts.Select((a, i) => (layers[i].IsLinear ? torch.ones_like(a) > 0 : a > 0).flatten(1).detach().MoveToOuterDisposeScope())];
+    }
+    var counts = new int[layers.Count * m];
+    int[][] OursCount(ActivationMasks masks)
+    {
+        var counter = new ExclusivityCounter(masks);
+        var all = new int[batches][];
+        for (var b = 0; b < batches; b++)
+        {
+            counter.Count(picks[b], counts);
+            all[b] = (int[])counts.Clone();
+        }
+        return all;
+    }
+    long TorchCount(Tensor[] masks, int[][]? into)
+    {
+        long total = 0;
+        for (var b = 0; b < batches; b++)
+        {
+            using var scope = torch.NewDisposeScope();
+            for (var l = 0; l < masks.Length; l++)
+            {
+                var sub = masks[l].index_select(0, tPicks[b]);
+                var once = sub.sum(0, type: ScalarType.Int32) == 1;
+                var c = (sub & once).sum(1, type: ScalarType.Int32);
+                if (into is not null) for (var k = 0; k < m; k++) into[b][l * m + k] = c[k].item<int>();
+                else total += c[0].item<int>();
+            }
+        }
+        return total;
+    }
+    var om = OursMasks();
+    var tm = TorchMasks();
+    var oc = OursCount(om);
+    var tc = Enumerable.Range(0, batches).Select(_ => new int[layers.Count * m]).ToArray();
+    TorchCount(tm, tc);
+    var same = Enumerable.Range(0, batches).All(b => oc[b].AsSpan().SequenceEqual(tc[b]));
+    var activeOurs = Enumerable.Range(0, layers.Count).Sum(l => Enumerable.Range(0, n).Sum(s => om.ActiveCount(l, s)));
+    var activeTorch = tm.Sum(t => t.sum().item<long>());
+    var check = string.Create(inv, $"check active bits {activeOurs}/{activeTorch}, N_i^m equal in {batches}/{batches} batches: {same}; {layers.Count} head layer(s) of width {string.Join(",", layers.Select(l => l.Width))}");
+    if (!same || activeOurs != activeTorch) throw new InvalidOperationException("sides disagree: " + check);
+    var r1 = AbTimer.Run(blocks, 1, 1, ("ours", () => OursMasks()), ("libtorch", () => { foreach (var t in TorchMasks()) t.Dispose(); }));
+    Console.WriteLine(AbTimer.Line($"exclusivity masks {Path.GetFileNameWithoutExtension(path)} {n} images (ms)", r1, check));
+    var counter = new ExclusivityCounter(om);
+    long OursTimed()
+    {
+        long total = 0;
+        for (var b = 0; b < batches; b++)
+        {
+            counter.Count(picks[b], counts);
+            for (var l = 0; l < layers.Count; l++) total += counts[l * m];
+        }
+        return total;
+    }
+    if (OursTimed() != TorchCount(tm, null)) throw new InvalidOperationException("timed loops disagree");
+    var r2 = AbTimer.Run(blocks, 1, 1, ("ours", () => OursTimed()), ("libtorch", () => TorchCount(tm, null)));
+    Console.WriteLine(AbTimer.Line($"exclusivity N_i^m {Path.GetFileNameWithoutExtension(path)} M={m} (ms per {batches} batches)", r2, check));
 }
