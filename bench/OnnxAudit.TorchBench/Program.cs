@@ -24,6 +24,7 @@ using F = TorchSharp.torch.nn.functional;
 //   inverting <model.onnx> <batch> <blocks> <iters>         Inverting Gradients loop (cosine + TV, second order, signed Adam)
 //   threads  grad|whitebox|decoder <model.onnx> <split|-> <batch> <blocks>   ours at 1 vs 2 intra-op threads, wall time
 //   exclusivity <model.onnx> <M> <blocks> <batches>        activation masks (2000 images) and N_i^m over batches of M
+//   rconv    <C> <F> <k> <pad> <H> <blocks>                R-CONV's per-layer gradient solve (SVD least squares), random ∂ℓ/∂O, ∂ℓ/∂W
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
 // IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
@@ -80,6 +81,7 @@ switch (args[0])
     case "inverting": Inverting(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
     case "threads": Threads(args[1], args[2], args[3], int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
     case "exclusivity": Exclusivity(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
+    case "rconv": RConvSolve(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv)); break;
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
     default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
 }
@@ -544,4 +546,36 @@ void Exclusivity(string path, int m, int blocks, int batches)
     if (OursTimed() != TorchCount(tm, null)) throw new InvalidOperationException("timed loops disagree");
     var r2 = AbTimer.Run(blocks, 1, 1, ("ours", () => OursTimed()), ("libtorch", () => TorchCount(tm, null)));
     Console.WriteLine(AbTimer.Line($"exclusivity N_i^m {Path.GetFileNameWithoutExtension(path)} M={m} (ms per {batches} batches)", r2, check));
+}
+
+void RConvSolve(int channels, int filters, int k, int pad, int hw, int blocks)
+{
+    var g = OnnxAudit.Audits.RConv.ConvGeometry.Create("conv", "w", "b", channels, filters, k, k, 1, 1, pad, pad, pad, pad, 1, 1, 1, hw, hw);
+    var rng = new Random(9);
+    var dO = Enumerable.Range(0, filters * g.OutH * g.OutW).Select(_ => rng.NextDouble() - 0.5).ToArray();
+    var dW = Enumerable.Range(0, filters * channels * k * k).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+    const double tol = 1e-6; // RConvOptions.RankTolerance
+    var a = OnnxAudit.Audits.RConv.ConvConstraints.GradientMatrix(g, dO, 0);
+    var b = OnnxAudit.Audits.RConv.ConvConstraints.GradientRhs(g, dW, 0);
+    var ta = torch.tensor(a.ToRowMajorArray(), [a.RowCount, a.ColumnCount], ScalarType.Float64);
+    var tb = torch.tensor(b.ToRowMajorArray(), [b.RowCount, b.ColumnCount], ScalarType.Float64);
+    double[] Torch()
+    {
+        using var scope = torch.NewDisposeScope();
+        // the same minimum-norm solution: thin SVD, singular values below tol·σ_max dropped, x = V_r S_r⁻¹ U_rᵀ b; V kept (null space)
+        var (u, sv, vh) = torch.linalg.svd(ta, fullMatrices: false);
+        var max = sv.max().item<double>();
+        var r = (int)(sv > tol * max).sum().item<long>();
+        var sol = vh[..r].t().matmul(u[.., ..r].t().matmul(tb) / sv[..r].unsqueeze(1));
+        _ = vh[r..];
+        return sol.t().contiguous().data<double>().ToArray();
+    }
+    var ours = OnnxAudit.Audits.RConv.RConvReconstructor.SolveGradientSystem(g, dO, dW, tol);
+    var theirs = Torch();
+    var diff = ours.X.Zip(theirs).Max(t => Math.Abs(t.First - t.Second));
+    var scale = theirs.Max(Math.Abs);
+    var check = string.Create(inv, $"check A {a.RowCount}×{a.ColumnCount}, rank {ours.Rank[0]}, solution max |Δ| {diff:E1} (max |x| {scale:G3})");
+    if (diff > 1e-8 * Math.Max(1, scale)) throw new InvalidOperationException("sides disagree: " + check);
+    var res = AbTimer.Run(blocks, 1, 1, ("ours", () => OnnxAudit.Audits.RConv.RConvReconstructor.SolveGradientSystem(g, dO, dW, tol)), ("libtorch", () => Torch()));
+    Console.WriteLine(AbTimer.Line($"rconv solve C={channels} F={filters} k={k} {hw}×{hw} (ms; ours includes building A, b)", res, check));
 }
