@@ -7,8 +7,8 @@ namespace OnnxAudit.Runtime;
 /// <summary>
 /// Computes loss and gradients for batches with one ONNX Runtime session over a gradient model built once beforehand
 /// (by <c>Autodiff.GradientGraphBuilder</c>). Inputs and outputs are bound (IoBinding) to pinned buffers owned by this
-/// object, one set per batch size seen (so alternating batch sizes, e.g. training and held-out batches, allocate nothing
-/// after the first call of each). Parameter arrays passed to <see cref="Run"/> are bound themselves, not copied: a
+/// object, one set per batch size for the last <see cref="CachedBatchSizes"/> sizes used (so alternating batch sizes,
+/// e.g. training and held-out batches, allocate nothing after the first call of each). Parameter arrays passed to <see cref="Run"/> are bound themselves, not copied: a
 /// training loop that updates them in place between runs costs no copy per step. Loops that own their input can write it
 /// straight into the bound buffer (<see cref="InputBuffer"/>, <see cref="TargetBuffer"/>, <see cref="RunBound"/>).
 /// On CUDA ONNX Runtime copies a bound host input to the device when it is bound, not when the graph runs, so the
@@ -122,7 +122,7 @@ public sealed class GradientSession : IDisposable
 
     /// <summary>The pinned, bound input buffer for a batch of shape <paramref name="dims"/> (allocated and bound on the
     /// first use of this batch size): write the input here and call <see cref="RunBound"/>. Valid until the session is
-    /// disposed; the buffers of other batch sizes are separate.</summary>
+    /// disposed or <see cref="CachedBatchSizes"/> other batch sizes have been used since; other batch sizes have their own.</summary>
     public Span<float> InputBuffer(ReadOnlySpan<long> dims)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -194,10 +194,22 @@ public sealed class GradientSession : IDisposable
         }
     }
 
+    /// <summary>Buffer sets kept for batch sizes not in use (least recently used dropped first): training plus held-out
+    /// batches need two; a loop over many batch sizes must not keep one output set (all parameter gradients) per size.</summary>
+    internal const int CachedBatchSizes = 3;
+
+    private long _tick;
+
     private void Select(long batch, long[] inputDims)
     {
         if (!_batches.TryGetValue(batch, out var b))
         {
+            while (_batches.Count >= CachedBatchSizes)
+            {
+                var oldest = _batches.Values.MinBy(v => v.LastUsed)!;
+                _batches.Remove(oldest.Batch);
+                oldest.Dispose();
+            }
             var declared = _inputDims[_inputName];
             if (declared.Length != inputDims.Length)
                 throw new ArgumentException($"input rank {inputDims.Length} does not match the model's input '{_inputName}' of rank {declared.Length}");
@@ -234,6 +246,7 @@ public sealed class GradientSession : IDisposable
         if (b.Target is not null) _binding.BindInput(_targetName!, b.Target.Value);
         foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
         foreach (var (name, buf) in b.Outputs) _binding.BindOutput(name, buf.Value);
+        b.LastUsed = ++_tick;
         _current = b;
     }
 
@@ -271,6 +284,7 @@ public sealed class GradientSession : IDisposable
         public LongBuffer? Labels { get; set; }
         public Buffer? Target { get; set; }
         public Dictionary<string, Buffer> Outputs { get; } = new(StringComparer.Ordinal);
+        public long LastUsed { get; set; }
 
         public void Dispose()
         {

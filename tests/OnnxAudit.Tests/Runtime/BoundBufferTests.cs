@@ -76,6 +76,15 @@ public sealed class BoundBufferTests
         for (var i = 0; i < dw.Length; i++) dw[i] *= 0.5f;
         Assert.Equal(halved, d.Run(x8, [8, 1, 28, 28], l8).Gradient("fc1.bias").ToArray());
         Assert.Throws<ArgumentException>(() => s.InputBuffer([8, 784]));
+        // more batch sizes than are cached: batch 8's set is dropped and rebuilt, with the same results
+        var (x3, l3) = BundledModelGradientTests.Samples([1, 2, 3]);
+        var (x2, l2) = BundledModelGradientTests.Samples([4, 5]);
+        s.Run(x3, [3, 1, 28, 28], l3);
+        s.Run(x2, [2, 1, 28, 28], l2);
+        s.Run(x1, [1, 1, 28, 28], l1);
+        Assert.False(System.Runtime.CompilerServices.Unsafe.AreSame(ref buffer8, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s.InputBuffer([8, 1, 28, 28]))),
+            $"more than {GradientSession.CachedBatchSizes} batch sizes stay cached");
+        Assert.Equal(halved, s.Run(x8, [8, 1, 28, 28], l8).Gradient("fc1.bias").ToArray());
     }
 
     [Fact]
