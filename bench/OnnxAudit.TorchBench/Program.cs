@@ -25,6 +25,7 @@ using F = TorchSharp.torch.nn.functional;
 //   threads  grad|whitebox|decoder <model.onnx> <split|-> <batch> <blocks>   ours at 1 vs 2 intra-op threads, wall time
 //   exclusivity <model.onnx> <M> <blocks> <batches>        activation masks (2000 images) and N_i^m over batches of M
 //   rconv    <C> <F> <k> <pad> <H> <blocks>                R-CONV's per-layer gradient solve (SVD least squares), random ∂ℓ/∂O, ∂ℓ/∂W
+//   profile-file <model.onnx> <runs>                        ORT profile of any one-input model (random input)
 //   adam     <params> <blocks> <reps>                        our Adam step: Vector<float> vs the scalar oracle
 // IM2COL_MINC / IM2COL_MAXP override the im2col weight-gradient thresholds (ConvBackward) for measurements.
 // LEGACY=1 adds a third side: ours with the pre-issue-16 gradient graphs (GradientGraphVariants.Legacy).
@@ -82,6 +83,17 @@ switch (args[0])
     case "threads": Threads(args[1], args[2], args[3], int.Parse(args[4], inv), int.Parse(args[5], inv)); break;
     case "exclusivity": Exclusivity(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv)); break;
     case "rconv": RConvSolve(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv)); break;
+    case "profile-file":
+        {
+            // any one-input float model with a static input shape, fed uniform random values
+            var pm = OnnxModel.Load(args[1]);
+            var shape = pm.Graph.Input[0].Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray();
+            var r = new Random(1);
+            var data = Enumerable.Range(0, (int)shape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)r.NextDouble()).ToArray();
+            using var xi = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(data, shape);
+            Profile.Graph(pm, new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue> { [pm.Graph.Input[0].Name] = xi }, int.Parse(args[2], inv));
+            break;
+        }
     case "adam": AdamBench(int.Parse(args[1], inv), int.Parse(args[2], inv), int.Parse(args[3], inv)); break;
     default: throw new ArgumentException("verbs: grad, whitebox, decoder, adam");
 }
