@@ -39,7 +39,7 @@ public static class RConvReport
         var citations = ReportAssembler.BaseCitations.Where(c => c.Key == "Eltaras24").ToList();
         if (result.NotAssessedReason is { } why)
         {
-            return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, Severity.NotAssessed, why, [], "rconv"),
+            return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, Severity.NotAssessed, why, [], "rconv") { NotApplicable = result.NotApplicable },
                 [new ReportSection("rconv", "Convolutional gradient leakage (R-CONV)", [new NoteBlock("Not assessed: " + why)])], MethodText, citations);
         }
 
@@ -58,7 +58,8 @@ public static class RConvReport
         }
         if (result.ChainBreakLayer is not null) blocks.Add(new NoteBlock($"Not reconstructable at layer {result.ChainBreakLayer}: {result.ChainBreakReason}", NoteKind.Info));
         var actions = new List<string> { Recommendation(result) };
-        return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, severity, evidence, actions, "rconv"),
+        var part = result.UnassessedChain is { } chain ? "the R-CONV reconstruction chain: " + chain : null;
+        return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, severity, evidence, actions, "rconv") { NotAssessedPart = part },
             [new ReportSection("rconv", "Convolutional gradient leakage (R-CONV)", blocks)], MethodText, citations);
     }
 
