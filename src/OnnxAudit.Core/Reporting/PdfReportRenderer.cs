@@ -379,17 +379,11 @@ internal sealed class PdfReportRenderer : IReportRenderer
         ]), stripes: false);
     }
 
-    /// <summary>The PDF shows at most this many rows of a table, then a line pointing to report.html and report.json,
-    /// which keep every row.</summary>
-    // why: issue 17 item 6: per-layer tables of deep models made most of the pages (mobilenet_v3_small@32: 157 layer rows,
-    // 52 R-CONV rows and 49 split-point rows filled 20 of 39 pages); the PDF stays at about 30 pages, the evidence stays whole.
-    internal const int MaxPdfTableRows = 20;
-
     private static void DrawTable(PdfCanvas c, TableBlock t)
     {
         c.EnsureSpace(60);
         Caption(c, t.Caption);
-        var shownRows = t.Rows.Count > MaxPdfTableRows ? t.Rows.Take(MaxPdfTableRows).ToList() : t.Rows;
+        var shownRows = t.PdfMaxRows is { } max && t.Rows.Count > max ? t.Rows.Take(max).ToList() : t.Rows;
         var total = t.Columns.Sum(col => col.RelativeWidth);
         var widths = t.Columns.Select(col => (float)(PdfTheme.ContentWidth * col.RelativeWidth / total)).ToArray();
         FitColumns(widths, t, c.Fonts);

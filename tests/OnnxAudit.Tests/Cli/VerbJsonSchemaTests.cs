@@ -48,8 +48,19 @@ public sealed class VerbJsonSchemaTests : IDisposable
         var errors = SchemaValidator.Cli().Validate(doc.RootElement);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.DoesNotContain("NaN", r.Stdout, StringComparison.Ordinal); // non-finite numbers are null, never strings
+        if (verb == "split") // --attacks whitebox alone: the verdict says what it does not cover
+            Assert.Contains("Only the white-box attack was run (--attacks); black-box and query-free were not", doc.RootElement.GetProperty("verdict").GetProperty("evidence").GetString(), StringComparison.Ordinal);
         if (verb == "attack gradient") // summary.json is the same document
             Assert.Equal(r.Stdout.Trim(), File.ReadAllText(Path.Combine(_dir, "a", "summary.json")).Trim());
+    }
+
+    [Fact]
+    public void Harden_NoSampleRecovered_SaysSoInsteadOfNaN()
+    {
+        var r = CliRunner.Run("harden", RepoPaths.Model("fcn-512"), "--exclusivity-reduction", "-o", Path.Combine(_dir, "h2.onnx"), "--data", Data);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("NaN", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 samples recovered at PSNR >= 30 dB, no sample reconstructed, so no mean PSNR", r.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public static class ConvolutionalVerdict
         ArgumentNullException.ThrowIfNull(r);
         var v = OfCounted(r);
         return r.UnassessedChain is { } why && v.Risk != Risk.NotAssessed
-            ? v with { Sentence = v.Sentence + $" The reconstruction chain was not assessed (not applicable is not claimed): {why}" }
+            ? v with { Sentence = v.Sentence + $" The reconstruction chain was not assessed (so --fail-on treats it as a gap): {why.TrimEnd('.')}." }
             : v;
     }
 

@@ -47,12 +47,13 @@ public static class RConvAuditor
         // why: issue 13: a chain blocked by an unsupported operator was counted as "not applicable" and passed the gate;
         // the reconstruction there is not assessed, which --fail-on must see.
         catch (UnsupportedOperatorException e) { return CountingOnly(model, analysis, shape, options, e.Message) with { UnassessedChain = e.Message }; }
+        var blocked = net.StoppedAtUnsupportedOperator ? net.StopReason : null;
         if (!net.Convs.Any())
             return CountingOnly(model, analysis, shape, options, net.StopReason is { } stop
                 ? $"no convolution lies on a linear chain from the input to a fully-connected layer ({stop})"
-                : "no convolution lies on the chain from the input to the first fully-connected layer");
+                : "no convolution lies on the chain from the input to the first fully-connected layer") with { UnassessedChain = blocked };
         if (net.Head is null)
-            return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}");
+            return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}") with { UnassessedChain = blocked };
 
         var conditions = net.Conditions();
         CheckAgainstAnalysis(conditions, analysis);

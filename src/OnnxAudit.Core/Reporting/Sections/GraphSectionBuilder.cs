@@ -41,7 +41,7 @@ public static class GraphSectionBuilder
             OutputShape(a, l), Fmt.N(l.ParameterCount), Details(l)]).ToArray();
         return new TableBlock("Layers in execution order (output shape per sample)",
             [new("#", ColumnAlignment.Right, 0.4), new("Layer", RelativeWidth: 1.2), new("Kind"), new("Op"), new("Output", ColumnAlignment.Right), new("Params", ColumnAlignment.Right, 0.9), new("Details", RelativeWidth: 2.4)],
-            rows);
+            rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The ReLU table.</summary>
@@ -52,7 +52,7 @@ public static class GraphSectionBuilder
         var rows = a.ReluLayers.Select(r => (IReadOnlyList<TableCell>)[
             r.Label, r.Output, Fmt.N(r.Width), head.TryGetValue(r.Output, out var i) ? $"head ReLU i = {i}" : "feature extractor Φ"]).ToArray();
         return new TableBlock("ReLU layers and widths (elements per sample)",
-            [new("ReLU"), new("Output tensor", RelativeWidth: 1.6), new("Width", ColumnAlignment.Right), new("Position", RelativeWidth: 1.2)], rows);
+            [new("ReLU"), new("Output tensor", RelativeWidth: 1.6), new("Width", ColumnAlignment.Right), new("Position", RelativeWidth: 1.2)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The classifier-head key/values.</summary>
@@ -86,7 +86,7 @@ public static class GraphSectionBuilder
         var rows = a.SplitPoints.Select(s => (IReadOnlyList<TableCell>)[
             s.Tensor, s.ProducerLabel, Fmt.Shape(s.Shape.Skip(a.Tensors[s.Tensor].IsBatched ? 1 : 0)), Fmt.N(s.ElementsPerSample), Fmt.F(s.Compression, 2) + "×", ShortPrefix(s.Description)]).ToArray();
         return new TableBlock("Candidate split points (tensors every input→output path passes through), in execution order",
-            [new("Tensor", RelativeWidth: 1.6), new("After"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows);
+            [new("Tensor", RelativeWidth: 1.6), new("After"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The operator inventory.</summary>
@@ -95,7 +95,7 @@ public static class GraphSectionBuilder
         ArgumentNullException.ThrowIfNull(a);
         var rows = a.Operators.Select(o => (IReadOnlyList<TableCell>)[
             o.OpType, string.IsNullOrEmpty(o.Domain) ? "ai.onnx" : o.Domain, o.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), o.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ToArray();
-        return new TableBlock("Operator inventory", [new("Operator"), new("Domain"), new("Nodes", ColumnAlignment.Right), new("Opset", ColumnAlignment.Right)], rows);
+        return new TableBlock("Operator inventory", [new("Operator"), new("Domain"), new("Nodes", ColumnAlignment.Right), new("Opset", ColumnAlignment.Right)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static string OutputShape(GraphAnalysis a, Layer l) =>

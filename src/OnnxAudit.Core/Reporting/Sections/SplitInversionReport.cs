@@ -96,7 +96,7 @@ public static class SplitInversionReport
                 ]);
             }
         }
-        return new TableBlock("Reconstruction quality per split point and attack (mean over the target images, 95% t interval)", cols, rows);
+        return new TableBlock("Reconstruction quality per split point and attack (mean over the target images, 95% t interval)", cols, rows) { PdfMaxRows = 30 };
     }
 
     // why: issue 13: these settings were one paragraph of up to 40 entries in the methodology (a wall of text).
@@ -105,7 +105,7 @@ public static class SplitInversionReport
         var rows = r.Points.SelectMany(p => p.Attacks.Where(a => a.Ran && a.Settings is not null)
             .Select(a => (IReadOnlyList<TableCell>)[p.Point.ProducerLabel, Name(a.Attack), a.Settings!])).ToList();
         return rows.Count == 0 ? null : new TableBlock("Attack settings per split point",
-            [new("split point", ColumnAlignment.Left, 1.2), new("attack", ColumnAlignment.Left, 0.8), new("settings", ColumnAlignment.Left, 5)], rows);
+            [new("split point", ColumnAlignment.Left, 1.2), new("attack", ColumnAlignment.Left, 0.8), new("settings", ColumnAlignment.Left, 5)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static ChartBlock Chart(SplitInversionResult r, string title, string yTitle, Func<AttackOutcome, double> value, ThresholdLine threshold)
