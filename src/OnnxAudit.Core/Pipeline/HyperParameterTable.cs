@@ -14,6 +14,16 @@ public static class HyperParameterTable
     /// <summary>The section id.</summary>
     public const string SectionId = "hyper-parameters";
 
+    /// <summary>"1e-6", "1e+4", "0.01": three significant digits, the exponent without padding.</summary>
+    internal static string G(double v)
+    {
+        var t = v.ToString("G3", CultureInfo.InvariantCulture);
+        var e = t.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0) return t;
+        var exp = int.Parse(t[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return t[..e] + "e" + (exp > 0 ? "+" : "") + exp.ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The section for the threats that were assessed (a threat not assessed has no row).</summary>
     public static ReportSection Build(ReportRequest request, IReadOnlyList<AuditContribution> contributions)
     {
@@ -33,19 +43,19 @@ public static class HyperParameterTable
             var attack = e.Quick ? Math.Min(2, e.AttackBatches) : e.AttackBatches;
             Row(t, "analytic attack (Pan et al.)", string.Create(ic, $"{attack} insecure + {attack} random batches; hardening check on {(e.Quick ? 100 : 200)} batches"));
             if (f.Inverting is { } inv)
-                Row(t, "Inverting Gradients", string.Create(ic, $"{inv.Iterations} iterations × {inv.Restarts} restart(s), Adam lr {inv.LearningRate:G3}, λ_TV {inv.TvWeight:G3}, {f.Batches} victim batch(es)"));
+                Row(t, "Inverting Gradients", string.Create(ic, $"{inv.Iterations} iterations × {inv.Restarts} restart(s), Adam lr {G(inv.LearningRate)}, λ_TV {G(inv.TvWeight)}, {f.Batches} victim batch(es)"));
             if (f.Dlg is { } dlg)
                 Row(t, "DLG (labels from the gradient)", string.Create(ic, $"{dlg.Evaluations} L-BFGS evaluations × {dlg.Restarts} restart(s)"));
             Row(t, "defences (attacked by Inverting)", string.Join("; ", (f.Defences ?? FederatedAuditOptions.PaperDefences).Select(d => d.Name)));
-            Row(t, "thresholds", string.Create(ic, $"an attack leaks at mean PSNR ≥ {f.LeakPsnr:G3} dB; a sample is recovered at ≥ {Audits.LeakageThresholds.RecoveredPsnr:G3} dB; seed {f.Seed}"));
+            Row(t, "thresholds", string.Create(ic, $"an attack leaks at mean PSNR ≥ {G(f.LeakPsnr)} dB; a sample is recovered at ≥ {G(Audits.LeakageThresholds.RecoveredPsnr)} dB; seed {f.Seed}"));
         }
         if (Ran(ReportAssembler.ConvolutionalThreat))
         {
             const string t = "Convolutional";
             var r = AuditPipeline.RConvOptions(request);
             Row(t, "reconstructed images", string.Create(ic, $"{r.Images} (single-sample gradients), seed {r.Seed}"));
-            Row(t, "tolerances", string.Create(ic, $"rank {r.RankTolerance:G3}, joint solve {r.JointTolerance:G3}, residual limit {r.JointResidualLimit:G3}"));
-            Row(t, "threshold", string.Create(ic, $"a reconstruction succeeds at PSNR ≥ {Audits.RConv.ConvolutionalVerdict.SuccessPsnr:G3} dB (peak 1)"));
+            Row(t, "tolerances", string.Create(ic, $"rank {G(r.RankTolerance)}, joint solve {G(r.JointTolerance)}, residual limit {G(r.JointResidualLimit)}"));
+            Row(t, "threshold", string.Create(ic, $"a reconstruction succeeds at PSNR ≥ {G(Audits.RConv.ConvolutionalVerdict.SuccessPsnr)} dB (peak 1)"));
         }
         if (Ran(ReportAssembler.SplitThreat))
         {
@@ -57,13 +67,13 @@ public static class HyperParameterTable
             var classes = Enum.GetValues<DepthClass>().Select(c =>
             {
                 var d = WhiteBoxHyperparameters.Defaults(c);
-                return string.Create(ic, $"{WhiteBoxHyperparameters.Label(c)} lr {s.Lr ?? d.LearningRate:G3} λ_TV {s.Tv ?? d.TvWeight:G3}");
+                return string.Create(ic, $"{WhiteBoxHyperparameters.Label(c)} lr {G(s.Lr ?? d.LearningRate)} λ_TV {G(s.Tv ?? d.TvWeight)}");
             });
             Row(t, "white-box (Adam, AMSGrad)", string.Create(ic, $"{s.WhiteBoxIterations(WhiteBoxHyperparameters.Defaults(DepthClass.Conv1).Iterations)} iterations per point; {string.Join("; ", classes)}")
                 + (s.Tv is null ? "; a positive λ_TV is retried with λ_TV 0" : ""));
             Row(t, "black-box inverse network, query-free shadow", string.Create(ic, $"{s.Steps} Adam steps, lr 1e-3, batch {s.TrainingBatch}, at most {s.MaxAuxImages} auxiliary images"));
-            Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {s.Thresholds.Psnr:G3} dB or mean SSIM ≥ {s.Thresholds.Ssim:G3}")
-                + (s.Quick ? string.Create(ic, $"; quick: within {SplitVerdict.QuickPsnrMargin:G3} dB / {SplitVerdict.QuickSsimMargin:G3} of them by the 95% upper bound") : ""));
+            Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {G(s.Thresholds.Psnr)} dB or mean SSIM ≥ {G(s.Thresholds.Ssim)}")
+                + (s.Quick ? string.Create(ic, $"; quick: within {G(SplitVerdict.QuickPsnrMargin)} dB / {G(SplitVerdict.QuickSsimMargin)} of them by the 95% upper bound") : ""));
         }
         TableColumn[] cols = [new("threat", ColumnAlignment.Left, 1), new("setting", ColumnAlignment.Left, 1.6), new("value", ColumnAlignment.Left, 4)];
         ReportBlock table = rows.Count == 0

@@ -74,6 +74,8 @@ public sealed class ReportBoundsTests
         Assert.Contains("5000 iterations per point", full, StringComparison.Ordinal);
         Assert.Contains("2000 Adam steps", full, StringComparison.Ordinal);
         Assert.Contains("deployment batch size M / 8", full, StringComparison.Ordinal);
+        Assert.Contains("ReLU3 lr 0.01 λ_TV 1e+3", full, StringComparison.Ordinal);
+        Assert.DoesNotContain("E+0", full, StringComparison.Ordinal);
     }
 
     [Fact]
