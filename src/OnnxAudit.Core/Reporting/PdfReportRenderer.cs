@@ -410,7 +410,24 @@ internal sealed class PdfReportRenderer : IReportRenderer
             need[i] = TextWrapper.WidestPiece(t.Columns[i].Header, fonts.BodyBold) + pad + 1;
             foreach (var row in t.Rows) need[i] = Math.Max(need[i], TextWrapper.WidestPiece(row[i].Text, fonts.Body) + pad + 1);
         }
-        if (need.Sum() > widths.Sum()) return; // cannot fit every piece: keep the proportional widths
+        if (need.Sum() > widths.Sum())
+        {
+            // why: issue 13 (mobilenet_v3_small layer table: "Normalizat/ion", "Convolutio/n"): when not every piece fits,
+            // the narrow columns (kind, op, numbers) still get their widest word, and the widest columns share the rest
+            // and break at token boundaries.
+            var total = widths.Sum();
+            var open = Enumerable.Range(0, widths.Length).OrderBy(i => need[i]).ToList();
+            var remaining = total;
+            while (open.Count > 0 && need[open[0]] <= remaining / open.Count)
+            {
+                widths[open[0]] = need[open[0]];
+                remaining -= need[open[0]];
+                open.RemoveAt(0);
+            }
+            var share = open.Sum(i => need[i]);
+            foreach (var i in open) widths[i] = remaining * need[i] / share;
+            return;
+        }
         for (var iter = 0; iter < widths.Length; iter++)
         {
             var deficit = 0f;

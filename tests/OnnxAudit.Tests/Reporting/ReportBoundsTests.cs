@@ -45,6 +45,31 @@ public sealed class ReportBoundsTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact]
+    public void Pdf_WideLayerTable_NarrowColumnsKeepWholeWords_NamesBreakAtDots()
+    {
+        // the mobilenet_v3_small layer table: seven columns whose widest words do not all fit (it printed "Normalizat/ion")
+        var sample = SampleReport.Create();
+        var rows = Enumerable.Range(0, 6).Select(i => (IReadOnlyList<TableCell>)
+        [
+            i.ToString(CultureInfo.InvariantCulture), $"features.{i}.block.2.activation", i % 2 == 0 ? "Normalization" : "Convolution",
+            i % 2 == 0 ? "BatchNormalization" : "GlobalAveragePool", "24×4×4", "96", "24→24, k 3×3, s 1, p 1,1,1,1, groups 24",
+        ]).ToList();
+        TableColumn[] cols = [new("#", ColumnAlignment.Right, 0.3), new("Layer", RelativeWidth: 1.2), new("Kind"), new("Op"),
+            new("Output", ColumnAlignment.Right), new("Params", ColumnAlignment.Right), new("Details", RelativeWidth: 1.6)];
+        var report = sample with { Sections = [.. sample.Sections, new ReportSection("deep", "Deep model", [new TableBlock("Layers", cols, rows)])] };
+        var dir = RepoPaths.NewTempDir();
+        try
+        {
+            var pdf = ReportWriter.Write(report, dir, ReportFormats.Pdf).Single();
+            var text = Poppler.Text(pdf);
+            foreach (var word in new[] { "Normalization", "Convolution", "BatchNormalization", "GlobalAveragePool", "activation" })
+                Assert.Contains(word, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("activatio\n", text.Replace("\n", "\\n", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     private static ReportRequest Request(bool quick) =>
         new("m.onnx", "d", 8, ["auto"], quick, 5, OnnxAudit.Runtime.RuntimeOptions.Default, "onnx-audit report m.onnx");
 
