@@ -228,6 +228,7 @@ public static class SplitInversionAuditor
         // why: one gradient graph and session for every λ_TV variant (λ_TV is fed at run time).
         using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, hyper, options.Runtime);
         var ran = new List<double>();
+        var used = new List<int>();
         string? retryNote = null;
         foreach (var h in variants)
         {
@@ -241,12 +242,13 @@ public static class SplitInversionAuditor
             using var stage = progress.Start($"{label}: white-box (λ_TV {h.TvWeight.ToString("G3", CultureInfo.InvariantCulture)})", h.Iterations);
             var run = attack.Run(target, stage, h.Iterations, h.TvWeight);
             ran.Add(h.TvWeight);
-            var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}");
+            used.Add(run.Iterations);
+            var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}") + Plateau(run, h.Iterations);
             var o = Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate) best = o;
         }
         var choice = ran.Count > 1 ? " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", ran.Select(v => v.ToString("G3", CultureInfo.InvariantCulture))) + "})" : "";
-        var budget = string.Create(CultureInfo.InvariantCulture, $"{(ran.Count > 1 ? $"{ran.Count}×" : "")}{hyper.Iterations} iterations");
+        var budget = string.Create(CultureInfo.InvariantCulture, $"{string.Join(" + ", used)}/{hyper.Iterations} iterations");
         return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + choice + (retryNote ?? "") + (fallback ?? ""), Budget = budget };
     }
 
@@ -343,10 +345,14 @@ public static class SplitInversionAuditor
         using var wstage = progress.Start($"{label}: query-free inversion", hyper.Iterations);
         using var attack = new WhiteBoxAttack(shadow, halves.Point.Tensor, n, shape, hyper, options.Runtime);
         var run = attack.Run(target, wstage);
+        var inversion = string.Create(CultureInfo.InvariantCulture, $"{run.Iterations}/{hyper.Iterations} iterations");
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, batch {batch} on {train.Length} labelled auxiliary images ({held.Length} held out), budget {budget.Describe()}; trained {summary.Describe()}; cross-entropy {summary.FirstLoss:G3} → {summary.LastLoss:G3}; then white-box on f1': {Settings(hyper, attack.Epsilon)}");
-        return Score(SplitAttack.QueryFree, settings, x0, run.Images, n, shape, options.Thresholds, sw) with { Budget = $"shadow {summary.Short()}, {hyper.Iterations.ToString(CultureInfo.InvariantCulture)} iterations" };
+            $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, batch {batch} on {train.Length} labelled auxiliary images ({held.Length} held out), budget {budget.Describe()}; trained {summary.Describe()}; cross-entropy {summary.FirstLoss:G3} → {summary.LastLoss:G3}; then white-box on f1': {Settings(hyper, attack.Epsilon)}{Plateau(run, hyper.Iterations)}");
+        return Score(SplitAttack.QueryFree, settings, x0, run.Images, n, shape, options.Thresholds, sw) with { Budget = $"shadow {summary.Short()}, {inversion}" };
     }
+    private static string Plateau(WhiteBoxRun run, int budget) => budget < WhiteBoxAttack.PlateauMinIterations ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"; {run.Iterations}/{budget} iterations{(run.Plateaued ? $" (stopped: the mean loss over {WhiteBoxAttack.PlateauWindow} iterations improved by < {WhiteBoxAttack.PlateauImprovement * 100:G3} %)" : "")}");
+
     private static string Settings(WhiteBoxHyperparameters h, double eps) => string.Create(CultureInfo.InvariantCulture,
         $"{WhiteBoxHyperparameters.Label(h.Class)} class: {h.Iterations} iterations, lr {h.LearningRate:G3}, λ_TV {h.TvWeight:G3}, AMSGrad ε {eps:G3}, start {WhiteBoxAttack.StartValue}");
 
