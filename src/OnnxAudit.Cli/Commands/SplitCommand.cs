@@ -29,9 +29,9 @@ internal static class SplitCommand
         var iterations = new Option<int?>("--iterations") { Description = "White-box iterations (default per depth class: 5000; 300 with --quick)." };
         var lr = new Option<double?>("--lr") { Description = "White-box Adam learning rate (default per depth class: 1e-2, fc1 1e-3)." };
         var tv = new Option<double?>("--tv") { Description = "White-box total-variation weight λ (default per depth class: conv1 0, ReLU2 10, ReLU3 1e3, fc1 1e4)." };
-        var steps = new Option<int?>("--training-steps") { Description = "Adam steps for the inverse network and the shadow prefix (default 2000; 150 with --quick)." };
+        var steps = new Option<int?>("--training-steps") { Description = "Most Adam steps for the inverse network and the shadow prefix (default 2000; 300 with --quick); training stops earlier when the loss on 10 % held-out auxiliary images stops improving." };
         var aux = new Option<string?>("--aux-data") { Description = "The attacker's auxiliary data (same formats as --data; labels needed for queryfree). Default: the --data images not chosen as targets." };
-        var quick = new Option<bool>("--quick") { Description = "Short run (at most 4 split points spread over depth without --splits, 300 white-box iterations, 150 training steps); under-estimates the attacks." };
+        var quick = new Option<bool>("--quick") { Description = "Short run (at most 4 split points spread over depth without --splits, 300 white-box iterations, at most 300 training steps); under-estimates the attacks." };
         var psnr = new Option<double>("--psnr-threshold") { Description = "Unsafe when an attack's mean PSNR (dB) reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Psnr };
         var ssim = new Option<double>("--ssim-threshold") { Description = "Unsafe when an attack's mean SSIM reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Ssim };
         var seed = CommonOptions.Seed();

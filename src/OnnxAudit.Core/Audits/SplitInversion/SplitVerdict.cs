@@ -32,11 +32,11 @@ public static class SplitVerdict
     {
         ArgumentNullException.ThrowIfNull(options);
         return string.Create(CultureInfo.InvariantCulture,
-            $"at most {SplitAuditOptions.QuickMaxPoints} split points, {options.WhiteBoxIterations(5000)} white-box iterations, {options.Steps} training steps, {options.Images} target images");
+            $"at most {SplitAuditOptions.QuickMaxPoints} split points, {options.WhiteBoxIterations(5000)} white-box iterations, at most {options.Steps} training steps (early stop on a held-out loss), {options.Images} target images");
     }
 
     /// <summary>What a full run adds to a quick split verdict.</summary>
-    public const string FullRunAdds = "every split point, 5,000 white-box iterations per point (He et al.'s defaults) and 2,000 training steps for the inverse network and the shadow model; only a full run can give LOW or recommend a split point";
+    public const string FullRunAdds = "every split point, 5,000 white-box iterations per point (He et al.'s defaults) and up to 2,000 training steps (early stop on a held-out loss) for the inverse network and the shadow model; only a full run can give LOW or recommend a split point";
 
     /// <summary>True when <paramref name="point"/> counts as unsafe under the quick rule (<see cref="QuickRule"/>).</summary>
     public static bool QuickUnsafe(SplitPointResult point, SplitThresholds thresholds)

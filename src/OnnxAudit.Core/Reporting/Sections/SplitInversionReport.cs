@@ -25,7 +25,7 @@ public static class SplitInversionReport
         {
             new ParagraphBlock(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Points.Count} split point(s) attacked with {string.Join(", ", AttacksRun(result).Select(Name))} on {result.TargetIndices.Count} target image(s) from {result.DataSource} " +
-                $"(seed {result.Seed}{(result.Quick ? $", quick settings: at most {SplitAuditOptions.QuickMaxPoints} split points spread over depth, {SplitAuditOptions.QuickIterations} white-box iterations, {SplitAuditOptions.QuickTrainingSteps} training steps" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
+                $"(seed {result.Seed}{(result.Quick ? $", quick settings: at most {SplitAuditOptions.QuickMaxPoints} split points spread over depth, {SplitAuditOptions.QuickIterations} white-box iterations, at most {SplitAuditOptions.QuickTrainingSteps} training steps with early stopping on a held-out loss" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
                 $"Rule: {result.VerdictRule}.")),
             Table(result),
         };
@@ -83,7 +83,9 @@ public static class SplitInversionReport
             foreach (var a in p.Attacks)
             {
                 TableCell verdict = !a.Ran ? new TableCell("skipped", Severity.NotAssessed)
-                    : a.Unsafe ? new TableCell("unsafe", Severity.High) : new TableCell("safe", Severity.None);
+                    : a.Unsafe ? new TableCell("unsafe", Severity.High)
+                    // why: issue 17 item 5: "safe" only with the attack budget stated beside it.
+                    : new TableCell(a.Budget is { } budget ? $"safe ({budget})" : "safe", Severity.None);
                 rows.Add(
                 [
                     p.Depth.ToString(CultureInfo.InvariantCulture), $"{p.Point.ProducerLabel} ({p.Point.Tensor})", Fmt.Shape(p.Point.Shape.Skip(1)),
