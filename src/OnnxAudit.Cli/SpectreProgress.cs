@@ -27,8 +27,7 @@ internal sealed class SpectreProgress : IAuditProgress
     private string? _stage;
     private double _stageDone;
     private double _stageTotal = 1;
-    private int _step;
-    private int _steps = 1;
+    private readonly OverallProgress _overall = new();
 
     private SpectreProgress(Func<int> width) => _width = width;
 
@@ -79,25 +78,35 @@ internal sealed class SpectreProgress : IAuditProgress
             _phases = Math.Max(count, 1);
             _phaseName = name;
             _stage = null;
-            _step = 0;
-            _steps = 1;
+            _overall.Phase(index, count);
             Refresh();
         }
     }
 
-    public void Step(int index, int count)
+    public void Step(int index, int count) => StepSpan(index / (double)Math.Max(count, 1), 1.0 / Math.Max(count, 1));
+
+    public void StepSpan(double start, double width)
     {
         lock (_gate)
         {
-            _step = index;
-            _steps = Math.Max(count, 1);
+            _overall.Step(start, width);
             _stage = null;
             Refresh();
         }
     }
 
-    /// <summary>Overall fraction done: finished phases plus the current stage's share of the current phase.</summary>
-    internal double Overall => Math.Clamp((_phase + (_step + (_stage is null ? 0 : Math.Min(_stageDone / _stageTotal, 1))) / _steps) / _phases, 0, 1);
+    public void PhaseWeights(IReadOnlyList<double> weights)
+    {
+        lock (_gate)
+        {
+            _overall.SetWeights(weights);
+            Refresh();
+        }
+    }
+
+    /// <summary>Overall fraction done: finished phases (weighted by their expected cost) plus the current stage's share
+    /// of the current step.</summary>
+    internal double Overall => _overall.Fraction(_stage is null ? 0 : Math.Min(_stageDone / _stageTotal, 1));
 
     private long _lastRefresh = -1000;
 

@@ -24,11 +24,12 @@ internal static class GradientCommand
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
         var command = new Command("gradient",
             "Compute the batch-averaged gradient of the mean cross-entropy loss w.r.t. every float initializer and write <initializer>.npy " +
             "(float32, the parameter's shape), loss.txt and batch.json (indices, labels) into the output folder.")
         {
-            model, data, output, batch, indicesOption, seed, device, threads,
+            model, data, output, batch, indicesOption, seed, device, threads, json,
         };
         var flags = new DataFlags();
         flags.AddTo(command);
@@ -46,10 +47,31 @@ internal static class GradientCommand
             var (x, dims, labels) = dataset.Batch(indices);
             var result = FederatedGradient.Compute(loaded, x, dims, labels!, runtime);
             GradientExport.WriteNpy(outDir, result, indices, labels!);
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {result.Parameters.Count} gradients (batch of {indices.Length}, loss {result.Loss:G6}) to {outDir}"));
-            // why (issue 15): a NaN loss used to show only as JSON null; the verdict line says so.
-            if (GradientExport.NonFiniteNote(result) is { } note) console.Out.WriteLine($"warning: {note}.");
+            // why (issue 15): a NaN loss used to show only as JSON null; the verdict line (and the JSON) says so.
+            var note = GradientExport.NonFiniteNote(result);
+            if (parse.GetValue(json))
+                VerbJson.Write(console, "gradient", new
+                {
+                    model = loaded.Origin,
+                    output = outDir,
+                    indices,
+                    labels = labels!,
+                    loss = double.IsFinite(result.Loss) ? (double?)result.Loss : null,
+                    nonFinite = note,
+                    parameters = result.Parameters.Select(p => new
+                    {
+                        name = p.Name,
+                        shape = p.Dims,
+                        file = GradientNames.Sanitize(p.Name) + ".npy",
+                        l2Norm = Math.Sqrt(p.Values.Sum(v => (double)v * v)) is var n && double.IsFinite(n) ? (double?)n : null,
+                    }),
+                });
+            else
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"wrote {result.Parameters.Count} gradients (batch of {indices.Length}, loss {result.Loss:G6}) to {outDir}"));
+                if (note is not null) console.Out.WriteLine($"warning: {note}.");
+            }
             return ExitCodes.Ok;
         });
         return command;

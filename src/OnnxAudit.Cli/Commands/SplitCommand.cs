@@ -4,7 +4,6 @@ using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Data;
 using OnnxAudit.Errors;
@@ -30,9 +29,9 @@ internal static class SplitCommand
         var iterations = new Option<int?>("--iterations") { Description = "White-box iterations (default per depth class: 5000; 300 with --quick)." };
         var lr = new Option<double?>("--lr") { Description = "White-box Adam learning rate (default per depth class: 1e-2, fc1 1e-3)." };
         var tv = new Option<double?>("--tv") { Description = "White-box total-variation weight λ (default per depth class: conv1 0, ReLU2 10, ReLU3 1e3, fc1 1e4)." };
-        var steps = new Option<int?>("--training-steps") { Description = "Adam steps for the inverse network and the shadow prefix (default 2000; 150 with --quick)." };
+        var steps = new Option<int?>("--training-steps") { Description = "Most Adam steps for the inverse network and the shadow prefix (default 2000; 300 with --quick); training stops earlier when the loss on 10 % held-out auxiliary images stops improving." };
         var aux = new Option<string?>("--aux-data") { Description = "The attacker's auxiliary data (same formats as --data; labels needed for queryfree). Default: the --data images not chosen as targets." };
-        var quick = new Option<bool>("--quick") { Description = "Short run (at most 4 split points spread over depth without --splits, 300 white-box iterations, 150 training steps); under-estimates the attacks." };
+        var quick = new Option<bool>("--quick") { Description = "Short run (at most 4 split points spread over depth without --splits, 300 white-box iterations, at most 300 training steps); under-estimates the attacks." };
         var psnr = new Option<double>("--psnr-threshold") { Description = "Unsafe when an attack's mean PSNR (dB) reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Psnr };
         var ssim = new Option<double>("--ssim-threshold") { Description = "Unsafe when an attack's mean SSIM reaches this.", DefaultValueFactory = _ => SplitThresholds.Default.Ssim };
         var seed = CommonOptions.Seed();
@@ -88,15 +87,19 @@ internal static class SplitCommand
             using var context = new AuditContext(loaded, analysis, dataset, runtime);
             var result = SplitPointAuditor.Instance.Run(context, options, progress);
             var contribution = SplitInversionReport.Build(result);
-            if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
+            // why: a quick verb run is provisional like a quick report (issue 13): the verdict carries its budget.
+            if (options.Quick)
+                contribution = contribution with { Verdict = contribution.Verdict with { QuickBudget = SplitVerdict.QuickBudget(options), FullRunAdds = SplitVerdict.FullRunAdds } };
+            if (parse.GetValue(json)) VerbJson.Write(console, "split", Summary(result, contribution.Verdict));
             else
             {
                 var section = contribution.Sections[0];
                 foreach (var block in section.Blocks.Where(b => b is Reporting.Model.TableBlock or Reporting.Model.FindingBlock))
                     SpectreBlocks.Write(console.Ansi, block);
                 console.Out.WriteLine(result.Recommended is { } rec
-                    ? $"earliest safe split point: {rec.ProducerLabel} ({rec.Tensor})"
-                    : result.AnyUnsafe ? "no audited split point is safe" : "every audited split point is safe");
+                    ? $"earliest safe split point: {rec.ProducerLabel} ({rec.Tensor}){SplitInversionReport.OnlyAgainst(result)}"
+                    : result.AnyUnsafe ? "no audited split point is safe" : "every audited split point is safe" + SplitInversionReport.OnlyAgainst(result));
+                if (SplitVerdict.SubsetCaveat(result) is { } caveat) console.Out.WriteLine(caveat);
             }
             return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
         });
@@ -121,7 +124,7 @@ internal static class SplitCommand
     }
 
     /// <summary>The result without pixels, for --json.</summary>
-    private static object Summary(SplitInversionResult r) => new
+    private static object Summary(SplitInversionResult r, Reporting.Model.ThreatVerdict verdict) => new
     {
         model = r.ModelOrigin,
         data = r.DataSource,
@@ -131,7 +134,8 @@ internal static class SplitCommand
         r.Seed,
         r.Quick,
         thresholds = r.Thresholds,
-        verdict = Reporting.JsonReportRenderer.VerdictNode(SplitInversionReport.Build(r).Verdict),
+        attacks = SplitVerdict.Requested(r).Select(SplitInversionReport.Name),
+        verdict = Reporting.JsonReportRenderer.VerdictNode(verdict),
         rule = r.VerdictRule,
         recommendationRule = SplitInversionResult.RecommendationRule,
         recommended = r.Recommended?.Tensor,

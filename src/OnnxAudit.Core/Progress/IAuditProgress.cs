@@ -19,6 +19,15 @@ public interface IAuditProgress
     /// <summary>Within the current phase: step <paramref name="index"/> (0-based) of <paramref name="count"/> (e.g. one per
     /// split point and attack). Optional; the default does nothing.</summary>
     void Step(int index, int count) { }
+
+    /// <summary>The expected relative cost of each phase announced with <see cref="Phase"/> (one per phase, any unit),
+    /// so that an overall ETA weights them by cost instead of equally. Optional; the default does nothing.</summary>
+    void PhaseWeights(IReadOnlyList<double> weights) { }
+
+    /// <summary>Within the current phase: the next step starts at fraction <paramref name="start"/> of the phase's
+    /// expected cost and covers <paramref name="width"/> of it (a weighted <see cref="Step"/>). Optional; the default
+    /// does nothing.</summary>
+    void StepSpan(double start, double width) { }
 }
 
 /// <summary>One running stage; dispose to mark it complete.</summary>

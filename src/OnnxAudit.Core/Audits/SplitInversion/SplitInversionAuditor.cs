@@ -95,7 +95,9 @@ public static class SplitInversionAuditor
             var attackList = options.Attacks.Distinct().ToList();
             foreach (var attack in attackList)
             {
-                progress.Step(results.Count * attackList.Count + outcomes.Count, points.Count * attackList.Count);
+                var perPoint = attackList.Sum(a => AttackCost(a, options, n));
+                var before = results.Count * perPoint + outcomes.Sum(o => AttackCost(o.Attack, options, n));
+                progress.StepSpan(before / (points.Count * perPoint), AttackCost(attack, options, n) / (points.Count * perPoint));
                 var label = $"{point.ProducerLabel} ({depth}/{analysis.SplitPoints.Count})";
                 // why: issue 17: a split point found unsafe by one attack is unsafe whatever another attack does, so in
                 // --quick the remaining (training-heavy) attacks are skipped with that reason: black-box training alone
@@ -136,6 +138,31 @@ public static class SplitInversionAuditor
         var recommended = SplitInversionResult.Recommend(results);
         return new SplitInversionResult(model.Origin, data.Source, auxSource, aux?.N ?? 0, shape, targets, originals, results,
             options.Thresholds, recommended, options.Seed, options.Quick);
+    }
+
+    /// <summary>The expected cost of the audit (for an overall ETA only), in passes of one image forward and backward
+    /// through the whole model: per attacked split point, white-box iterations × targets × ½ (the prefix), the decoder's
+    /// training budget × batch × ½, and the shadow's budget × batch plus its inversion. An upper bound: early stopping
+    /// and quick skips only shorten it.</summary>
+    public static double ExpectedCost(GraphAnalysis analysis, SplitAuditOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(options);
+        var points = options.At is { } at ? at.Split(',', StringSplitOptions.RemoveEmptyEntries).Length : analysis.SplitPoints.Count;
+        var cap = options.Quick ? SplitAuditOptions.QuickMaxPoints : options.MaxPoints;
+        if (options.At is null && cap is { } k && k >= 2) points = Math.Min(points, k);
+        return points * options.Attacks.Distinct().Sum(a => AttackCost(a, options, options.Images));
+    }
+
+    private static double AttackCost(SplitAttack attack, SplitAuditOptions options, int n)
+    {
+        var iterations = options.WhiteBoxIterations(5000);
+        return attack switch
+        {
+            SplitAttack.WhiteBox => 0.5 * iterations * n,
+            SplitAttack.BlackBox => 0.5 * options.Steps * options.TrainingBatch,
+            _ => options.Steps * (double)options.TrainingBatch + 0.5 * iterations * n,
+        };
     }
 
     /// <summary>The split points to audit: all, or the ones named by tensor, by their producer's label or by the block they close.</summary>
@@ -185,7 +212,8 @@ public static class SplitInversionAuditor
                 var run = solver.Run(target, stage);
                 var settings = string.Create(CultureInfo.InvariantCulture,
                     $"f1 is affine in the input: exact least squares (conjugate gradients on the normal equations through the gradient graph), {run.Iterations} iterations (cap {AffineLeastSquares.DefaultMaxIterations}), relative normal-equation residual {run.RelativeResidual:G3}, start {WhiteBoxAttack.StartValue}");
-                return Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
+                return Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw)
+                    with { Budget = "exact solve" };
             }
             catch (Exception ex) when (ex is OnnxAuditException or InvalidOperationException or ArgumentException)
             {
@@ -201,16 +229,29 @@ public static class SplitInversionAuditor
         AttackOutcome? best = null;
         // why: one gradient graph and session for every λ_TV variant (λ_TV is fed at run time).
         using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, hyper, options.Runtime);
+        var ran = new List<double>();
+        var used = new List<int>();
+        string? retryNote = null;
         foreach (var h in variants)
         {
+            // why: issue 16 item 4: the λ_TV = 0 companion run only matters when it can change the verdict; once the
+            // default λ_TV already shows the point unsafe, no better PSNR makes it "more unsafe".
+            if (best is { Unsafe: true })
+            {
+                retryNote = string.Create(CultureInfo.InvariantCulture, $" (λ_TV = {h.TvWeight:G3} companion run skipped: λ_TV {hyper.TvWeight:G3} already shows the point unsafe)");
+                break;
+            }
             using var stage = progress.Start($"{label}: white-box (λ_TV {h.TvWeight.ToString("G3", CultureInfo.InvariantCulture)})", h.Iterations);
             var run = attack.Run(target, stage, h.Iterations, h.TvWeight);
-            var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}");
+            ran.Add(h.TvWeight);
+            used.Add(run.Iterations);
+            var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}") + Plateau(run, h.Iterations);
             var o = Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
-            if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate)
-                best = variants.Count > 1 ? o with { Settings = o.Settings + " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", variants.Select(v => v.TvWeight.ToString("G3", CultureInfo.InvariantCulture))) + "})" } : o;
+            if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate) best = o;
         }
-        return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + (fallback ?? "") };
+        var choice = ran.Count > 1 ? " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", ran.Select(v => v.ToString("G3", CultureInfo.InvariantCulture))) + "})" : "";
+        var budget = string.Create(CultureInfo.InvariantCulture, $"{string.Join(" + ", used)}/{hyper.Iterations} iterations");
+        return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + choice + (retryNote ?? "") + (fallback ?? ""), Budget = budget };
     }
 
     private static AttackOutcome BlackBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
@@ -226,38 +267,39 @@ public static class SplitInversionAuditor
         var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape));
         var names = InverseNetwork.ParameterNames(g);
         var parameters = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
-        var steps = options.Steps;
-        (double First, double Last) losses;
-        using (var stage = progress.Start($"{label}: black-box training", steps))
+        var budget = options.Budget;
+        var (train, held) = HoldOut(aux.N, options.TrainingBatch, options.Seed + 3);
+        var batch = Math.Min(options.TrainingBatch, train.Length);
+        var zPer = auxZ.Length / aux.N;
+        var xPer = aux.ImageSize;
+        TrainingBatch Rows(int[] idx, float[] zb, float[] xb)
+        {
+            for (var k = 0; k < idx.Length; k++)
+            {
+                auxZ.AsSpan(idx[k] * zPer, zPer).CopyTo(zb.AsSpan(k * zPer));
+                auxX.AsSpan(idx[k] * xPer, xPer).CopyTo(xb.AsSpan(k * xPer));
+            }
+            return new TrainingBatch(zb, [idx.Length, .. zDims], null, xb);
+        }
+        var heldOut = Chunks(held, batch).Select(idx => Rows(idx, new float[idx.Length * zPer], new float[idx.Length * xPer])).ToList();
+        TrainingSummary summary;
+        using (var stage = progress.Start($"{label}: black-box training", budget.MaxSteps))
         using (var session = GradientSessions.Create(g, new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), names, ParametersAsInputs: true), options.Runtime))
         {
-            var batch = Math.Min(options.TrainingBatch, aux.N);
-            var sampler = new MiniBatches(aux.N, batch, rng);
-            var zPer = auxZ.Length / aux.N;
-            var xPer = aux.ImageSize;
+            var sampler = new MiniBatches(train, batch, rng);
             var zb = new float[batch * zPer];
             var xb = new float[batch * xPer];
-            long[] dims = [batch, .. zDims];
-            // why: He et al. train g with MSE(g(f1(x)), x) and Adam (lr 1e-3) on the attacker's data.
-            losses = Trainer.Train(session, parameters, _ =>
-            {
-                var idx = sampler.Next();
-                for (var k = 0; k < idx.Length; k++)
-                {
-                    auxZ.AsSpan(idx[k] * zPer, zPer).CopyTo(zb.AsSpan(k * zPer));
-                    auxX.AsSpan(idx[k] * xPer, xPer).CopyTo(xb.AsSpan(k * xPer));
-                }
-                return new TrainingBatch(zb, dims, null, xb);
-            }, steps, 1e-3, stage);
+            // why: He et al. train g with MSE(g(f1(x)), x) and Adam (lr 1e-3) on the attacker's data; the attacker holds
+            // part of its own data out to decide when more training stops helping (issue 16 item 4).
+            summary = Trainer.Train(session, parameters, _ => Rows(sampler.Next(), zb, xb), heldOut, budget, 1e-3, stage);
         }
         ParameterInit.Assign(g.Graph, parameters);
         using var runner = new ModelSession(g, options.Runtime);
         var (recon, _) = runner.RunAll(target, [n, .. zDims]);
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"g = {architecture}; Adam lr 1e-3, {steps} steps × batch {Math.Min(options.TrainingBatch, aux.N)} on {aux.N} auxiliary images; training MSE {losses.First:G3} → {losses.Last:G3}");
-        return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw);
+            $"g = {architecture}; Adam lr 1e-3, batch {batch} on {train.Length} auxiliary images ({held.Length} held out); budget {budget.Describe()}; trained {summary.Describe()}; training MSE {summary.FirstLoss:G3} → {summary.LastLoss:G3}");
+        return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw) with { Budget = summary.Short() };
     }
-
     private static AttackOutcome QueryFree(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
         var (model, halves, _, aux, hyper, target, n, shape, inputRank, x0, label) = task;
@@ -277,37 +319,41 @@ public static class SplitInversionAuditor
             parameters[name] = v;
         }
         ParameterInit.Assign(shadow.Graph, parameters);
-        var steps = options.Steps;
+        var budget = options.Budget;
         var (auxX, _, auxY) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
-        (double First, double Last) losses;
-        using (var stage = progress.Start($"{label}: shadow training", steps))
+        var (train, held) = HoldOut(aux.N, options.TrainingBatch, options.Seed + 3);
+        var batch = Math.Min(options.TrainingBatch, train.Length);
+        var xPer = aux.ImageSize;
+        TrainingBatch Rows(int[] idx, float[] xb, long[] yb)
+        {
+            for (var k = 0; k < idx.Length; k++)
+            {
+                auxX.AsSpan(idx[k] * xPer, xPer).CopyTo(xb.AsSpan(k * xPer));
+                yb[k] = auxY![idx[k]];
+            }
+            return new TrainingBatch(xb, Dims(inputRank, idx.Length, shape), yb, null);
+        }
+        var heldOut = Chunks(held, batch).Select(idx => Rows(idx, new float[idx.Length * xPer], new long[idx.Length])).ToList();
+        TrainingSummary summary;
+        using (var stage = progress.Start($"{label}: shadow training", budget.MaxSteps))
         using (var session = GradientSessions.Create(shadow, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters.Keys], ParametersAsInputs: true), options.Runtime))
         {
-            var batch = Math.Min(options.TrainingBatch, aux.N);
-            var sampler = new MiniBatches(aux.N, batch, rng);
-            var xPer = aux.ImageSize;
+            var sampler = new MiniBatches(train, batch, rng);
             var xb = new float[batch * xPer];
             var yb = new long[batch];
-            var dims = Dims(inputRank, batch, shape);
-            losses = Trainer.Train(session, parameters, _ =>
-            {
-                var idx = sampler.Next();
-                for (var k = 0; k < idx.Length; k++)
-                {
-                    auxX.AsSpan(idx[k] * xPer, xPer).CopyTo(xb.AsSpan(k * xPer));
-                    yb[k] = auxY![idx[k]];
-                }
-                return new TrainingBatch(xb, dims, yb, null);
-            }, steps, 1e-3, stage);
+            summary = Trainer.Train(session, parameters, _ => Rows(sampler.Next(), xb, yb), heldOut, budget, 1e-3, stage);
         }
         ParameterInit.Assign(shadow.Graph, parameters);
         using var wstage = progress.Start($"{label}: query-free inversion", hyper.Iterations);
         using var attack = new WhiteBoxAttack(shadow, halves.Point.Tensor, n, shape, hyper, options.Runtime);
         var run = attack.Run(target, wstage);
+        var inversion = string.Create(CultureInfo.InvariantCulture, $"{run.Iterations}/{hyper.Iterations} iterations");
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, {steps} steps × batch {Math.Min(options.TrainingBatch, aux.N)} on {aux.N} labelled auxiliary images, cross-entropy {losses.First:G3} → {losses.Last:G3}; then white-box on f1': {Settings(hyper, attack.Epsilon)}");
-        return Score(SplitAttack.QueryFree, settings, x0, run.Images, n, shape, options.Thresholds, sw);
+            $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, batch {batch} on {train.Length} labelled auxiliary images ({held.Length} held out), budget {budget.Describe()}; trained {summary.Describe()}; cross-entropy {summary.FirstLoss:G3} → {summary.LastLoss:G3}; then white-box on f1': {Settings(hyper, attack.Epsilon)}{Plateau(run, hyper.Iterations)}");
+        return Score(SplitAttack.QueryFree, settings, x0, run.Images, n, shape, options.Thresholds, sw) with { Budget = $"shadow {summary.Short()}, {inversion}" };
     }
+    private static string Plateau(WhiteBoxRun run, int budget) => budget < WhiteBoxAttack.PlateauMinIterations ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"; {run.Iterations}/{budget} iterations{(run.Plateaued ? $" (stopped: the mean loss over {WhiteBoxAttack.PlateauWindow} iterations improved by < {WhiteBoxAttack.PlateauImprovement * 100:G3} %)" : "")}");
 
     private static string Settings(WhiteBoxHyperparameters h, double eps) => string.Create(CultureInfo.InvariantCulture,
         $"{WhiteBoxHyperparameters.Label(h.Class)} class: {h.Iterations} iterations, lr {h.LearningRate:G3}, λ_TV {h.TvWeight:G3}, AMSGrad ε {eps:G3}, start {WhiteBoxAttack.StartValue}");
@@ -358,12 +404,36 @@ public static class SplitInversionAuditor
         _ => [n, s.C, s.H, s.W],
     };
 
-    /// <summary>Mini-batches drawn without replacement within an epoch, reshuffled every epoch.</summary>
-    private sealed class MiniBatches(int count, int batch, Random rng)
+    /// <summary>The attacker's split of its <paramref name="count"/> auxiliary images into training and held-out images
+    /// (a seeded permutation; see <see cref="HeldOutCount"/>).</summary>
+    internal static (int[] Train, int[] HeldOut) HoldOut(int count, int batch, int seed)
     {
-        private readonly int[] _order = Enumerable.Range(0, count).ToArray();
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(order);
+        var h = HeldOutCount(count, batch);
+        return (order[h..], order[..h]);
+    }
+
+    /// <summary>Images held out for early stopping: none below 10 images (the whole budget is trained); otherwise 10 %,
+    /// at least min(32, a fifth) and at most 256, rounded down to whole training batches when at least one.</summary>
+    internal static int HeldOutCount(int count, int batch)
+    {
+        if (count < 10) return 0;
+        var h = Math.Clamp((int)Math.Round(0.1 * count), Math.Min(32, count / 5), 256);
+        return h >= batch ? h / batch * batch : h;
+    }
+
+    private static IEnumerable<int[]> Chunks(int[] indices, int size)
+    {
+        for (var i = 0; i < indices.Length; i += size) yield return indices[i..Math.Min(indices.Length, i + size)];
+    }
+
+    /// <summary>Mini-batches drawn without replacement within an epoch, reshuffled every epoch.</summary>
+    private sealed class MiniBatches(int[] indices, int batch, Random rng)
+    {
+        private readonly int[] _order = (int[])indices.Clone();
         private readonly int[] _batch = new int[batch];
-        private int _pos = count;
+        private int _pos = indices.Length;
 
         public int[] Next()
         {

@@ -14,6 +14,8 @@ namespace OnnxAudit.Audits.SplitInversion;
 /// <param name="Reconstructions">Reconstructed images (C×H×W in [0,1]), in target order.</param>
 /// <param name="Seconds">Wall-clock time of the attack (training included).</param>
 /// <param name="Note">Why it was skipped or anything unusual; null otherwise.</param>
+/// <param name="Budget">The attack's budget and what it used (e.g. "140/300 steps (stopped: held-out loss plateaued…)"),
+/// stated beside a "safe" verdict; null when the attack has no training budget.</param>
 public sealed record AttackOutcome(
     SplitAttack Attack,
     string Settings,
@@ -24,7 +26,8 @@ public sealed record AttackOutcome(
     bool Unsafe,
     IReadOnlyList<ReadOnlyMemory<float>> Reconstructions,
     double Seconds,
-    string? Note = null)
+    string? Note = null,
+    string? Budget = null)
 {
     /// <summary>True when the attack produced reconstructions.</summary>
     public bool Ran => Reconstructions.Count > 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OnnxAudit.Progress;
 using OnnxAudit.Runtime;
 
@@ -6,29 +7,119 @@ namespace OnnxAudit.Audits.SplitInversion;
 /// <summary>One mini-batch for <see cref="Trainer.Train"/>.</summary>
 internal readonly record struct TrainingBatch(float[] Input, long[] Dims, long[]? Labels, float[]? Target);
 
+/// <summary>The stated budget of one training run: at most <paramref name="MaxSteps"/> Adam steps; every
+/// <paramref name="EvalEvery"/> steps the held-out loss is measured, and training stops once it has not improved by
+/// more than <paramref name="MinRelativeImprovement"/> (relative to the best so far) for <paramref name="Patience"/>
+/// evaluations in a row. The parameters of the best held-out evaluation are kept.</summary>
+public sealed record TrainingBudget(int MaxSteps, int EvalEvery, int Patience, double MinRelativeImprovement)
+{
+    /// <summary>One line, e.g. "≤ 300 steps, early stop: held-out loss every 20 steps, patience 3, min. improvement 1 %".</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"≤ {MaxSteps} steps, early stop on the held-out loss (checked every {EvalEvery} steps, stop after {Patience} checks without a {MinRelativeImprovement * 100:G3} % improvement)");
+}
+
+/// <summary>What one training run did: steps taken against the budget, why it stopped, and its losses.</summary>
+/// <param name="Steps">Adam steps taken.</param>
+/// <param name="Budget">The budget it ran under.</param>
+/// <param name="StoppedEarly">True when the held-out loss stopped improving before <see cref="TrainingBudget.MaxSteps"/>.</param>
+/// <param name="FirstLoss">Mean training loss of the first 10 % of steps.</param>
+/// <param name="LastLoss">Mean training loss of the last 10 % of steps.</param>
+/// <param name="HeldOutImages">Images held out for the stop rule (0 = none: the whole budget is used).</param>
+/// <param name="BestHeldOutLoss">Best held-out loss (NaN without held-out images).</param>
+/// <param name="BestStep">Step whose parameters are kept (the best held-out evaluation; the last step without held-out images).</param>
+public sealed record TrainingSummary(int Steps, TrainingBudget Budget, bool StoppedEarly, double FirstLoss, double LastLoss,
+    int HeldOutImages, double BestHeldOutLoss, int BestStep)
+{
+    /// <summary>Short form for the verdict cell, e.g. "140/300 steps, held-out plateau".</summary>
+    public string Short() => string.Create(CultureInfo.InvariantCulture,
+        $"{Steps}/{Budget.MaxSteps} steps{(StoppedEarly ? ", held-out plateau" : "")}");
+
+    /// <summary>One line for the settings column and the verdict, e.g. "140/300 steps (held-out plateau; best at 100)".</summary>
+    public string Describe() => HeldOutImages == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{Steps}/{Budget.MaxSteps} steps (no held-out images: full budget)")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{Steps}/{Budget.MaxSteps} steps ({(StoppedEarly ? "stopped: held-out loss plateaued" : "budget used")}; kept step {BestStep}, held-out loss {BestHeldOutLoss:G3} on {HeldOutImages} images)");
+}
+
 /// <summary>Mini-batch Adam training of the parameters a <see cref="GradientSession"/> takes as inputs
-/// (built with <c>ParametersAsInputs</c>). Stateless.</summary>
+/// (built with <c>ParametersAsInputs</c>), with early stopping on a held-out loss. Stateless.</summary>
 internal static class Trainer
 {
-    /// <summary>Runs <paramref name="steps"/> plain Adam steps on
-    /// <paramref name="parameters"/> (updated in place); returns the mean loss of the first and the last 10% of steps.</summary>
-    public static (double First, double Last) Train(GradientSession session, Dictionary<string, float[]> parameters,
-        Func<int, TrainingBatch> batch, int steps, double learningRate, IProgressStage? stage = null)
+    /// <summary>Trains <paramref name="parameters"/> (updated in place; on return they hold the best held-out
+    /// evaluation's values) under <paramref name="budget"/>. <paramref name="heldOut"/> are batches of images the
+    /// training batches never contain; empty = no early stopping (every step of the budget is taken).</summary>
+    public static TrainingSummary Train(GradientSession session, Dictionary<string, float[]> parameters,
+        Func<int, TrainingBatch> batch, IReadOnlyList<TrainingBatch> heldOut, TrainingBudget budget, double learningRate, IProgressStage? stage = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxSteps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget.EvalEvery, 1);
         var names = parameters.Keys.ToList();
         var adams = names.ToDictionary(n => n, n => new Adam(parameters[n].Length, learningRate), StringComparer.Ordinal);
-        var window = Math.Max(1, steps / 10);
-        double first = 0, last = 0;
+        var steps = budget.MaxSteps;
+        var window = Math.Max(1, Math.Min(steps, budget.EvalEvery) / 2);
+        var recent = new Queue<double>();
+        double first = 0;
+        var firstCount = 0;
         var report = Math.Max(1, steps / 100);
+        var heldOutImages = heldOut.Sum(b => (int)b.Dims[0]);
+        var best = double.PositiveInfinity;
+        var reference = double.PositiveInfinity;
+        var bestStep = 0;
+        var sinceImprovement = 0;
+        Dictionary<string, float[]>? bestValues = null;
+        var taken = 0;
+        var stopped = false;
         for (var s = 0; s < steps; s++)
         {
             var b = batch(s);
             var run = session.Run(b.Input, b.Dims, b.Labels ?? default, b.Target ?? default, parameters);
-            if (s < window) first += run.Loss / window;
-            if (s >= steps - window) last += run.Loss / window;
+            if (firstCount < window) { first += run.Loss; firstCount++; }
+            recent.Enqueue(run.Loss);
+            if (recent.Count > window) recent.Dequeue();
             foreach (var n in names) adams[n].Step(parameters[n], run.Gradient(n));
-            if (stage is not null && (s + 1) % report == 0) stage.Advance(report);
+            taken = s + 1;
+            if (stage is not null && taken % report == 0) stage.Advance(report);
+            if (heldOutImages == 0 || (taken % budget.EvalEvery != 0 && taken != steps)) continue;
+            var loss = HeldOutLoss(session, heldOut, parameters);
+            if (loss < best)
+            {
+                best = loss;
+                bestStep = taken;
+                bestValues ??= names.ToDictionary(n => n, n => new float[parameters[n].Length], StringComparer.Ordinal);
+                foreach (var n in names) parameters[n].CopyTo(bestValues[n], 0);
+            }
+            // why: the patience counter resets only on an improvement by more than the stated relative margin, so a loss
+            // creeping down by noise-sized amounts does not keep a plateaued training running.
+            if (loss < reference * (1 - budget.MinRelativeImprovement) || double.IsPositiveInfinity(reference))
+            {
+                reference = loss;
+                sinceImprovement = 0;
+            }
+            else if (++sinceImprovement >= budget.Patience)
+            {
+                stopped = taken < steps;
+                break;
+            }
         }
-        return (first, last);
+        if (bestValues is not null)
+            foreach (var n in names) bestValues[n].CopyTo(parameters[n], 0);
+        if (heldOutImages == 0) bestStep = taken;
+        return new TrainingSummary(taken, budget, stopped, firstCount > 0 ? first / firstCount : double.NaN,
+            recent.Count > 0 ? recent.Average() : double.NaN, heldOutImages, heldOutImages > 0 ? best : double.NaN, bestStep);
+    }
+
+    /// <summary>The image-weighted mean loss over <paramref name="heldOut"/> at the current parameters (gradients are
+    /// computed by the session but not used; no parameter changes).</summary>
+    internal static double HeldOutLoss(GradientSession session, IReadOnlyList<TrainingBatch> heldOut, Dictionary<string, float[]> parameters)
+    {
+        double sum = 0;
+        long count = 0;
+        foreach (var b in heldOut)
+        {
+            var run = session.Run(b.Input, b.Dims, b.Labels ?? default, b.Target ?? default, parameters);
+            sum += run.Loss * b.Dims[0];
+            count += b.Dims[0];
+        }
+        return sum / count;
     }
 }

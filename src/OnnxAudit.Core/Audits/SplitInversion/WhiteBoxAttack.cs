@@ -10,7 +10,9 @@ namespace OnnxAudit.Audits.SplitInversion;
 /// <param name="Images">Reconstructions, B×C×H×W in [0,1].</param>
 /// <param name="InitialLoss">Per-image loss (feature mean squared error + λ·TV) at the start, averaged over the batch.</param>
 /// <param name="FinalLoss">The same after the last step (computed at the last iterate before its update).</param>
-internal sealed record WhiteBoxRun(float[] Images, double InitialLoss, double FinalLoss);
+/// <param name="Iterations">Iterations taken.</param>
+/// <param name="Plateaued">True when the plateau stop ended the run before its budget.</param>
+internal sealed record WhiteBoxRun(float[] Images, double InitialLoss, double FinalLoss, int Iterations = 0, bool Plateaued = false);
 
 /// <summary>
 /// He et al.'s white-box regularised maximum-likelihood attack (rMLE) on a batch of images at once:
@@ -73,7 +75,6 @@ internal sealed class WhiteBoxAttack : IDisposable
         var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
             TotalVariationWeight: _tvFed ? TvPerElement(hyper.TvWeight) / batch : 0, TotalVariationAsInput: _tvFed);
         _session = GradientSessions.Create(model, request, runtime);
-        Gradient = new float[batch * _c * _h * _w];
         _imageSize = _c * _h * _w;
         _energyScale = new double[batch];
     }
@@ -87,15 +88,34 @@ internal sealed class WhiteBoxAttack : IDisposable
     /// <summary>Adam ε.</summary>
     public double Epsilon { get; }
 
-    private float[] Gradient { get; }
+    /// <summary>The gradient model the attack runs (for profiling).</summary>
+    internal OnnxModel GradientModel => _session.GradientModel;
 
     private double TvPerElement(double tvWeight) => tvWeight / ((double)_c * (_h - 1) * _w);
 
+    /// <summary>Iterations per loss window of the plateau stop (see <see cref="Run"/>).</summary>
+    public const int PlateauWindow = 250;
+
+    /// <summary>The plateau stop's relative improvement per window.</summary>
+    public const double PlateauImprovement = 1e-3;
+
+    /// <summary>Runs from budgets of at least this many iterations stop at a plateau.</summary>
+    public const int PlateauMinIterations = 1000;
+
     /// <summary>Reconstructs the batch whose split-tensor values are <paramref name="target"/> (B × elements, row-major).
     /// <paramref name="iterations"/> overrides <see cref="WhiteBoxHyperparameters.Iterations"/>, <paramref name="tvWeight"/>
-    /// its λ_TV.</summary>
+    /// its λ_TV. Budgets of at least <see cref="PlateauMinIterations"/> stop early at a loss plateau.</summary>
     /// <exception cref="InvalidOperationException">A λ_TV ≠ 0 on an NCHW model whose attack was built with λ_TV = 0.</exception>
-    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null, double? tvWeight = null)
+    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null, double? tvWeight = null) =>
+        RunCore(target, stage, iterations, tvWeight, copying: false);
+
+    /// <summary>The loop as it was before issue 16 item 3: x, the target and the gradient copied between managed arrays
+    /// and the session's buffers every iteration, a scalar clamp. Same results bit for bit (tested); kept as the A/B side
+    /// of the bench (<c>bench/OnnxAudit.TorchBench whitebox</c>) and as the test oracle of the bound loop.</summary>
+    internal WhiteBoxRun RunWithCopies(ReadOnlySpan<float> target, int? iterations = null, double? tvWeight = null) =>
+        RunCore(target, null, iterations, tvWeight, copying: true);
+
+    private WhiteBoxRun RunCore(ReadOnlySpan<float> target, IProgressStage? stage, int? iterations, double? tvWeight, bool copying)
     {
         var steps = iterations ?? Hyper.Iterations;
         var tvPerElement = TvPerElement(tvWeight ?? Hyper.TvWeight);
@@ -111,18 +131,32 @@ internal sealed class WhiteBoxAttack : IDisposable
             e /= Math.Max(1, per);
             _energyScale[i] = e > 0 && double.IsFinite(e) ? _imageSize / e : 1;
         }
-        var x = new float[Gradient.Length];
-        Array.Fill(x, StartValue);
+        if (copying) return RunCopying(target, steps, fed, tvPerElement);
+        // why: x, the target and the gradient live in the session's bound buffers (written once / updated in place), so
+        // an iteration copies nothing: ONNX Runtime reads x where Adam writes it and writes the gradient Adam reads.
+        var x = _session.InputBuffer(_dims);
+        if (x.Length != _batch * _imageSize) throw new InvalidOperationException($"the attack's input buffer has {x.Length} values, expected {_batch * _imageSize}");
+        x.Fill(StartValue);
+        var boundTarget = _session.TargetBuffer;
+        if (target.Length != boundTarget.Length) throw new ArgumentException($"target has {target.Length} values, expected {boundTarget.Length}", nameof(target));
+        target.CopyTo(boundTarget);
+        if (fed is not null) _session.BindParameters(fed);
         var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
         double initial = double.NaN, last = double.NaN;
         var report = Math.Max(1, steps / 100);
+        // why: issue 16 item 4 (full reports within 4× the quick time): with a budget of ≥ PlateauMinIterations the run
+        // stops once the mean loss of a PlateauWindow-iteration window improves on the previous window's by less than
+        // PlateauImprovement (relative); the loss then changes the reconstruction by far less than the verdict's margins.
+        var plateauStop = steps >= PlateauMinIterations;
+        double windowSum = 0, previousWindow = double.NaN;
+        var taken = 0;
+        var plateaued = false;
         for (var it = 0; it < steps; it++)
         {
-            var run = _session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
-            var g = run.Gradient(_session.InputName);
-            g.CopyTo(Gradient);
+            var run = _session.RunBound();
+            var gradient = run.GradientBuffer(_session.InputName);
             double loss = run.Loss;
-            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, Gradient, tvPerElement / _batch);
+            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, gradient, tvPerElement / _batch);
             // why: the batch loss is the mean of the per-image losses, so its gradient is 1/B of each image's own;
             // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs. Each image's
             // gradient is further scaled by pixels / mean(t_i²) (issue 17: the matching loss normalised by the target's
@@ -130,16 +164,55 @@ internal sealed class WhiteBoxAttack : IDisposable
             // so the steps shrink with the model's size (8 dB at resnet18@64 conv1). The minimiser is unchanged.
             for (var i = 0; i < _batch; i++)
             {
-                var seg = Gradient.AsSpan(i * _imageSize, _imageSize);
+                var seg = gradient.Slice(i * _imageSize, _imageSize);
                 TensorPrimitives.Multiply(seg, (float)(_batch * _energyScale[i]), seg);
             }
-            adam.Step(x, Gradient, 1f);
+            adam.Step(x, gradient, 1f);
+            Adam.Clamp01(x);
+            if (it == 0) initial = loss;
+            last = loss;
+            taken = it + 1;
+            if (stage is not null && taken % report == 0) stage.Advance(report);
+            if (!plateauStop) continue;
+            windowSum += loss;
+            if (taken % PlateauWindow != 0) continue;
+            var mean = windowSum / PlateauWindow;
+            windowSum = 0;
+            if (double.IsFinite(previousWindow) && mean > previousWindow * (1 - PlateauImprovement))
+            {
+                plateaued = taken < steps;
+                break;
+            }
+            previousWindow = mean;
+        }
+        return new WhiteBoxRun(x.ToArray(), initial, last, taken, plateaued);
+    }
+
+    private WhiteBoxRun RunCopying(ReadOnlySpan<float> target, int steps, Dictionary<string, float[]>? fed, double tvPerElement)
+    {
+        var gradientCopy = new float[_batch * _imageSize];
+        var x = new float[gradientCopy.Length];
+        Array.Fill(x, StartValue);
+        var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
+        double initial = double.NaN, last = double.NaN;
+        for (var it = 0; it < steps; it++)
+        {
+            var run = _session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
+            var g = run.Gradient(_session.InputName);
+            g.CopyTo(gradientCopy);
+            double loss = run.Loss;
+            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, gradientCopy, tvPerElement / _batch);
+            for (var i = 0; i < _batch; i++)
+            {
+                var seg = gradientCopy.AsSpan(i * _imageSize, _imageSize);
+                TensorPrimitives.Multiply(seg, (float)(_batch * _energyScale[i]), seg);
+            }
+            adam.Step(x, gradientCopy, 1f);
             for (var i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
             if (it == 0) initial = loss;
             last = loss;
-            if (stage is not null && (it + 1) % report == 0) stage.Advance(report);
         }
-        return new WhiteBoxRun(x, initial, last);
+        return new WhiteBoxRun(x, initial, last, steps);
     }
 
     /// <summary>Adds weight·Σ[(Δ_h x)² + (Δ_w x)²] over B×C×H×W to <paramref name="gradient"/> (its derivative) and returns

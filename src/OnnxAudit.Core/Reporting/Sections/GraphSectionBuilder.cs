@@ -41,7 +41,7 @@ public static class GraphSectionBuilder
             OutputShape(a, l), Fmt.N(l.ParameterCount), Details(l)]).ToArray();
         return new TableBlock("Layers in execution order (output shape per sample)",
             [new("#", ColumnAlignment.Right, 0.4), new("Layer", RelativeWidth: 1.2), new("Kind"), new("Op"), new("Output", ColumnAlignment.Right), new("Params", ColumnAlignment.Right, 0.9), new("Details", RelativeWidth: 2.4)],
-            rows);
+            rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The ReLU table.</summary>
@@ -52,7 +52,7 @@ public static class GraphSectionBuilder
         var rows = a.ReluLayers.Select(r => (IReadOnlyList<TableCell>)[
             r.Label, r.Output, Fmt.N(r.Width), head.TryGetValue(r.Output, out var i) ? $"head ReLU i = {i}" : "feature extractor Φ"]).ToArray();
         return new TableBlock("ReLU layers and widths (elements per sample)",
-            [new("ReLU"), new("Output tensor", RelativeWidth: 1.6), new("Width", ColumnAlignment.Right), new("Position", RelativeWidth: 1.2)], rows);
+            [new("ReLU"), new("Output tensor", RelativeWidth: 1.6), new("Width", ColumnAlignment.Right), new("Position", RelativeWidth: 1.2)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The classifier-head key/values.</summary>
@@ -87,7 +87,7 @@ public static class GraphSectionBuilder
         var rows = a.SplitPoints.Select(s => (IReadOnlyList<TableCell>)[
             s.Tensor, s.Block.Length > 0 && s.Block != s.ProducerLabel ? $"{s.Block} ({s.ProducerLabel})" : s.ProducerLabel, Fmt.Shape(s.Shape.Skip(a.Tensors[s.Tensor].IsBatched ? 1 : 0)), Fmt.N(s.ElementsPerSample), Fmt.F(s.Compression, 2) + "×", ShortPrefix(s.Description)]).ToArray();
         return new TableBlock("Candidate split points (tensors every input→output path passes through), in execution order",
-            [new("Tensor", RelativeWidth: 1.6), new("Closes block (after)"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows);
+            [new("Tensor", RelativeWidth: 1.6), new("Closes block (after)"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The blocks between consecutive split points (a residual, inception, dense or shuffle unit is one block).</summary>
@@ -98,7 +98,7 @@ public static class GraphSectionBuilder
         var rows = (a.Blocks ?? []).Select((b, i) => (IReadOnlyList<TableCell>)[
             (i + 1).ToString(ic), b.Name, b.Kind, b.LayerIndices.Count.ToString(ic), Fmt.N(b.ParameterCount), b.OutputTensor == a.OutputTensor ? $"{b.OutputTensor} (output)" : b.OutputTensor]).ToArray();
         return new TableBlock("Blocks: the units split points close, input to output",
-            [new("#", ColumnAlignment.Right, 0.4), new("Block", RelativeWidth: 1.4), new("Kind"), new("Layers", ColumnAlignment.Right), new("Params", ColumnAlignment.Right), new("Output tensor", RelativeWidth: 1.8)], rows);
+            [new("#", ColumnAlignment.Right, 0.4), new("Block", RelativeWidth: 1.4), new("Kind"), new("Layers", ColumnAlignment.Right), new("Params", ColumnAlignment.Right), new("Output tensor", RelativeWidth: 1.8)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     // why: in a chain every block is one layer and the table would repeat the layer table.
@@ -158,7 +158,7 @@ public static class GraphSectionBuilder
         ArgumentNullException.ThrowIfNull(a);
         var rows = a.Operators.Select(o => (IReadOnlyList<TableCell>)[
             o.OpType, string.IsNullOrEmpty(o.Domain) ? "ai.onnx" : o.Domain, o.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), o.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ToArray();
-        return new TableBlock("Operator inventory", [new("Operator"), new("Domain"), new("Nodes", ColumnAlignment.Right), new("Opset", ColumnAlignment.Right)], rows);
+        return new TableBlock("Operator inventory", [new("Operator"), new("Domain"), new("Nodes", ColumnAlignment.Right), new("Opset", ColumnAlignment.Right)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static string OutputShape(GraphAnalysis a, Layer l) =>
