@@ -47,7 +47,7 @@ internal static class GradientCommand
             var (x, dims, labels) = dataset.Batch(indices);
             var result = FederatedGradient.Compute(loaded, x, dims, labels!, runtime);
             GradientExport.WriteNpy(outDir, result, indices, labels!);
-            // why (issue 15): a NaN loss used to show only as JSON null; the verdict line (and the JSON) says so.
+            // why (issue 15): a NaN loss used to show only as JSON null; the verdict line says so (the --json schema is report13's).
             var note = GradientExport.NonFiniteNote(result);
             if (parse.GetValue(json))
                 VerbJson.Write(console, "gradient", new
@@ -56,14 +56,13 @@ internal static class GradientCommand
                     output = outDir,
                     indices,
                     labels = labels!,
-                    loss = double.IsFinite(result.Loss) ? (double?)result.Loss : null,
-                    nonFinite = note,
+                    loss = (double)result.Loss,
                     parameters = result.Parameters.Select(p => new
                     {
                         name = p.Name,
                         shape = p.Dims,
                         file = GradientNames.Sanitize(p.Name) + ".npy",
-                        l2Norm = Math.Sqrt(p.Values.Sum(v => (double)v * v)) is var n && double.IsFinite(n) ? (double?)n : null,
+                        l2Norm = Math.Sqrt(p.Values.Sum(v => (double)v * v)),
                     }),
                 });
             else
