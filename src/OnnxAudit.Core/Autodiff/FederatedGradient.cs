@@ -32,11 +32,72 @@ public static class FederatedGradient
     public static FederatedGradientResult ComputeFor(OnnxModel model, float[] batch, long[] dims, long[] labels, RuntimeOptions? options, IReadOnlyList<string>? parameters)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(dims);
+        ArgumentNullException.ThrowIfNull(labels);
         var names = parameters ?? FloatInitializers(model);
         using var session = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), names), options);
-        var run = session.Run(batch, dims, labels);
-        var grads = names.Select(n => new ParameterGradient(n, TensorData.Dims(model.FindInitializer(n)!), run.Gradient(n).ToArray())).ToList();
-        return new FederatedGradientResult(run.Loss, grads);
+        var n = (int)dims[0];
+        var chunk = ChunkSize(model, n, ActivationBudgetBytes);
+        if (chunk >= n)
+        {
+            var run = session.Run(batch, dims, labels);
+            var grads = names.Select(p => new ParameterGradient(p, TensorData.Dims(model.FindInitializer(p)!), run.Gradient(p).ToArray())).ToList();
+            return new FederatedGradientResult(run.Loss, grads);
+        }
+        // why: issue 17: the activations of the whole batch (vgg11_bn@224, batch 8: ~0.8 GB forward, more backward) need
+        // not be live at once; the batch mean is the count-weighted mean of the chunk means, for the loss and every gradient.
+        var per = batch.Length / n;
+        var sums = new float[names.Count][];
+        var chunkDims = (long[])dims.Clone();
+        chunkDims[0] = chunk;
+        double loss = 0;
+        for (var start = 0; start < n; start += chunk)
+        {
+            var run = session.Run(batch.AsSpan(start * per, chunk * per), chunkDims, labels.AsSpan(start, chunk));
+            var weight = (float)chunk / n;
+            loss += (double)run.Loss * chunk / n;
+            for (var i = 0; i < names.Count; i++)
+            {
+                var g = run.Gradient(names[i]);
+                sums[i] ??= new float[g.Length];
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, weight, sums[i], sums[i]);
+            }
+        }
+        var result = names.Select((p, i) => new ParameterGradient(p, TensorData.Dims(model.FindInitializer(p)!), sums[i])).ToList();
+        return new FederatedGradientResult((float)loss, result);
+    }
+
+    /// <summary>Activation memory a gradient run may use at once (the batch is split into equal chunks to stay within it).</summary>
+    internal static long ActivationBudgetBytes { get; set; } = 512L << 20;
+
+    /// <summary>The samples per gradient run: the largest divisor of <paramref name="n"/> whose forward activations, times
+    /// three for the backward pass, fit <paramref name="budgetBytes"/> (at least 1); <paramref name="n"/> when the shapes
+    /// cannot be derived statically.</summary>
+    internal static int ChunkSize(OnnxModel model, int n, long budgetBytes)
+    {
+        if (n <= 1) return Math.Max(n, 1);
+        long perSample;
+        try
+        {
+            var shapes = ShapeInference.Infer(model.Graph, model.DefaultOpset, new ConstantTable(model.Graph));
+            perSample = 0;
+            foreach (var s in shapes.Values)
+            {
+                // the static pass writes the symbolic batch as −1 (a folded multiple k·N as −k)
+                if (s.Length == 0 || s[0] >= 0) continue;
+                var elements = -s[0];
+                for (var a = 1; a < s.Length; a++) elements *= Math.Max(s[a], 1);
+                perSample += elements * sizeof(float);
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException or KeyNotFoundException or GradientBuildException)
+        {
+            return n;
+        }
+        var fit = perSample <= 0 ? n : (int)Math.Clamp(budgetBytes / (3 * perSample), 1, n);
+        while (n % fit != 0) fit--;
+        return fit;
     }
 
     /// <summary>Names of the float initializers consumed by some node, in initializer order.</summary>

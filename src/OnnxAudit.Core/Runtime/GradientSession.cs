@@ -22,6 +22,7 @@ public sealed class GradientSession : IDisposable
     private readonly Dictionary<string, long[]> _inputDims = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Buffer> _outputs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Buffer> _params = new(StringComparer.Ordinal);
+    private readonly WeightFeeds? _feeds;
     private Buffer? _input;
     private LongBuffer? _labels;
     private Buffer? _target;
@@ -49,10 +50,12 @@ public sealed class GradientSession : IDisposable
         foreach (var (name, values, dims) in bindings.ParameterInputs) _params[name] = new Buffer(values, dims);
         try
         {
-            _session = SessionFactory.Create(GradientModel.ToBytes(), options ?? RuntimeOptions.Default, gradientModel.Origin);
+            (var toLoad, _feeds) = WeightFeeds.Split(GradientModel);
+            _session = SessionFactory.Create(toLoad.ToBytes(), options ?? RuntimeOptions.Default, gradientModel.Origin, lowMemory: _feeds is not null);
         }
         catch
         {
+            _feeds?.Dispose();
             foreach (var b in _params.Values) b.Dispose();
             throw;
         }
@@ -60,12 +63,13 @@ public sealed class GradientSession : IDisposable
         {
             _binding = _session.CreateIoBinding();
             _runOptions = new RunOptions();
-            foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+            BindParameters();
         }
         catch
         {
             _binding?.Dispose();
             _session.Dispose();
+            _feeds?.Dispose();
             foreach (var b in _params.Values) b.Dispose();
             throw;
         }
@@ -157,7 +161,7 @@ public sealed class GradientSession : IDisposable
             _target = new Buffer(new float[td.Aggregate(1L, (a, b) => a * b)], td);
             _binding.BindInput(_targetName, _target.Value);
         }
-        foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+        BindParameters();
         foreach (var (name, dims) in _outputDims)
         {
             var d = Resolve(dims, batch);
@@ -166,6 +170,13 @@ public sealed class GradientSession : IDisposable
             _binding.BindOutput(name, buf.Value);
         }
         _batch = batch;
+    }
+
+    private void BindParameters()
+    {
+        foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+        if (_feeds is null) return;
+        for (var i = 0; i < _feeds.Names.Count; i++) _binding.BindInput(_feeds.Names[i], _feeds.Values[i]);
     }
 
     private static long[] Resolve(long[] dims, long batch) => dims.Select(d => d < 0 ? batch : d).ToArray();
@@ -194,6 +205,7 @@ public sealed class GradientSession : IDisposable
         foreach (var b in _outputs.Values) b.Dispose();
         foreach (var b in _params.Values) b.Dispose();
         _session.Dispose();
+        _feeds?.Dispose();
     }
 
     private sealed class Buffer : IDisposable
