@@ -17,7 +17,25 @@ namespace OnnxAudit.Runtime;
 internal sealed class WeightFeeds : IDisposable
 {
     /// <summary>Models with at least this many bytes of float initializer data get feeds.</summary>
-    internal static long ModelThresholdBytes { get; set; } = 256L << 20;
+    internal const long DefaultModelThresholdBytes = 256L << 20;
+
+    private static readonly AsyncLocal<long?> ThresholdOverride = new();
+
+    /// <summary>The threshold in effect (<see cref="DefaultModelThresholdBytes"/> unless a test scope lowered it).</summary>
+    internal static long ModelThresholdBytes => ThresholdOverride.Value ?? DefaultModelThresholdBytes;
+
+    /// <summary>Sets the model threshold for the calling flow until the scope is disposed (tests).</summary>
+    internal static IDisposable WithModelThreshold(long bytes)
+    {
+        var before = ThresholdOverride.Value;
+        ThresholdOverride.Value = bytes;
+        return new Scope(() => ThresholdOverride.Value = before);
+    }
+
+    private sealed class Scope(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary>Only initializers of at least this many bytes are fed (small ones stay constants).</summary>
     internal const long TensorThresholdBytes = 1L << 20;
