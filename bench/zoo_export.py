@@ -123,6 +123,38 @@ def data(px):
     return x, y
 
 
+def build(name):
+    """The seeded, perturbed model of export() and its input size (deterministic)."""
+    import torch
+    table, mt = models()
+    ctor, px = table[name]
+    k = list(table).index(name)
+    torch.manual_seed(3000 + k)
+    gen = torch.Generator().manual_seed(4000 + k)
+    model = ctor().eval()
+    mt.perturb(model, gen)
+    return model, px
+
+
+def export64(name):
+    """float64 autograd of the same model and batch into <name>/ref64/ (diagnosis: is a disagreement ours or float32's?)."""
+    import torch
+    import torch.nn.functional as F
+    meta = json.load(open(os.path.join(OUT, name, "meta.json")))
+    model, px = build(name)
+    names = dict(zip(dict(model.named_parameters()), meta["files"].values())) if len(meta["files"]) == len(list(model.parameters())) else None
+    model = model.double()
+    xs, ys = data(px)
+    x = torch.tensor(xs[:BATCH].astype(np.float64) / 255.0)
+    loss = F.cross_entropy(model(x), torch.tensor(ys[:BATCH]))
+    loss.backward()
+    folder = os.path.join(OUT, name, "ref64")
+    os.makedirs(folder, exist_ok=True)
+    for pname, p in model.named_parameters():
+        np.save(os.path.join(folder, names[pname]), p.grad.detach().numpy())
+    print(f"{name}: float64 loss {loss.item():.9f}")
+
+
 def export(name):
     import torch
     import torch.nn.functional as F
@@ -200,8 +232,21 @@ def compare(name, ours_dir):
         entries += d.size
         if share > worst:
             worst, worst_name = share, pname
+    ref64 = os.path.join(OUT, name, "ref64")
+    extra = ""
+    if os.path.isdir(ref64):
+        # the same share against float64 autograd, for ours and for PyTorch's float32 reference
+        w_ours, w_t32 = 0.0, 0.0
+        for pname, file in meta["files"].items():
+            e64 = np.load(os.path.join(ref64, file))
+            tol = ATOL + RTOL * np.abs(e64)
+            a = np.load(os.path.join(ours_dir, ours["files"][pname])).astype(np.float64)
+            t = np.load(os.path.join(OUT, name, "ref", file)).astype(np.float64)
+            w_ours = max(w_ours, float(np.max(np.abs(a - e64) / tol)))
+            w_t32 = max(w_t32, float(np.max(np.abs(t - e64) / tol)))
+        extra = f"\nvs float64 autograd: ours {w_ours:.4f}, torch float32 {w_t32:.4f}"
     loss_ours = float(open(os.path.join(ours_dir, "loss.txt")).read())
-    print(f"{worst:.4f} {max_abs:.3e} {len(meta['files'])} {entries} {worst_name} {abs(loss_ours - meta['loss']):.2e}")
+    print(f"{worst:.4f} {max_abs:.3e} {len(meta['files'])} {entries} {worst_name} {abs(loss_ours - meta['loss']):.2e}{extra}")
     return 0 if worst <= 1.0 else 1
 
 
@@ -310,7 +355,10 @@ def table(results):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "export":
+    if len(sys.argv) >= 3 and sys.argv[1] == "export64":
+        for n in sys.argv[2:]:
+            export64(n)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "export":
         os.makedirs(OUT, exist_ok=True)
         for n in sys.argv[2:]:
             export(n)
