@@ -74,6 +74,7 @@ report_phase() {
     [ "$m" = vgg11_bn_224 ] && continue
     px=$(px_of "$m")
     rm -rf "$R/$m.report.dir"
+    echo "$REPORT_TIMEOUT" > "$R/$m.report.timeout"
     run "$m" report timeout "$REPORT_TIMEOUT" "$BIN" report "$Z/$m.onnx" --data "$Z/data$px.npy" -o "$R/$m.report.dir" --quick --formats pdf,json
     echo "$m: report rc $(cat "$R/$m.report.rc")"
   done

@@ -268,9 +268,9 @@ def timing(results, name, verb):
     return rc, secs, rss, load
 
 
-def cell(t, timeout=None):
+def cell(t, timeout=None, skip=None):
     if t is None:
-        return "not run", "—"
+        return ("not run: " + skip) if skip else "not run", "—"
     rc, secs, rss, load = t
     note = "" if rc in (0, 1) else (f" (stopped at {timeout} s)" if rc == 124 else f" (exit {rc})")
     return f"{secs:.1f} s @ {load}{note}", f"{rss:.0f}"
@@ -304,13 +304,20 @@ def table(results):
             continue
         meta_path = os.path.join(OUT, name, "meta.json")
         params = json.load(open(meta_path))["parameters"] if os.path.exists(meta_path) else None
-        it, im = cell(timing(results, name, "inspect"))
-        gt, gm = cell(timing(results, name, "gradient"))
-        rt, rm = cell(timing(results, name, "report"), timeout)
+        def skip(verb):
+            path = os.path.join(results, f"{name}.{verb}.skip")
+            return open(path).read().strip() if os.path.exists(path) else None
+        it, im = cell(timing(results, name, "inspect"), None, skip("inspect"))
+        gt, gm = cell(timing(results, name, "gradient"), None, skip("gradient"))
+        tfile = os.path.join(results, f"{name}.report.timeout")
+        rt, rm = cell(timing(results, name, "report"), open(tfile).read().strip() if os.path.exists(tfile) else timeout, skip("report") or "time ran out (run last, after the gradients)")
         share = "—"
         cmp_path = os.path.join(results, f"{name}.compare")
-        if os.path.exists(cmp_path):
-            first = open(cmp_path).read().split()
+        if os.path.exists(cmp_path) and open(cmp_path).read().strip():
+            text = open(cmp_path).read()
+            first = text.split()
+            if "vs float64" in text:
+                notes.append(f"- {name}: worst share of {first[4]}; {text.strip().splitlines()[-1]} (float64 reference from `zoo_export.py export64`)")
             try:
                 share = f"{float(first[0]):.4f}" + ("" if float(first[0]) <= 1 else " **FAIL**")
             except (ValueError, IndexError):
@@ -340,17 +347,21 @@ def table(results):
     m = "vgg11_bn_224"
     rows = [(verb, timing(results, m, verb)) for verb in ("inspect", "gradient", "exclusivity")]
     if any(t is not None for _, t in rows):
+        before = os.path.join(os.path.dirname(os.path.abspath(results)), "zoo-before")
         out += ["", "## Memory targets: vgg11_bn at 224×224", "",
-                "| verb | time | peak RSS MB | target | exit |", "|---|---|---:|---|---:|"]
+                "\"before\": the same runs with main at fc9f219 (results in bench/results/zoo-before/, if kept).", "",
+                "| verb | time | peak RSS MB | before: time | before: MB | target | exit |", "|---|---|---:|---|---:|---|---:|"]
         targets = {"inspect": "< 1024", "gradient": "< 2048 (batch 8)", "exclusivity": "< 2048 (batch 8, 100 batches)"}
         for verb, t in rows:
             tt, tm = cell(t)
-            out.append(f"| {verb} | {tt} | {tm} | {targets[verb]} | {t[0] if t else '—'} |")
+            bt, bm = cell(timing(before, m, verb)) if os.path.isdir(before) else ("—", "—")
+            out.append(f"| {verb} | {tt} | {tm} | {bt} | {bm} | {targets[verb]} | {t[0] if t else '—'} |")
         cmp_path = os.path.join(results, f"{m}.compare")
-        if os.path.exists(cmp_path):
-            out += ["", f"vgg11_bn@224 gradient vs PyTorch: worst share {open(cmp_path).read().split()[0]}."]
+        words = open(cmp_path).read().split() if os.path.exists(cmp_path) else []
+        if words:
+            out += ["", f"vgg11_bn@224 gradient vs PyTorch float32: worst share {words[0]} (at {words[4] if len(words) > 4 else '?'})."]
     if notes:
-        out += ["", "## Failures", ""] + notes
+        out += ["", "## Failures and notes", ""] + notes
     print("\n".join(out))
 
 
