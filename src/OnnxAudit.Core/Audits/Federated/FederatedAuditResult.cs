@@ -56,6 +56,9 @@ public sealed record FederatedAuditResult(string ModelOrigin, long[] SampleDims,
     IReadOnlyList<FederatedAttackOutcome> Attacks, IReadOnlyList<DefenceOutcome> Defences, LinearHeadExclusivity? HeadExclusivity,
     string Verdict, string VerdictRule, string Recommendation, bool Leaks)
 {
+    /// <summary>Why the defences were not attacked (quick runs whose undefended attack fails); null when they were.</summary>
+    public string? DefenceNote { get; init; }
+
     /// <summary>The attack with the highest mean PSNR (the one the verdict uses).</summary>
     public FederatedAttackOutcome? Strongest => Attacks.Where(a => double.IsFinite(a.MeanPsnr)).MaxBy(a => a.MeanPsnr);
 }

@@ -43,10 +43,40 @@ public sealed class GradientInversion : IDisposable
     public IReadOnlyList<string> Parameters { get; }
 
     /// <summary>Inverting options (null = not built).</summary>
-    public InvertingOptions? Inverting { get; }
+    public InvertingOptions? Inverting { get; private set; }
 
     /// <summary>DLG options (null = not built).</summary>
-    public DlgOptions? Dlg { get; }
+    public DlgOptions? Dlg { get; private set; }
+
+    /// <summary>Replaces the budgets of the built attacks (e.g. iterations planned from a time budget); an attack that was not
+    /// built stays off.</summary>
+    public void SetBudgets(InvertingOptions? inverting, DlgOptions? dlg)
+    {
+        if (_cosine is not null && inverting is not null) Inverting = inverting with { TvWeight = Inverting!.TvWeight };
+        if (_l2 is not null && dlg is not null) Dlg = dlg;
+    }
+
+    /// <summary>Seconds of one second-order evaluation of each built attack (NaN when not built) on <paramref name="observed"/>
+    /// with <paramref name="labels"/>: one warm-up run, then the mean of two timed runs.</summary>
+    public (double Inverting, double Dlg) SecondsPerEvaluation(IReadOnlyList<float[]> observed, long[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var x = new float[labels.Length * PerSample];
+        var rng = new Random(1);
+        for (var i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+        var grad = new float[x.Length];
+        double Time(GradientMatchingSession? s)
+        {
+            if (s is null) return double.NaN;
+            s.SetTargets(observed);
+            s.Run(x, labels.Length, labels, grad);
+            var sw = Stopwatch.StartNew();
+            s.Run(x, labels.Length, labels, grad);
+            s.Run(x, labels.Length, labels, grad);
+            return sw.Elapsed.TotalSeconds / 2;
+        }
+        return (Time(_cosine), Time(_l2));
+    }
 
     /// <summary>Shape of one sample (C, H, W).</summary>
     public IReadOnlyList<long> SampleDims => _sampleDims;
