@@ -103,6 +103,7 @@ public static class FederatedLeakageAudit
                 var psnrs = new List<double>();
                 var accs = new List<double>();
                 var dist = new List<double>();
+                var cos = new List<double>();
                 var applicable = true;
                 for (var k = 0; k < batches.Count; k++)
                 {
@@ -127,7 +128,9 @@ public static class FederatedLeakageAudit
                             break;
                     }
                     if (!applicable) break;
-                    dist.Add(d is LargerBatchDefence or ExclusivityReductionDefence ? 0 : GradientDefences.Distortion(observed[k], shared));
+                    var sameUpdate = d is not (LargerBatchDefence or ExclusivityReductionDefence);
+                    dist.Add(sameUpdate ? GradientDefences.Distortion(observed[k], shared) : 0);
+                    cos.Add(sameUpdate ? GradientDefences.Cosine(observed[k], shared) : double.NaN);
                     var y = Infer(shared, victims.Length);
                     Reconstruction rec;
                     if (ReferenceEquals(target, model)) rec = inversion.RunInverting(shared, y.Labels);
@@ -143,7 +146,7 @@ public static class FederatedLeakageAudit
                 st.Advance();
                 if (!applicable) continue;
                 var mean = psnrs.Average();
-                defences.Add(new DefenceOutcome(d, mean, accs.Average(), dist.Average(), mean >= options.LeakPsnr));
+                defences.Add(new DefenceOutcome(d, mean, accs.Average(), dist.Average(), mean >= options.LeakPsnr) { Cosine = cos.Average() });
             }
         }
 
@@ -184,7 +187,7 @@ public static class FederatedLeakageAudit
             int Iterations(int restarts) => (int)Math.Min(inv.Iterations, Math.Floor(invShare / (options.Batches * restarts * (1 + defenceWeight) * tInv)));
             var restarts = inv.Restarts;
             if (restarts > 1 && Iterations(restarts) < inv.Iterations / 2) restarts = 1;
-            var it = Math.Max(InvertingOptions.MinimumIterations, Iterations(restarts));
+            var it = Math.Min(inv.Iterations, Math.Max(InvertingOptions.MinimumIterations, Iterations(restarts)));
             inv = inv with
             {
                 Iterations = it, Restarts = restarts,
@@ -193,7 +196,7 @@ public static class FederatedLeakageAudit
         }
         if (dlg is not null && double.IsFinite(tDlg) && tDlg > 0)
         {
-            var ev = Math.Max(DlgOptions.MinimumEvaluations, (int)Math.Min(dlg.Evaluations, Math.Floor(dlgShare / (options.Batches * dlg.Restarts * tDlg))));
+            var ev = Math.Min(dlg.Evaluations, Math.Max(DlgOptions.MinimumEvaluations, (int)Math.Min(dlg.Evaluations, Math.Floor(dlgShare / (options.Batches * dlg.Restarts * tDlg)))));
             dlg = dlg with
             {
                 Evaluations = ev,
