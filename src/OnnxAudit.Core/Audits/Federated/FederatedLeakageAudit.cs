@@ -168,13 +168,14 @@ public static class FederatedLeakageAudit
         { DefenceNote = defenceNote };
     }
 
-    /// <summary>Plans the iteration counts of the built attacks into <paramref name="budget"/> seconds from one timed evaluation each:
+    /// <summary>Plans the iteration counts of the built attacks into <paramref name="budget"/> seconds from one timed evaluation:
     /// Inverting gets ¾ (all when DLG is off) spread over its runs (batches × restarts × (1 + defence runs), a larger batch
     /// weighted by its factor), DLG ¼ over batches × restarts; a second Inverting restart is dropped first when the count
     /// would fall below half the configured one.</summary>
     private static void Plan(GradientInversion inversion, FederatedAuditOptions options, double budget, IReadOnlyList<float[]> observed, long[] labels)
     {
-        var (tInv, tDlg) = inversion.SecondsPerEvaluation(observed, labels);
+        var tInv = inversion.SecondsPerEvaluation(observed, labels);
+        var tDlg = tInv;
         var ic = CultureInfo.InvariantCulture;
         var inv = inversion.Inverting;
         var dlg = inversion.Dlg;
@@ -191,7 +192,8 @@ public static class FederatedLeakageAudit
             inv = inv with
             {
                 Iterations = it, Restarts = restarts,
-                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at {tInv * 1000:F0} ms per evaluation; configured at most {inv.Iterations} × {inv.Restarts}"),
+                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at {tInv * 1000:F0} ms per evaluation; configured at most {inv.Iterations} × {inv.Restarts}") +
+                    (it < InvertingOptions.FirstLookIterations ? string.Create(ic, $"; fewer than {InvertingOptions.FirstLookIterations} iterations: a first look only, published runs use 4,800+") : ""),
             };
         }
         if (dlg is not null && double.IsFinite(tDlg) && tDlg > 0)

@@ -15,8 +15,12 @@ public sealed record InvertingOptions(int Iterations = 1200, int Restarts = 2, d
     /// <see cref="MinimumIterations"/>).</summary>
     public static InvertingOptions Quick { get; } = new(Iterations: 400, Restarts: 1);
 
-    /// <summary>The fewest iterations a time-planned run gets (below ~50 the signed-Adam schedule has not left its first step size).</summary>
-    public const int MinimumIterations = 50;
+    /// <summary>The fewest iterations a time-planned run gets, so that the time budget holds even for large models at M = 8.</summary>
+    public const int MinimumIterations = 10;
+
+    /// <summary>Below this many iterations a planned run is labelled a first look (the step schedule has barely started;
+    /// published runs use 4,800–24,000).</summary>
+    public const int FirstLookIterations = 100;
 
     /// <summary>How the iteration count was chosen (null = as configured); shown after <see cref="Describe"/>.</summary>
     public string? Planned { get; init; }
@@ -40,7 +44,7 @@ public sealed record DlgOptions(int Evaluations = 600, int Restarts = 1, int See
     public static DlgOptions Quick { get; } = new(Evaluations: 150);
 
     /// <summary>The fewest evaluations a time-planned run gets.</summary>
-    public const int MinimumEvaluations = 20;
+    public const int MinimumEvaluations = 5;
 
     /// <summary>How the evaluation count was chosen (null = as configured).</summary>
     public string? Planned { get; init; }
