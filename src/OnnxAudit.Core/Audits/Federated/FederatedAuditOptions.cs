@@ -35,11 +35,11 @@ public sealed record FederatedAuditOptions(int BatchSize = 1, int Batches = 2, I
     /// defences, loops planned into 300 s.</summary>
     public static FederatedAuditOptions Default { get; } = new(Inverting: InvertingOptions.Default, Dlg: DlgOptions.Default) { SecondsBudget = 300 };
 
-    /// <summary>report --quick: 1 batch, at most <see cref="InvertingOptions.Quick"/> and <see cref="DlgOptions.Quick"/> planned into 60 s,
-    /// one defence (DP-SGD C = 1, σ = 0.1) attacked only when Inverting leaks, stage 2 at <see cref="FeatureMatchingOptions.Quick"/> with 100 iterations.</summary>
+    /// <summary>report --quick: 1 batch, at most <see cref="InvertingOptions.Quick"/> and <see cref="DlgOptions.Quick"/> planned into 45 s,
+    /// one defence (DP-SGD C = 1, σ = 0.1) attacked only when Inverting leaks (session builds and stage 2 come on top: resnet18@64 took 108–130 s at load ~50 with 60 s), stage 2 at <see cref="FeatureMatchingOptions.Quick"/> with 100 iterations.</summary>
     public static FederatedAuditOptions Quick { get; } = new(Batches: 1, Inverting: InvertingOptions.Quick, Dlg: DlgOptions.Quick,
         Defences: [new DpSgdDefence(1.0, 0.1)])
-    { FeatureMatching = FeatureMatchingOptions.Quick with { Iterations = 100 }, SecondsBudget = 60, DefencesOnlyWhenLeaking = true };
+    { FeatureMatching = FeatureMatchingOptions.Quick with { Iterations = 100 }, SecondsBudget = 45, DefencesOnlyWhenLeaking = true };
 
     /// <summary>The paper's §7.3 set (C = 1.0, σ = 0.1/0.5/1.0) plus pruning to 10 % and 1 %, weakest first by intent.</summary>
     public static IReadOnlyList<GradientDefence> PaperDefences { get; } =
