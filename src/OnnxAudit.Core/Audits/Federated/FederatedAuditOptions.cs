@@ -22,8 +22,8 @@ public sealed record FederatedAuditOptions(int BatchSize = 1, int Batches = 2, I
     /// <summary>Whether the analytic attack (Pan et al. B.1–B.3, or the single-Linear head rule) is tried.</summary>
     public bool Analytic { get; init; } = true;
 
-    /// <summary>Wall-clock seconds for the optimisation loops (Inverting, DLG and the defence runs): after one timed evaluation of
-    /// each attack the iteration counts are planned to fit (¾ Inverting, ¼ DLG), never above the configured counts nor below
+    /// <summary>Seconds for the optimisation loops (Inverting, DLG and the defence runs): from a deterministic per-evaluation cost
+    /// estimate (trainable parameters × M) the iteration counts are planned to fit (¾ Inverting, ¼ DLG), never above the configured counts nor below
     /// <see cref="InvertingOptions.MinimumIterations"/> / <see cref="DlgOptions.MinimumEvaluations"/>; null = the configured counts.</summary>
     public double? SecondsBudget { get; init; }
 

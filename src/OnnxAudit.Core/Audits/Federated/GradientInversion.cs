@@ -56,24 +56,6 @@ public sealed class GradientInversion : IDisposable
         if (_l2 is not null && dlg is not null) Dlg = dlg;
     }
 
-    /// <summary>Seconds of one second-order evaluation on <paramref name="observed"/> with <paramref name="labels"/>: one warm-up run,
-    /// then one timed run of the Inverting session (the DLG session, same graph size, is taken to cost the same; it is timed
-    /// itself only when Inverting is not built).</summary>
-    public double SecondsPerEvaluation(IReadOnlyList<float[]> observed, long[] labels)
-    {
-        ArgumentNullException.ThrowIfNull(labels);
-        var s = _cosine ?? _l2;
-        if (s is null) return double.NaN;
-        var x = new float[labels.Length * PerSample];
-        var rng = new Random(1);
-        for (var i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
-        var grad = new float[x.Length];
-        s.SetTargets(observed);
-        s.Run(x, labels.Length, labels, grad);
-        var sw = Stopwatch.StartNew();
-        s.Run(x, labels.Length, labels, grad);
-        return sw.Elapsed.TotalSeconds;
-    }
 
     /// <summary>Shape of one sample (C, H, W).</summary>
     public IReadOnlyList<long> SampleDims => _sampleDims;
