@@ -2,7 +2,8 @@
 # LibTorch anchor: ours ÷ TorchSharp-cpu 0.107.0 (LibTorch 2.10) for every row of issue 16's table, interleaved A/B blocks,
 # thread-CPU time per step (median) and wall p10, one thread each. Both sides are checked to compute the same numbers
 # first (the verb aborts otherwise). LEGACY=1 adds ours with the pre-issue-16 gradient graphs as a third side.
-# usage: bench/torch.sh [ROWS...]   rows: fcn lenet resnet whitebox decoder adam (default: all)
+# usage: bench/torch.sh [ROWS...]   rows: fcn lenet resnet whitebox decoder inverting exclusivity threads adam (default: all)
+# COPY=1 adds ours with the pre-change copying loop (white-box, Inverting) as a third side.
 # needs: models/, samples/, /usr/bin/python3 with torch + torchvision (resnet18 export, once, into bench/models/).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ for so in $(find "$PROJ/bin/Release" -name libLibTorchSharp.so); do python3 "$RO
 BIN="$PROJ/bin/Release/net10.0/OnnxAudit.TorchBench.dll"
 run() { dotnet "$BIN" "$@"; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; 1 thread per side; blocks: $B; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-ROWS=${*:-fcn lenet resnet whitebox decoder adam}
+ROWS=${*:-fcn lenet resnet whitebox decoder inverting exclusivity threads adam}
 for row in $ROWS; do
   case $row in
     fcn) for b in 8 64; do run grad "$ROOT/models/fcn-512.onnx" $b $B 20; done ;;
@@ -28,6 +29,15 @@ for row in $ROWS; do
       run whitebox "$ROOT/models/lenet5.onnx" relu_1 8 $B 50
       run whitebox "$ROOT/models/splitnet.onnx" relu_3 8 $B 20 ;;
     decoder) run decoder "$ROOT/models/lenet5.onnx" conv1 64 $B 5 ;;
+    inverting)
+      run inverting "$ROOT/models/lenet5.onnx" 1 $B 10
+      run inverting "$ROOT/tests/reference/second_order/resnet18_w16_32.onnx" 1 $B 5 ;;
+    exclusivity) for m in fcn-512 fcn-deep; do run exclusivity "$ROOT/models/$m.onnx" 8 $B 1000; done ;;
+    threads)
+      run threads grad "$ROOT/models/lenet5.onnx" - 64 $B
+      run threads grad "$ROOT/models/fcn-512.onnx" - 64 $B
+      run threads whitebox "$ROOT/models/splitnet.onnx" relu_3 8 $B
+      run threads decoder "$ROOT/models/lenet5.onnx" conv1 64 $B ;;
     adam) run adam 1000000 $B 5 ;;
   esac
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

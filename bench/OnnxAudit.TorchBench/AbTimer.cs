@@ -73,9 +73,8 @@ internal static class AbTimer
         var ours = s[0];
         var torch = s.First(x => x.Name == "libtorch");
         var parts = string.Join(" ", s.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Name} {x.CpuMedian:F3}/{x.WallP10:F3}")));
-        var extra = s.Length > 2
-            ? string.Create(CultureInfo.InvariantCulture, $" | {s[2].Name}÷libtorch {s[2].CpuMedian / torch.CpuMedian:F2}")
-            : "";
+        var extra = string.Concat(s.Skip(2).Select(x => string.Create(CultureInfo.InvariantCulture,
+            $" | {x.Name}÷libtorch {x.CpuMedian / torch.CpuMedian:F2} (ours÷{x.Name} cpu {ours.CpuMedian / x.CpuMedian:F3} wall-p10 {ours.WallP10 / x.WallP10:F3})")));
         return string.Create(CultureInfo.InvariantCulture,
             $"{what} | ms cpu/wall-p10: {parts} | ours÷libtorch cpu {ours.CpuMedian / torch.CpuMedian:F2} wall-p10 {ours.WallP10 / torch.WallP10:F2}{extra} | {check}");
     }

@@ -74,6 +74,9 @@ internal sealed class OnnxTorch : IDisposable
                         padding: [p[0], p[1]], output_padding: NodeAttributes.Ints(n, "output_padding") ?? [0, 0],
                         groups: NodeAttributes.Int(n, "group", 1), dilation: NodeAttributes.Ints(n, "dilations") ?? [1, 1]);
                 }
+            case "BatchNormalization":
+                // inference form (running statistics): (x − mean)/√(var + ε)·scale + bias
+                return F.batch_norm(a[0], a[3].detach(), a[4].detach(), a[1], a[2], training: false, eps: NodeAttributes.Float(n, "epsilon", 1e-5f));
             case "Relu": return F.relu(a[0]);
             case "LeakyRelu": return F.leaky_relu(a[0], NodeAttributes.Float(n, "alpha", 0.01f));
             case "Sigmoid": return torch.sigmoid(a[0]);
@@ -104,6 +107,22 @@ internal sealed class OnnxTorch : IDisposable
             case "Identity": return a[0];
             default: throw new NotSupportedException($"OnnxTorch: op {n.OpType} not handled");
         }
+    }
+
+    /// <summary>Evaluates the graph up to the last of <paramref name="names"/> and returns those tensors, in order.</summary>
+    public Tensor[] ForwardAll(Tensor x, IReadOnlyList<string> names)
+    {
+        var env = new Dictionary<string, Tensor>(_consts, StringComparer.Ordinal) { [InputName] = x };
+        var left = new HashSet<string>(names, StringComparer.Ordinal);
+        foreach (var n in _g.Node)
+        {
+            if (left.Count == 0) break;
+            var a = n.Input.Select(i => i.Length == 0 ? null : env[i]).ToArray();
+            env[n.Output[0]] = Eval(n, a!);
+            left.Remove(n.Output[0]);
+        }
+        if (left.Count > 0) throw new InvalidOperationException($"no node produces {left.First()}");
+        return [.. names.Select(nm => env[nm])];
     }
 
     // ONNX pads [hb, wb, he, we]: symmetric ones go to the conv, asymmetric ones through an explicit zero pad.

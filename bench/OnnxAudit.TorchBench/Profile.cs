@@ -24,15 +24,21 @@ internal static class Profile
         {
             GradientGraphVariants.Legacy = false;
         }
+        using var xi = OrtValue.CreateTensorValueFromMemory(x, dims);
+        using var li = OrtValue.CreateTensorValueFromMemory(labels, [labels.Length]);
+        var data = g.Graph.Input.Select(i => i.Name).First(k => k != GradientNames.Labels);
+        Graph(g, new Dictionary<string, OrtValue> { [data] = xi, [GradientNames.Labels] = li }, runs);
+    }
+
+    /// <summary>Profiles any graph <paramref name="g"/> fed with <paramref name="inputs"/> (1 thread, all optimisations).</summary>
+    public static void Graph(OnnxModel g, Dictionary<string, OrtValue> inputs, int runs)
+    {
         var path = Path.Combine(Path.GetTempPath(), $"onnxaudit-profile-{Environment.ProcessId}.onnx");
         File.WriteAllBytes(path, g.ToBytes());
         using var so = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         so.EnableProfiling = true;
         so.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), "onnxaudit-prof");
         using var s = new InferenceSession(path, so);
-        using var xi = OrtValue.CreateTensorValueFromMemory(x, dims);
-        using var li = OrtValue.CreateTensorValueFromMemory(labels, [labels.Length]);
-        var inputs = new Dictionary<string, OrtValue> { [s.InputMetadata.Keys.First(k => k != GradientNames.Labels)] = xi, [GradientNames.Labels] = li };
         using var ro = new RunOptions();
         for (var i = 0; i < runs; i++)
         {

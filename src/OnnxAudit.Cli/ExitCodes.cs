@@ -41,7 +41,7 @@ internal static class ExitCodes
             console.Error.WriteLine($"findings at or above {threshold}: highest severity is {Reporting.Model.SeverityExtensions.Label(highest)} (exit code 1).");
             return Findings;
         }
-        var gaps = verdicts.Where(v => v.IsGap).Select(v => v.Threat).ToList();
+        var gaps = verdicts.Where(v => v.IsGap).Select(v => v.NotAssessedPart is { } part ? $"{v.Threat} ({part})" : v.Threat).ToList();
         if (gaps.Count > 0 && !allowNotAssessed)
         {
             console.Error.WriteLine($"--fail-on {threshold}: not assessed: {string.Join(", ", gaps)}; the gate cannot pass on what was not audited (exit code 1). Pass --allow-not-assessed to accept that.");

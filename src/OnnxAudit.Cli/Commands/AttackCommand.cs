@@ -1,7 +1,6 @@
 using OnnxAudit.Audits;
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Errors;
@@ -30,11 +29,12 @@ internal static class AttackCommand
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
         var command = new Command("gradient",
             "Attack the victim's batch-averaged gradient with the analytic attack of Pan et al. (B.1–B.3, bias-division input recovery) on insecure and random " +
             "batches; write batch-NN-<state>.png (originals over reconstructions, gray = not recovered) and summary.json into the output folder.")
         {
-            model, data, output, batch, batches, seed, device, threads,
+            model, data, output, batch, batches, seed, device, threads, json,
         };
         var flags = new DataFlags();
         flags.AddTo(command);
@@ -93,12 +93,14 @@ internal static class AttackCommand
                 };
                 var path = Path.Combine(outDir, "summary.json");
                 var tmp = path + ".tmp";
-                File.WriteAllText(tmp, JsonSerializer.Serialize(summary, ExclusivityCommand.JsonOptions));
+                var text = VerbJson.ToText("attack gradient", summary);
+                File.WriteAllText(tmp, text);
                 File.Move(tmp, path, overwrite: true);
-                console.Out.WriteLine(string.Create(ic,
+                if (parse.GetValue(json)) console.Out.WriteLine(text);
+                else console.Out.WriteLine(string.Create(ic,
                     $"insecure batches: {r.Insecure.Batches}, batch size exact {r.Insecure.BatchSizeExact}, label accuracy {r.Insecure.LabelAccuracy:P1}, mean PSNR {r.Insecure.MeanPsnr:F1} dB; " +
                     $"random batches: {r.Random.Batches}, label accuracy {r.Random.LabelAccuracy:P1}, recovered {r.Random.RecoveredShare:P1}"));
-                console.Out.WriteLine($"wrote {files.Count} images and summary.json to {outDir}");
+                if (!parse.GetValue(json)) console.Out.WriteLine($"wrote {files.Count} images and summary.json to {outDir}");
                 var recovered = r.Batches.SelectMany(b => b.Samples).Any(s => s.Psnr >= 30);
                 return recovered ? ExitCodes.Findings : ExitCodes.Ok;
             });

@@ -62,7 +62,9 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "cpu",
     };
 
-    public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+    // why: one intra-op thread per session measured faster than two for the gradient, white-box and decoder loops on the
+    // 2-core bench machine (bench/README.md, "Threads"); the second thread only pays on large single gradients.
+    public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads per session (default 1, measured fastest for the attack loops; 0 = one per core).", DefaultValueFactory = _ => 1 };
 
     /// <summary>Loads <paramref name="dataPath"/> and checks its images against the model input shape measured by the analyzer.</summary>
     public static OnnxAudit.Data.Dataset LoadData(string dataPath, Graph.GraphAnalysis analysis, string modelPath) =>

@@ -2,7 +2,6 @@ using OnnxAudit.Pipeline;
 using OnnxAudit.Audits;
 using OnnxAudit.Reporting.Sections;
 using System.CommandLine;
-using System.Text.Json;
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Data;
 using OnnxAudit.Errors;
@@ -53,7 +52,7 @@ internal static class ExclusivityCommand
                     ExclusivityOptions.Default with { BatchSize = m, Batches = n, Seed = parse.GetValue(seed), Runtime = runtime }, progress);
                 var contribution = ExclusivityReport.Build(stats, null, null);
                 if (parse.GetValue(json))
-                    console.Out.WriteLine(JsonSerializer.Serialize(new { verdict = Reporting.JsonReportRenderer.VerdictNode(contribution.Verdict), statistics = stats }, JsonOptions));
+                    VerbJson.Write(console, "exclusivity", new { verdict = Reporting.JsonReportRenderer.VerdictNode(contribution.Verdict), statistics = stats });
                 else
                     foreach (var s in contribution.Sections) SpectreBlocks.Write(console.Ansi, s);
                 return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
@@ -62,12 +61,6 @@ internal static class ExclusivityCommand
         return command;
     }
 
-    internal static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     internal static Option<int> BatchSize() => new("--batch-size", "-b") { Description = "Deployment batch size M.", DefaultValueFactory = _ => 8 };
 

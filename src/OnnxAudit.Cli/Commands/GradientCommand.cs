@@ -24,11 +24,12 @@ internal static class GradientCommand
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
         var command = new Command("gradient",
             "Compute the batch-averaged gradient of the mean cross-entropy loss w.r.t. every float initializer and write <initializer>.npy " +
             "(float32, the parameter's shape), loss.txt and batch.json (indices, labels) into the output folder.")
         {
-            model, data, output, batch, indicesOption, seed, device, threads,
+            model, data, output, batch, indicesOption, seed, device, threads, json,
         };
         var flags = new DataFlags();
         flags.AddTo(command);
@@ -46,8 +47,25 @@ internal static class GradientCommand
             var (x, dims, labels) = dataset.Batch(indices);
             var result = FederatedGradient.Compute(loaded, x, dims, labels!, runtime);
             GradientExport.WriteNpy(outDir, result, indices, labels!);
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {result.Parameters.Count} gradients (batch of {indices.Length}, loss {result.Loss:G6}) to {outDir}"));
+            if (parse.GetValue(json))
+                VerbJson.Write(console, "gradient", new
+                {
+                    model = loaded.Origin,
+                    output = outDir,
+                    indices,
+                    labels = labels!,
+                    loss = (double)result.Loss,
+                    parameters = result.Parameters.Select(p => new
+                    {
+                        name = p.Name,
+                        shape = p.Dims,
+                        file = GradientNames.Sanitize(p.Name) + ".npy",
+                        l2Norm = Math.Sqrt(p.Values.Sum(v => (double)v * v)),
+                    }),
+                });
+            else
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"wrote {result.Parameters.Count} gradients (batch of {indices.Length}, loss {result.Loss:G6}) to {outDir}"));
             return ExitCodes.Ok;
         });
         return command;

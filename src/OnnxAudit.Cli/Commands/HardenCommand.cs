@@ -25,10 +25,11 @@ internal static class HardenCommand
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
         var command = new Command("harden",
             "Write a hardened copy of the model. With --data: the secure proportion of batches larger than d_1, the attack's outcome and the accuracy before/after.")
         {
-            model, reduction, output, data, batch, seed, device, threads,
+            model, reduction, output, data, batch, seed, device, threads, json,
         };
         var flags = new DataFlags();
         flags.AddTo(command);
@@ -56,19 +57,53 @@ internal static class HardenCommand
             var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (dir is not null) Directory.CreateDirectory(dir);
             hardened.Save(outPath);
-            console.Out.WriteLine($"wrote {outPath}: removed the ReLU producing '{layers[0].OutputName}' (d_1 = {layers[0].Width})");
-            if (dataset is null) return ExitCodes.Ok;
+            var asJson = parse.GetValue(json);
+            object Payload(object? verification) => new
+            {
+                model = modelPath,
+                output = outPath,
+                removedRelu = layers[0].OutputName,
+                d1 = layers[0].Width,
+                verification,
+            };
+            if (!asJson) console.Out.WriteLine($"wrote {outPath}: removed the ReLU producing '{layers[0].OutputName}' (d_1 = {layers[0].Width})");
+            if (dataset is null)
+            {
+                if (asJson) VerbJson.Write(console, "harden", Payload(null));
+                return ExitCodes.Ok;
+            }
             return SpectreProgress.Run(console, progress =>
             {
                 using var context = new AuditContext(loaded, analysis, dataset, runtime);
                 var v = ExclusivityHardening.Verify(context, layers, parse.GetValue(batch), 200, 4, parse.GetValue(seed), progress);
+                var recovered = v.Attack?.Batches.SelectMany(b => b.Samples).Count(s => s.Psnr >= LeakageThresholds.RecoveredPsnr);
+                if (asJson)
+                {
+                    VerbJson.Write(console, "harden", Payload(new
+                    {
+                        batchSize = v.Statistics.BatchSize,
+                        secure = new { count = v.Statistics.Secure.Count, total = v.Statistics.Secure.Total },
+                        attack = v.Attack is { } at ? new
+                        {
+                            batches = at.Batches.Count,
+                            recoveredSamples = recovered!.Value,
+                            recoveredPsnrThreshold = LeakageThresholds.RecoveredPsnr,
+                            meanPsnr = at.Random.MeanPsnr,
+                            inferredBatchSizes = at.Batches.Select(b => b.InferredBatchSize),
+                        } : null,
+                        accuracyBefore = v.AccuracyBefore,
+                        accuracyAfter = v.AccuracyAfter,
+                    }));
+                    return ExitCodes.Ok;
+                }
                 var ic = CultureInfo.InvariantCulture;
                 console.Out.WriteLine(string.Create(ic, $"secure batches of size {v.Statistics.BatchSize} (> d_1 = {v.FirstLayerWidth}): {v.Statistics.Secure.Count}/{v.Statistics.Secure.Total}"));
                 if (v.Attack is { } a)
                 {
-                    var rec = a.Batches.SelectMany(b => b.Samples).Count(s => s.Psnr >= LeakageThresholds.RecoveredPsnr);
+                    // why: the mean PSNR is over recovered samples only; with none it is NaN, printed as "NaN dB" (issue 13).
+                    var psnr = double.IsFinite(a.Random.MeanPsnr) ? string.Create(ic, $"mean PSNR {a.Random.MeanPsnr:F1} dB") : "no sample reconstructed, so no mean PSNR";
                     console.Out.WriteLine(string.Create(ic,
-                        $"attack on {a.Batches.Count} random batches of size {parse.GetValue(batch)}: {rec} samples recovered at PSNR >= 30 dB, mean PSNR {a.Random.MeanPsnr:F1} dB, inferred batch sizes {string.Join(",", a.Batches.Select(b => b.InferredBatchSize))}"));
+                        $"attack on {a.Batches.Count} random batches of size {parse.GetValue(batch)}: {recovered} samples recovered at PSNR >= {LeakageThresholds.RecoveredPsnr} dB, {psnr}, inferred batch sizes {string.Join(",", a.Batches.Select(b => b.InferredBatchSize))}"));
                 }
                 if (v.AccuracyBefore is { } b0 && v.AccuracyAfter is { } b1)
                     console.Out.WriteLine(string.Create(ic, $"accuracy before {b0:P2}, after (no retraining) {b1:P2}"));

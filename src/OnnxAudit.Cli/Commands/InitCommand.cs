@@ -14,9 +14,10 @@ internal static class InitCommand
         var data = CommonOptions.Data();
         var output = new Option<string>("--output", "-o") { Description = "Config file to write.", DefaultValueFactory = _ => "onnx-audit.yaml" };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing config file." };
+        var json = CommonOptions.Json();
         var command = new Command("init", "Write a commented starter onnx-audit.yaml for MODEL and --data (then run 'onnx-audit report --config onnx-audit.yaml'). " + ExitCodes.HelpText)
         {
-            model, data, output, force,
+            model, data, output, force, json,
         };
         command.SetAction(parse =>
         {
@@ -34,7 +35,8 @@ internal static class InitCommand
                 throw new OnnxAuditException($"{dataPath}: not found; pass an existing data file or image folder with --data.");
             var text = System.Text.Encoding.UTF8.GetBytes(AuditConfig.Starter(modelPath, dataPath, shape));
             AtomicFile.Write(outPath, stream => stream.Write(text));
-            console.Out.WriteLine($"wrote {outPath}; edit the preprocessing, then run: onnx-audit report --config {outPath}");
+            if (parse.GetValue(json)) VerbJson.Write(console, "init", new { model = modelPath, data = dataPath, config = outPath, inputShape = shape });
+            else console.Out.WriteLine($"wrote {outPath}; edit the preprocessing, then run: onnx-audit report --config {outPath}");
             return ExitCodes.Ok;
         });
         return command;

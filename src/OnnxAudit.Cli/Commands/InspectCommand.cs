@@ -1,7 +1,5 @@
 using OnnxAudit.Runtime;
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using OnnxAudit.Graph;
 using OnnxAudit.Onnx;
 using OnnxAudit.Reporting.Sections;
@@ -32,7 +30,7 @@ internal static class InspectCommand
             var analysis = Autodiff.StaticShapeSource.Analyze(loaded, new GraphAnalysisOptions { BatchSize = batchSize }, CommonOptions.Runtime(parse.GetValue(device)!, parse.GetValue(threads)));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(JsonSerializer.Serialize(analysis, JsonOptions));
+                VerbJson.Write(console, "inspect", analysis);
                 return ExitCodes.Ok;
             }
             var card = ModelCardBuilder.Build(analysis, path);
@@ -42,16 +40,11 @@ internal static class InspectCommand
             foreach (var row in card.ToRows()) cardTable.AddRow(new Text(row.Key, new Style(decoration: Decoration.Bold)), new Text(row.Value));
             console.Ansi.Write(cardTable);
             SpectreBlocks.Write(console.Ansi, GraphSectionBuilder.Build(analysis));
+            SpectreBlocks.Write(console.Ansi, new Reporting.Model.ReportSection("inspect-model", "Initializers and metadata",
+                [GraphSectionBuilder.Initializers(analysis), GraphSectionBuilder.Metadata(analysis)]));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    internal static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }

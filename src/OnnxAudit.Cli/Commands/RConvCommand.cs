@@ -2,7 +2,6 @@ using OnnxAudit.Pipeline;
 using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Runtime;
 using System.CommandLine;
-using System.Text.Json;
 using OnnxAudit.Audits.RConv;
 using OnnxAudit.Data;
 using OnnxAudit.Graph;
@@ -48,11 +47,9 @@ internal static class RConvCommand
             var options = RConvOptions.Default with { Images = dataset is null ? 0 : n, Seed = parse.GetValue(seed), Runtime = runtime };
             var result = RConvAuditor.Run(loaded, analysis, dataset, options, new ConsoleProgress(console.Error, console.Interactive));
             var contribution = RConvReport.Build(result);
-            if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
+            if (parse.GetValue(json)) VerbJson.Write(console, "rconv", Summary(result));
             else foreach (var section in contribution.Sections) SpectreBlocks.Write(console.Ansi, section);
-            var verdict = contribution.Verdict.Severity == Reporting.Model.Severity.NotAssessed && result.NotAssessedReason is not null
-                ? contribution.Verdict with { NotApplicable = true } : contribution.Verdict;
-            return ExitCodes.ForVerdict(verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
+            return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
         });
         return command;
     }

@@ -26,9 +26,11 @@ internal static class ReportCommand
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "The federated clients' training batch size M (exclusivity audit and gradient attack).", DefaultValueFactory = _ => 8 };
         var splits = CommonOptions.Splits(allByDefault: true);
         var quick = new Option<bool>("--quick") { Description = "Fewer batches, images and iterations (stated in the report) for a fast first look." };
+        var json = CommonOptions.Json();
+        json.Description = "Print the verdicts and the files written as JSON (instead of the summary table).";
         var command = new Command("report", "Audit the model and write report.pdf, report.html and report.json into the output folder. " + ExitCodes.HelpText)
         {
-            model, data, output, config, seed, failOn, allowNotAssessed, device, threads, formats, batchSize, splits, quick,
+            model, data, output, config, seed, failOn, allowNotAssessed, device, threads, formats, batchSize, splits, quick, json,
         };
         var flags = new DataFlags();
         flags.AddTo(command);
@@ -100,7 +102,17 @@ internal static class ReportCommand
             foreach (var note in report.Sections.Where(x => x.Id == Reporting.Sections.DataSectionBuilder.SectionId).SelectMany(x => x.Blocks)
                 .OfType<NoteBlock>().Where(n => n.Kind == NoteKind.Warning))
                 console.Error.WriteLine("warning: " + note.Text);
-            Summary.Write(console, report, written);
+            if (parse.GetValue(json))
+                VerbJson.Write(console, "report", new
+                {
+                    model = modelPath,
+                    output = outDir,
+                    quick = effective.Budgets.Quick!.Value,
+                    highestSeverity = report.HighestSeverity().JsonName(),
+                    verdicts = report.ExecutiveSummary.Select(JsonReportRenderer.VerdictNode),
+                    files = written,
+                });
+            else Summary.Write(console, report, written);
             return ExitCodes.ForFindings(report, parse.GetValue(failOn), console, parse.GetValue(allowNotAssessed));
         });
         return command;

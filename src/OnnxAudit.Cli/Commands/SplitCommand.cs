@@ -4,7 +4,6 @@ using OnnxAudit.Reporting.Sections;
 using OnnxAudit.Runtime;
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Data;
 using OnnxAudit.Errors;
@@ -88,15 +87,19 @@ internal static class SplitCommand
             using var context = new AuditContext(loaded, analysis, dataset, runtime);
             var result = SplitPointAuditor.Instance.Run(context, options, progress);
             var contribution = SplitInversionReport.Build(result);
-            if (parse.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(Summary(result), InspectCommand.JsonOptions));
+            // why: a quick verb run is provisional like a quick report (issue 13): the verdict carries its budget.
+            if (options.Quick)
+                contribution = contribution with { Verdict = contribution.Verdict with { QuickBudget = SplitVerdict.QuickBudget(options), FullRunAdds = SplitVerdict.FullRunAdds } };
+            if (parse.GetValue(json)) VerbJson.Write(console, "split", Summary(result, contribution.Verdict));
             else
             {
                 var section = contribution.Sections[0];
                 foreach (var block in section.Blocks.Where(b => b is Reporting.Model.TableBlock or Reporting.Model.FindingBlock))
                     SpectreBlocks.Write(console.Ansi, block);
                 console.Out.WriteLine(result.Recommended is { } rec
-                    ? $"earliest safe split point: {rec.ProducerLabel} ({rec.Tensor})"
-                    : result.AnyUnsafe ? "no audited split point is safe" : "every audited split point is safe");
+                    ? $"earliest safe split point: {rec.ProducerLabel} ({rec.Tensor}){SplitInversionReport.OnlyAgainst(result)}"
+                    : result.AnyUnsafe ? "no audited split point is safe" : "every audited split point is safe" + SplitInversionReport.OnlyAgainst(result));
+                if (SplitVerdict.SubsetCaveat(result) is { } caveat) console.Out.WriteLine(caveat);
             }
             return ExitCodes.ForVerdict(contribution.Verdict, parse.GetValue(failOn), parse.GetValue(allowNotAssessed), console);
         });
@@ -121,7 +124,7 @@ internal static class SplitCommand
     }
 
     /// <summary>The result without pixels, for --json.</summary>
-    private static object Summary(SplitInversionResult r) => new
+    private static object Summary(SplitInversionResult r, Reporting.Model.ThreatVerdict verdict) => new
     {
         model = r.ModelOrigin,
         data = r.DataSource,
@@ -131,7 +134,8 @@ internal static class SplitCommand
         r.Seed,
         r.Quick,
         thresholds = r.Thresholds,
-        verdict = Reporting.JsonReportRenderer.VerdictNode(SplitInversionReport.Build(r).Verdict),
+        attacks = SplitVerdict.Requested(r).Select(SplitInversionReport.Name),
+        verdict = Reporting.JsonReportRenderer.VerdictNode(verdict),
         rule = r.VerdictRule,
         recommendationRule = SplitInversionResult.RecommendationRule,
         recommended = r.Recommended?.Tensor,

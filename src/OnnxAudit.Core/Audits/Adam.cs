@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace OnnxAudit.Audits;
@@ -47,6 +48,14 @@ internal sealed class Adam
 
     /// <summary>Whether the AMSGrad correction (running maximum of v) is applied.</summary>
     public bool AmsGrad { get; }
+
+    /// <summary>Clamps every value to [0, 1] in place, vectorised (NaN stays NaN, as with Math.Clamp): the box
+    /// constraint of the inversion attacks after each step.</summary>
+    public static void Clamp01(Span<float> x)
+    {
+        TensorPrimitives.Max(x, 0f, x);
+        TensorPrimitives.Min(x, 1f, x);
+    }
 
     /// <summary>Steps taken so far.</summary>
     public int Steps => _t;

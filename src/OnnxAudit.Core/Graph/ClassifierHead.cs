@@ -9,7 +9,9 @@ namespace OnnxAudit.Graph;
 /// <param name="LayerIndices">All layers of the head, in execution order (indices into <see cref="GraphAnalysis.Layers"/>).</param>
 /// <param name="Linears">The head's linear layers, in execution order.</param>
 /// <param name="Relus">The head's Relu layers in execution order: i = 1 … H of Pan et al.</param>
-public sealed record ClassifierHead(string InputTensor, long InputWidth, IReadOnlyList<int> LayerIndices, IReadOnlyList<Layer> Linears, IReadOnlyList<ReluLayer> Relus)
+/// <param name="Features">What feeds the head, walking back over reshapes and normalisations: "average pooling
+/// 'avgpool' → Flatten 'flatten'" for a CNN, "the class token (Gather 'Gather_4' of token 0)" for a ViT.</param>
+public sealed record ClassifierHead(string InputTensor, long InputWidth, IReadOnlyList<int> LayerIndices, IReadOnlyList<Layer> Linears, IReadOnlyList<ReluLayer> Relus, string Features = "")
 {
     /// <summary>Widths along the head: the input width, then each linear layer's output width.</summary>
     public IReadOnlyList<long> Widths => [InputWidth, .. Linears.Select(l => l.Linear!.OutFeatures)];

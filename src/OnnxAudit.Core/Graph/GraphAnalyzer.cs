@@ -66,11 +66,14 @@ public static class GraphAnalyzer
         var relus = layers.Where(l => l.OpType == "Relu" && l.Kind == LayerKind.Activation)
             .Select(l => new ReluLayer(l.Index, l.Name, l.Label, l.Input, l.Output, l.OutputElementsPerSample)).ToList();
         var head = HeadFinder.Find(ctx, layers, layerOfTensor, output);
-        var splits = SplitPointFinder.Find(ctx, layers, layerOfTensor, input, output);
+        var splits = SplitPointFinder.Find(ctx, layers, layerOfTensor, input, output, out var blocks);
+        var initializers = graph.Initializer.Select(t => new InitializerInfo(t.Name, ElementTypes.Name(t.DataType), t.Dims.ToArray(), TensorData.ElementCount(t), ElementTypes.IsFloating(t.DataType))).ToList();
 
         var identity = new ModelIdentity(origin, model.Sha256, model.Proto.ProducerName, model.Proto.ProducerVersion, model.Proto.IrVersion, graph.Name,
-            opsets, dataInputs.Select(Signature).ToList(), graph.Output.Select(Signature).ToList());
-        return new GraphAnalysis(identity, batch, input, output, nodes, operators, parameters, constants, layers, shapes, relus, head, splits);
+            opsets, dataInputs.Select(Signature).ToList(), graph.Output.Select(Signature).ToList(),
+            model.Proto.Domain, model.Proto.ModelVersion, model.Proto.DocString, graph.DocString,
+            model.Proto.MetadataProps.Select(p => new MetadataEntry(p.Key, p.Value)).ToList());
+        return new GraphAnalysis(identity, batch, input, output, nodes, operators, parameters, constants, layers, shapes, relus, head, splits, blocks, initializers);
     }
 
     private static string NormalizeDomain(string d) => d == "ai.onnx" ? "" : d;

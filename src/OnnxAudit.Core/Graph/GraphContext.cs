@@ -34,8 +34,25 @@ internal sealed class GraphContext
                 foreach (var o in node.Output.Where(o => o.Length > 0)) DataDependent.Add(o);
             }
         }
+        // why: issue 17 — Shape/Size read only the dimensions of a tensor, so what is computed from them (Gather,
+        // Concat, Unsqueeze, Cast, Mul on shape vectors; ConstantOfShape; the Expand of a class token to the batch)
+        // never carries the input's values. A tensor carries activations when a path of value inputs leads to it
+        // from a data input; that excludes shape arithmetic, which is then never a layer or a split point.
+        foreach (var i in dataInputs) Activations.Add(i);
+        foreach (var node in Nodes)
+        {
+            if (IsShapeOnly(node)) continue;
+            if (node.Input.Any(Activations.Contains))
+            {
+                foreach (var o in node.Output.Where(o => o.Length > 0)) Activations.Add(o);
+            }
+        }
         OutputNames = new HashSet<string>(Graph.Output.Select(o => o.Name));
     }
+
+    /// <summary>Whether the node's outputs depend only on its inputs' shapes (Shape, Size), never on their values.</summary>
+    public static bool IsShapeOnly(NodeProto node) =>
+        node.OpType is "Shape" or "Size" && (node.Domain.Length == 0 || node.Domain == "ai.onnx");
 
     public OnnxModel Model { get; }
     public GraphProto Graph { get; }
@@ -47,6 +64,10 @@ internal sealed class GraphContext
     public Dictionary<string, int> Producer { get; } = [];
     public Dictionary<string, List<int>> Consumers { get; } = [];
     public HashSet<string> DataDependent { get; } = [];
+
+    /// <summary>Tensors whose values depend on the data input's values (a subset of <see cref="DataDependent"/>
+    /// without shape arithmetic).</summary>
+    public HashSet<string> Activations { get; } = [];
     public HashSet<string> OutputNames { get; }
 
     /// <summary>Dimensions of an initializer or a measured tensor, or null.</summary>

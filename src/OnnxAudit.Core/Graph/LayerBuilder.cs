@@ -18,10 +18,27 @@ internal static class LayerBuilder
         layerOfTensor = [];
         var layers = new List<Layer>();
         var merged = new bool[ctx.Nodes.Length];
+        var alias = new Dictionary<string, string>();
+        string Resolve(string t)
+        {
+            while (alias.TryGetValue(t, out var a)) t = a;
+            return t;
+        }
         for (var n = 0; n < ctx.Nodes.Length; n++)
         {
             if (merged[n]) continue;
             var node = ctx.Nodes[n];
+            // why: issue 17 — a layer computes on activations. Shape arithmetic (Shape → Gather → Concat → Reshape
+            // shapes), Constant nodes and what is computed from constants alone are not layers; an Identity passes
+            // its input on, so it is no layer either: its output is an alias of its input's producer.
+            if (!node.Output.Any(ctx.Activations.Contains)) continue;
+            if (IsDefaultDomain(node) && node.OpType == "Identity" && node.Input.Count == 1 && node.Output.Count == 1)
+            {
+                var source = Resolve(node.Input[0]);
+                alias[node.Output[0]] = source;
+                if (layerOfTensor.TryGetValue(source, out var sourceLayer)) layerOfTensor[node.Output[0]] = sourceLayer;
+                continue;
+            }
             var members = new List<int> { n };
             var op = IsDefaultDomain(node) ? node.OpType : "";
             LayerKind kind;
@@ -67,7 +84,7 @@ internal static class LayerBuilder
             else kind = LayerKind.Other;
 
             var inputs = members.SelectMany(m => ctx.Nodes[m].Input).Where(i => i.Length > 0).ToList();
-            var dataInput = ctx.Nodes[n].Input.FirstOrDefault(ctx.DataDependent.Contains) ?? ctx.Nodes[n].Input.FirstOrDefault(i => i.Length > 0) ?? "";
+            var dataInput = Resolve(ctx.Nodes[n].Input.FirstOrDefault(ctx.Activations.Contains) ?? ctx.Nodes[n].Input.FirstOrDefault(i => i.Length > 0) ?? "");
             var output = ctx.Nodes[members[^1]].Output.FirstOrDefault() ?? "";
             // why: parameters are the trainable (floating-point) initializers; integer initializers are shape
             // constants or indices and are not weights.

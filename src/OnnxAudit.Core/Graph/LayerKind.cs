@@ -19,7 +19,8 @@ public enum LayerKind
     Dropout,
     /// <summary>Softmax or LogSoftmax.</summary>
     Softmax,
-    /// <summary>Identity.</summary>
+    /// <summary>Identity. Not produced by the analyzer any more: an Identity node is no layer (its output is read as its
+    /// input); kept so that serialised analyses keep their meaning.</summary>
     Identity,
     /// <summary>Anything else (Add of a skip connection, Concat, Shape, Constant, ConvTranspose, …).</summary>
     Other,

@@ -10,4 +10,6 @@ namespace OnnxAudit.Graph;
 /// <param name="ProducerLabel">That layer's display label.</param>
 /// <param name="PrefixLayerIndices">Layers that f1 runs (ancestors of the tensor that depend on the input), in execution order.</param>
 /// <param name="Description">Labels of the prefix layers joined by " → ", e.g. "conv1 → relu → maxpool".</param>
-public sealed record SplitPoint(string Tensor, IReadOnlyList<long> Shape, long ElementsPerSample, double Compression, int ProducerLayerIndex, string ProducerLabel, IReadOnlyList<int> PrefixLayerIndices, string Description);
+/// <param name="Block">Name of the block the tensor closes (<see cref="GraphBlock.Name"/>): "layer2.0" for a ResNet
+/// block output, the layer's label in a chain.</param>
+public sealed record SplitPoint(string Tensor, IReadOnlyList<long> Shape, long ElementsPerSample, double Compression, int ProducerLayerIndex, string ProducerLabel, IReadOnlyList<int> PrefixLayerIndices, string Description, string Block = "");

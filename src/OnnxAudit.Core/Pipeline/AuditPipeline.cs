@@ -180,7 +180,8 @@ public static class AuditPipeline
                 .. request.EffectiveConfig is { } config ? [new KeyValue("Effective config (onnx-audit.yaml)", config)] : Array.Empty<KeyValue>(),
             ]);
             var report = ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, request.ModelPath), analysis, dataSection, contributions, notAssessed, repro,
-                new ReportTiming(started, DateTimeOffset.UtcNow, [.. timings, new TimingEntry("total", clock.Elapsed)]));
+                new ReportTiming(started, DateTimeOffset.UtcNow, [.. timings, new TimingEntry("total", clock.Elapsed)]),
+                HyperParameterTable.Build(request, contributions));
             // why: issue 11 — verdicts measured on labels that do not match the model are not silent: each one says so.
             return mismatch is null ? report : report with
             {
@@ -285,7 +286,8 @@ public static class AuditPipeline
     {
         var c = ContributeOnce(auditor, context, request, progress);
         var v = c.Verdict;
-        if (v.Severity == Severity.NotAssessed) return c with { Verdict = v with { NotApplicable = true } };
+        // why: R-CONV decides itself (no convolution = not applicable; a chain blocked by an unsupported operator = a gap).
+        if (v.Severity == Severity.NotAssessed) return auditor is ConvolutionalLeakageAuditor ? c : c with { Verdict = v with { NotApplicable = true } };
         if (!request.Quick) return c;
         var (budget, adds) = auditor switch
         {

@@ -104,6 +104,7 @@ internal sealed class JsonReportRenderer : IReportRenderer
         WriteNullable(w, "quickBudget", v.QuickBudget);
         WriteNullable(w, "fullRunAdds", v.FullRunAdds);
         w.WriteBoolean("notApplicable", v.NotApplicable);
+        WriteNullable(w, "notAssessedPart", v.NotAssessedPart);
         w.WriteString("evidence", v.Evidence);
         WriteStrings(w, "actions", v.Actions);
         WriteNullable(w, "sectionId", v.SectionId);

@@ -383,13 +383,20 @@ internal sealed class PdfReportRenderer : IReportRenderer
     {
         c.EnsureSpace(60);
         Caption(c, t.Caption);
+        var shownRows = t.PdfMaxRows is { } max && t.Rows.Count > max ? t.Rows.Take(max).ToList() : t.Rows;
         var total = t.Columns.Sum(col => col.RelativeWidth);
         var widths = t.Columns.Select(col => (float)(PdfTheme.ContentWidth * col.RelativeWidth / total)).ToArray();
         FitColumns(widths, t, c.Fonts);
         var header = t.Columns.Select(col => new GridCell(col.Header, c.Fonts.BodyBold, null, col.Alignment)).ToArray();
-        DrawGrid(c, widths, header, t.Rows.Select(row => (IReadOnlyList<GridCell>)row.Select((cell, i) =>
+        DrawGrid(c, widths, header, shownRows.Select(row => (IReadOnlyList<GridCell>)row.Select((cell, i) =>
             new GridCell(cell.Text, c.Fonts.Body, cell.Severity is { } s ? s.Color().Tint(0.72).ToSk() : null, t.Columns[i].Alignment)).ToArray()),
             stripes: true);
+        if (shownRows.Count < t.Rows.Count)
+        {
+            c.Y += 2;
+            DrawNote(c, new NoteBlock(string.Create(CultureInfo.InvariantCulture,
+                $"The PDF shows the first {shownRows.Count} of {t.Rows.Count} rows; report.html and report.json have all {t.Rows.Count}."), NoteKind.Info));
+        }
     }
 
     // why: a column narrower than its widest unbreakable piece ("Convolution", "Relu_output_") breaks words mid-token;
@@ -403,7 +410,24 @@ internal sealed class PdfReportRenderer : IReportRenderer
             need[i] = TextWrapper.WidestPiece(t.Columns[i].Header, fonts.BodyBold) + pad + 1;
             foreach (var row in t.Rows) need[i] = Math.Max(need[i], TextWrapper.WidestPiece(row[i].Text, fonts.Body) + pad + 1);
         }
-        if (need.Sum() > widths.Sum()) return; // cannot fit every piece: keep the proportional widths
+        if (need.Sum() > widths.Sum())
+        {
+            // why: issue 13 (mobilenet_v3_small layer table: "Normalizat/ion", "Convolutio/n"): when not every piece fits,
+            // the narrow columns (kind, op, numbers) still get their widest word, and the widest columns share the rest
+            // and break at token boundaries.
+            var total = widths.Sum();
+            var open = Enumerable.Range(0, widths.Length).OrderBy(i => need[i]).ToList();
+            var remaining = total;
+            while (open.Count > 0 && need[open[0]] <= remaining / open.Count)
+            {
+                widths[open[0]] = need[open[0]];
+                remaining -= need[open[0]];
+                open.RemoveAt(0);
+            }
+            var share = open.Sum(i => need[i]);
+            foreach (var i in open) widths[i] = remaining * need[i] / share;
+            return;
+        }
         for (var iter = 0; iter < widths.Length; iter++)
         {
             var deficit = 0f;

@@ -6,8 +6,11 @@ namespace OnnxAudit.Runtime;
 /// <summary>
 /// Runs a gradient-matching (second-order) graph built by <c>GradientMatchingGraphBuilder</c>: for a dummy batch
 /// x and labels y it returns the matching loss and its exact gradient w.r.t. x. The observed gradients are set once with
-/// <see cref="SetTargets"/>. Buffers are pinned and bound (IoBinding), re-allocated when the batch size changes. Not
-/// thread-safe. Dispose to release the native session.
+/// <see cref="SetTargets"/>. Buffers are pinned and bound (IoBinding), re-allocated when the batch size changes; a loop
+/// that owns its dummy batch keeps it in the bound buffer (<see cref="InputBuffer"/>, <see cref="RunBound"/>,
+/// <see cref="GradientBuffer"/>) and copies nothing per iteration. On CUDA (which copies a bound host input to the
+/// device when it is bound) the dummy batch and labels are re-bound before every run, the targets once per
+/// <see cref="SetTargets"/>. Not thread-safe. Dispose to release the native session.
 /// </summary>
 public sealed class GradientMatchingSession : IDisposable
 {
@@ -21,6 +24,7 @@ public sealed class GradientMatchingSession : IDisposable
     private Pinned<float>? _x, _loss, _distance, _grad;
     private Pinned<long>? _labels;
     private long _batch = -1;
+    private readonly bool _uploadEachRun;
     private bool _disposed;
 
     /// <summary>Opens a session over a matching model built by <c>GradientMatchingGraphBuilder</c> (see
@@ -41,7 +45,9 @@ public sealed class GradientMatchingSession : IDisposable
         InputName = inputName;
         _inputDims = inputDims;
         Parameters = [.. parameters.Select(p => p.Name)];
-        _session = SessionFactory.Create(MatchingModel.ToBytes(), options ?? RuntimeOptions.Default, matchingModel.Origin);
+        options ??= RuntimeOptions.Default;
+        _uploadEachRun = options.UploadsBoundInputs;
+        _session = SessionFactory.Create(MatchingModel.ToBytes(), options, matchingModel.Origin);
         try
         {
             _binding = _session.CreateIoBinding();
@@ -80,6 +86,7 @@ public sealed class GradientMatchingSession : IDisposable
             var buf = _targets[Parameters[i]];
             if (gradients[i].Length != buf.Data.Length) throw new ArgumentException($"target gradient of '{Parameters[i]}' has {gradients[i].Length} values, expected {buf.Data.Length}", nameof(gradients));
             gradients[i].CopyTo(buf.Data, 0);
+            if (_uploadEachRun) _binding.BindInput(_targetInputs[Parameters[i]], buf.Value);
         }
     }
 
@@ -87,14 +94,43 @@ public sealed class GradientMatchingSession : IDisposable
     /// Returns the matching loss; <paramref name="gradient"/> (same length as x) receives d loss / dx.</summary>
     public float Run(ReadOnlySpan<float> x, int batch, ReadOnlySpan<long> labels, Span<float> gradient)
     {
+        var bound = InputBuffer(batch);
+        if (x.Length != bound.Length) throw new ArgumentException($"input has {x.Length} values, expected {bound.Length}", nameof(x));
+        if (labels.Length != batch) throw new ArgumentException($"labels has {labels.Length} values, expected {batch}", nameof(labels));
+        x.CopyTo(bound);
+        labels.CopyTo(_labels!.Data);
+        var loss = RunBound();
+        _grad!.Data.CopyTo(gradient);
+        return loss;
+    }
+
+    /// <summary>The pinned, bound dummy-batch buffer for <paramref name="batch"/> samples (re-allocated when the batch
+    /// size changes): write x here, the labels into <see cref="LabelsBuffer"/>, then call <see cref="RunBound"/>.</summary>
+    public Span<float> InputBuffer(int batch)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (batch != _batch) Rebind(batch);
-        if (x.Length != _x!.Data.Length) throw new ArgumentException($"input has {x.Length} values, expected {_x.Data.Length}", nameof(x));
-        if (labels.Length != batch) throw new ArgumentException($"labels has {labels.Length} values, expected {batch}", nameof(labels));
-        x.CopyTo(_x.Data);
-        labels.CopyTo(_labels!.Data);
+        return _x!.Data;
+    }
+
+    /// <summary>The bound labels buffer of the current batch size (after <see cref="InputBuffer"/>).</summary>
+    public Span<long> LabelsBuffer => _labels is { } l ? l.Data : [];
+
+    /// <summary>d loss / dx of the latest <see cref="RunBound"/>: the session's output buffer, overwritten by the next run.</summary>
+    public ReadOnlySpan<float> GradientBuffer => _grad is { } g ? g.Data : [];
+
+    /// <summary>Runs the graph on the bound buffers as they are and returns the matching loss.</summary>
+    public float RunBound()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_x is null) throw new InvalidOperationException("call InputBuffer (or Run) first: no batch is bound");
+        if (_uploadEachRun)
+        {
+            // why: on CUDA a bound host input is copied to the device when it is bound, so changed values must be re-bound.
+            _binding.BindInput(InputName, _x.Value);
+            _binding.BindInput(_names.Labels, _labels!.Value);
+        }
         _session.RunWithBinding(_runOptions, _binding);
-        _grad!.Data.CopyTo(gradient);
         return _loss!.Data[0];
     }
 

@@ -17,6 +17,11 @@ public sealed class GradientRun
     public ReadOnlySpan<float> Gradient(string name) =>
         _owner.Output(_owner.Bindings.GradientOutputs.TryGetValue(name, out var output) ? output : name).Data;
 
+    /// <summary>The gradient of the loss w.r.t. <paramref name="name"/>, writable in place (e.g. to scale it before an
+    /// optimiser step): the session's output buffer, overwritten by the next run.</summary>
+    public Span<float> GradientBuffer(string name) =>
+        _owner.Output(_owner.Bindings.GradientOutputs.TryGetValue(name, out var output) ? output : name).Data;
+
     /// <summary>Any output of the gradient model by name (e.g. an extra intermediate output).</summary>
     public ReadOnlySpan<float> Output(string name) => _owner.Output(name).Data;
 

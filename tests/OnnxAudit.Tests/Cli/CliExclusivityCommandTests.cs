@@ -16,7 +16,7 @@ public class CliExclusivityCommandTests
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal("high", doc.RootElement.GetProperty("verdict").GetProperty("severity").GetString());
         // one JSON contract: every verb's verdict object validates against report.json's verdict definition
-        var errors = OnnxAudit.Tests.Reporting.MiniJsonSchema.Report().ValidateDef("verdict", doc.RootElement.GetProperty("verdict"));
+        var errors = OnnxAudit.Tests.Reporting.SchemaValidator.Report().ValidateDef("verdict", doc.RootElement.GetProperty("verdict"));
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.Equal(100, doc.RootElement.GetProperty("statistics").GetProperty("main").GetProperty("insecure").GetProperty("total").GetInt32());
     }

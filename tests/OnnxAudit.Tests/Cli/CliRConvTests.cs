@@ -24,7 +24,7 @@ public class CliRConvTests
         Assert.True(r.ExitCode == 1, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
-        var errors = OnnxAudit.Tests.Reporting.MiniJsonSchema.Report().ValidateDef("verdict", root.GetProperty("verdict"));
+        var errors = OnnxAudit.Tests.Reporting.SchemaValidator.Report().ValidateDef("verdict", root.GetProperty("verdict"));
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.Equal(6, root.GetProperty("conditions").GetArrayLength());
         Assert.Equal("high", root.GetProperty("verdict").GetProperty("severity").GetString());

@@ -79,8 +79,7 @@ public sealed class ReportCommandTests : IDisposable
         var r = Report("lenet5", outDir);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
-        var schemaPath = Path.Combine(RepoPaths.Root, "schemas", "report.schema.json");
-        var schema = new MiniJsonSchema(JsonDocument.Parse(File.ReadAllText(schemaPath)).RootElement.Clone());
+        var schema = SchemaValidator.Report();
         var errors = schema.Validate(json);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
 

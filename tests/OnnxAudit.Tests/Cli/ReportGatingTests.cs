@@ -63,7 +63,7 @@ public sealed class ReportGatingTests : IDisposable
         Assert.True(plain.ExitCode == 0, plain.Stderr); // without --fail-on there is no gate
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")));
-        var errors = MiniJsonSchema.Report().Validate(json.RootElement);
+        var errors = SchemaValidator.Report().Validate(json.RootElement);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "schemas", "report.schema.json")));
         Assert.Equal(schema.RootElement.GetProperty("$id").GetString(), json.RootElement.GetProperty("$schema").GetString());
@@ -73,6 +73,8 @@ public sealed class ReportGatingTests : IDisposable
         using var sarif = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.sarif")));
         var sarifErrors = SarifChecks.Validate(sarif.RootElement);
         Assert.True(sarifErrors.Count == 0, string.Join("\n", sarifErrors));
+        var official = SarifSchemaTests.OfficialErrors(sarif.RootElement);
+        Assert.True(official.Count == 0, string.Join("\n", official));
         var results = sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(3, results.Count); // one result per threat's finding
         Assert.All(results, x => Assert.Equal("review", x.GetProperty("kind").GetString()));

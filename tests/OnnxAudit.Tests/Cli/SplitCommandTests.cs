@@ -23,7 +23,7 @@ public sealed class SplitCommandTests
         Assert.Contains("\"recommended\": \"/relu_3/Relu_output_0\"", r.Stdout, StringComparison.Ordinal);
         // the verdict object is report.json's executive-summary entry
         var verdict = System.Text.Json.JsonDocument.Parse(r.Stdout).RootElement.GetProperty("verdict");
-        var errors = OnnxAudit.Tests.Reporting.MiniJsonSchema.Report().ValidateDef("verdict", verdict);
+        var errors = OnnxAudit.Tests.Reporting.SchemaValidator.Report().ValidateDef("verdict", verdict);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.Equal("Split-inference inversion", verdict.GetProperty("threat").GetString());
     }

@@ -49,8 +49,7 @@ public class AuditPipelineTests
 
         using var json = new MemoryStream();
         new JsonReportRenderer().Render(report, json);
-        var schemaPath = Path.Combine(RepoPaths.Root, "schemas", "report.schema.json");
-        var schema = new MiniJsonSchema(JsonDocument.Parse(File.ReadAllText(schemaPath)).RootElement.Clone());
+        var schema = SchemaValidator.Report();
         var errors = schema.Validate(JsonDocument.Parse(json.ToArray()).RootElement);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }

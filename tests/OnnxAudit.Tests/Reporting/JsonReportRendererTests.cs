@@ -9,13 +9,8 @@ namespace OnnxAudit.Tests.Reporting;
 
 public sealed class JsonReportRendererTests(RenderedSampleFixture f) : IClassFixture<RenderedSampleFixture>
 {
-    private static readonly string SchemaPath = Path.Combine(RepoPaths.Root, "schemas", "report.schema.json");
 
-    private static MiniJsonSchema Schema()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(SchemaPath));
-        return new MiniJsonSchema(doc.RootElement.Clone());
-    }
+    private static SchemaValidator Schema() => SchemaValidator.Report();
 
     private static string Render(AuditReport r)
     {

@@ -26,6 +26,14 @@ public static class ConvolutionalVerdict
     public static Verdict Of(RConvAuditResult r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        var v = OfCounted(r);
+        return r.UnassessedChain is { } why && v.Risk != Risk.NotAssessed
+            ? v with { Sentence = v.Sentence + $" The reconstruction chain was not assessed (so --fail-on treats it as a gap): {why.TrimEnd('.')}." }
+            : v;
+    }
+
+    private static Verdict OfCounted(RConvAuditResult r)
+    {
         if (r.NotAssessedReason is { } why) return new Verdict(Risk.NotAssessed, Rule, why);
         // why: issue 17: with no layer conditions and no reconstruction nothing was measured; "every layer leaks" would be
         // vacuously true and gave High to models the audit never assessed. Not assessed never gets a severity.
@@ -38,8 +46,20 @@ public static class ConvolutionalVerdict
         if (leaking.Count == r.Conditions.Count && r.ChainBreakLayer is null)
             return new(Risk.High, Rule, Inv($"all {r.Conditions.Count} convolution layers meet a leakage condition and nothing on the chain blocks the reconstruction."));
         if (leaking.Count > 0)
-            return new(Risk.Medium, Rule, Inv($"{leaking.Count} of {r.Conditions.Count} convolution layers leak their inputs ({string.Join(", ", leaking.Select(c => c.Geometry.Name))}), but the reconstruction stops at {r.ChainBreakLayer ?? r.Images.Select(i => i.Detail.FailedLayer).FirstOrDefault(l => l is not null) ?? "a layer"}."));
+            return new(Risk.Medium, Rule, Inv($"{leaking.Count} of {r.Conditions.Count} convolution layers leak their inputs ({FirstFew(leaking.Select(c => c.Geometry.Name).ToList())}), but {(r.UnassessedChain is null ? "the reconstruction stops at" : "the reconstruction was not attempted from")} {r.ChainBreakLayer ?? r.Images.Select(i => i.Detail.FailedLayer).FirstOrDefault(l => l is not null) ?? "a layer"}."));
         return new(Risk.Low, Rule, Inv($"no convolution layer meets the gradient or forward condition ({r.Conditions.Count} layers checked)."));
+    }
+
+    /// <summary>How many names an evidence sentence lists before "+N more" (the full list is in the conditions table of the HTML and JSON).</summary>
+    public const int EvidenceNames = 3;
+
+    /// <summary>"a, b, c +42 more" for a long list of names, the whole list when it is short (issue 13: the cover page
+    /// and the terminal listed all 45 leaking layers of mobilenet_v3_small).</summary>
+    public static string FirstFew(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return names.Count <= EvidenceNames + 1 ? string.Join(", ", names)
+            : string.Join(", ", names.Take(EvidenceNames)) + Inv($" +{names.Count - EvidenceNames} more (every layer in the conditions table)");
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

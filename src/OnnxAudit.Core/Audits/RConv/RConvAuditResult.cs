@@ -27,6 +27,13 @@ public sealed record RConvAuditResult(string ModelOrigin, string ModelSha256, st
     IReadOnlyList<RConvLayerCondition> Conditions, IReadOnlyList<RConvRankCheckRow> RankChecks, IReadOnlyList<RConvImageResult> Images,
     string? ChainBreakLayer, string? ChainBreakReason, int Seed, double GradientSeconds)
 {
+    /// <summary>True when R-CONV does not apply to the model (it has no convolution layer): not assessed is then an answer.</summary>
+    public bool NotApplicable { get; init; }
+
+    /// <summary>Why the reconstruction chain was not assessed (an operator the R-CONV walk does not support lies on it),
+    /// or null. Such a chain is not "not applicable": the gate treats it as a gap (issue 13).</summary>
+    public string? UnassessedChain { get; init; }
+
     /// <summary>The verdict (<see cref="ConvolutionalVerdict"/>), read by the summary, the finding, the JSON and the exit code.</summary>
     public Verdict Verdict => ConvolutionalVerdict.Of(this);
 

@@ -41,16 +41,19 @@ public static class RConvAuditor
         RConvAuditResult NotAssessed(string why) => new(model.Origin, model.Sha256, why, shape ?? [], [], [], [], null, null, options.Seed, 0);
 
         if (!analysis.Layers.Any(l => l.Conv is not null))
-            return NotAssessed("the model has no convolution layer, so there is no convolutional gradient to attack");
+            return NotAssessed("the model has no convolution layer, so there is no convolutional gradient to attack") with { NotApplicable = true };
         RConvNetwork net;
         try { net = RConvNetwork.FromModel(model, shape); }
-        catch (UnsupportedOperatorException e) { return CountingOnly(model, analysis, shape, options, e.Message); }
+        // why: issue 13: a chain blocked by an unsupported operator was counted as "not applicable" and passed the gate;
+        // the reconstruction there is not assessed, which --fail-on must see.
+        catch (UnsupportedOperatorException e) { return CountingOnly(model, analysis, shape, options, e.Message) with { UnassessedChain = e.Message }; }
+        var blocked = net.StoppedAtUnsupportedOperator ? net.StopReason : null;
         if (!net.Convs.Any())
             return CountingOnly(model, analysis, shape, options, net.StopReason is { } stop
                 ? $"no convolution lies on a linear chain from the input to a fully-connected layer ({stop})"
-                : "no convolution lies on the chain from the input to the first fully-connected layer");
+                : "no convolution lies on the chain from the input to the first fully-connected layer") with { UnassessedChain = blocked };
         if (net.Head is null)
-            return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}");
+            return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}") with { UnassessedChain = blocked };
 
         var conditions = net.Conditions();
         CheckAgainstAnalysis(conditions, analysis);

@@ -71,6 +71,12 @@ internal sealed class RConvNetwork
     /// <summary>Why the walk stopped before a Gemm (null when it reached one).</summary>
     public string? StopReason { get; }
 
+    /// <summary>The words of a <see cref="StopReason"/> that names an operator the walk does not support.</summary>
+    internal const string UnsupportedMarker = "is not supported by the R-CONV walk";
+
+    /// <summary>True when the walk stopped at an operator it does not support (the chain is then not assessed, not safe).</summary>
+    public bool StoppedAtUnsupportedOperator => StopReason?.Contains(UnsupportedMarker, StringComparison.Ordinal) == true;
+
     public GemmStage? Head => Stages.Count > 0 ? Stages[^1] as GemmStage : null;
 
     public IEnumerable<ConvStage> Convs => Stages.OfType<ConvStage>();
@@ -168,7 +174,7 @@ internal sealed class RConvNetwork
                         transB, FloatAttr(node, "alpha", 1f), FloatAttr(node, "beta", 1f), inF, outF);
                     break;
                 default:
-                    stop = $"operator {node.OpType} (node '{name}') is not supported by the R-CONV walk; supported: [{string.Join(", ", Supported)}]";
+                    stop = $"operator {node.OpType} (node '{name}') {UnsupportedMarker}; supported: [{string.Join(", ", Supported)}]";
                     st = null!;
                     break;
             }

@@ -138,10 +138,10 @@ public static class SplitInversionAuditor
             options.Thresholds, recommended, options.Seed, options.Quick);
     }
 
-    /// <summary>The split points to audit: all, or the one named by tensor or by its producer's label.</summary>
+    /// <summary>The split points to audit: all, or the ones named by tensor, by their producer's label or by the block they close.</summary>
     /// <param name="model">The model (its origin is named in the error).</param>
     /// <param name="analysis">Its analysis.</param>
-    /// <param name="at">Comma-separated tensor or layer names, or null for all.</param>
+    /// <param name="at">Comma-separated tensor, layer or block names, or null for all.</param>
     /// <param name="option">The option the user typed, named in the error.</param>
     /// <exception cref="OnnxAuditException">A name matches no split point.</exception>
     public static IReadOnlyList<SplitPoint> SelectPoints(OnnxModel model, GraphAnalysis analysis, string? at, string option = "--splits")
@@ -153,9 +153,11 @@ public static class SplitInversionAuditor
         var chosen = new HashSet<SplitPoint>();
         foreach (var name in at.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            // a block name ("layer2.0") selects the split point that closes the block
             var p = analysis.SplitPoints.FirstOrDefault(s => s.Tensor == name) ?? analysis.SplitPoints.FirstOrDefault(s => s.ProducerLabel == name)
-                ?? throw new OnnxAuditException($"{option} {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor or layer) are: "
-                    + string.Join(", ", analysis.SplitPoints.Select(s => $"{s.Tensor} ({s.ProducerLabel})")) + ".");
+                ?? analysis.SplitPoints.FirstOrDefault(s => s.Block == name)
+                ?? throw new OnnxAuditException($"{option} {at}: {model.Origin} has no split point named '{name}'; valid split points (tensor, layer or block) are: "
+                    + string.Join(", ", analysis.SplitPoints.Select(s => s.Block.Length > 0 && s.Block != s.ProducerLabel ? $"{s.Tensor} ({s.ProducerLabel}, block {s.Block})" : $"{s.Tensor} ({s.ProducerLabel})")) + ".");
             chosen.Add(p);
         }
         return analysis.SplitPoints.Where(chosen.Contains).ToList();

@@ -47,11 +47,41 @@ public static class SplitVerdict
             a.MeanPsnr.Upper >= thresholds.Psnr - QuickPsnrMargin || a.MeanSsim.Upper >= thresholds.Ssim - QuickSsimMargin);
     }
 
+    /// <summary>The attacks that were requested (run or skipped) at any split point, in the order white-box, black-box, query-free.</summary>
+    public static IReadOnlyList<SplitAttack> Requested(SplitInversionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var present = result.Points.SelectMany(p => p.Attacks).Select(a => a.Attack).ToHashSet();
+        return Enum.GetValues<SplitAttack>().Where(present.Contains).ToList();
+    }
+
+    /// <summary>The caveat of a verdict that rests on a subset of the three attacks (e.g. <c>--attacks blackbox</c>), or null
+    /// when all three were requested.</summary>
+    // why: issue 13: `--attacks blackbox` alone said "LOW … split at flatten" with no caveat, although white-box reaches
+    // 56 dB there; a verdict on a subset must say which attacks it does not cover.
+    public static string? SubsetCaveat(SplitInversionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Points.Count == 0) return null;
+        var requested = Requested(result);
+        var missing = Enum.GetValues<SplitAttack>().Where(a => !requested.Contains(a)).ToList();
+        if (missing.Count == 0) return null;
+        return $"Only the {string.Join(" and ", requested.Select(AttackName))} attack{(requested.Count > 1 ? "s were" : " was")} run (--attacks); " +
+               $"{string.Join(" and ", missing.Select(AttackName))} {(missing.Count > 1 ? "were" : "was")} not, so this verdict does not cover {(missing.Count > 1 ? "them" : "it")}" +
+               (missing.Contains(SplitAttack.WhiteBox) ? " (white-box is usually the strongest)" : "") +
+               "; run all three attacks before choosing a split point.";
+    }
+
     /// <summary>The verdict of <paramref name="result"/>.</summary>
     public static Verdict Of(SplitInversionResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (result.Quick) return OfQuick(result);
+        var verdict = result.Quick ? OfQuick(result) : OfFull(result);
+        return SubsetCaveat(result) is { } caveat ? verdict with { Sentence = verdict.Sentence + " " + caveat } : verdict;
+    }
+
+    private static Verdict OfFull(SplitInversionResult result)
+    {
         var unsafePoints = result.Points.Where(p => p.Unsafe).ToList();
         var risk = unsafePoints.Count == 0 ? Risk.Low : result.Recommended is null ? Risk.High : Risk.Medium;
         var sentence = result.Points.Count == 0 ? "No split point was audited."

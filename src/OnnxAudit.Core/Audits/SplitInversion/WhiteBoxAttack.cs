@@ -73,7 +73,6 @@ internal sealed class WhiteBoxAttack : IDisposable
         var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
             TotalVariationWeight: _tvFed ? TvPerElement(hyper.TvWeight) / batch : 0, TotalVariationAsInput: _tvFed);
         _session = GradientSessions.Create(model, request, runtime);
-        Gradient = new float[batch * _c * _h * _w];
         _imageSize = _c * _h * _w;
         _energyScale = new double[batch];
     }
@@ -87,7 +86,8 @@ internal sealed class WhiteBoxAttack : IDisposable
     /// <summary>Adam ε.</summary>
     public double Epsilon { get; }
 
-    private float[] Gradient { get; }
+    /// <summary>The gradient model the attack runs (for profiling).</summary>
+    internal OnnxModel GradientModel => _session.GradientModel;
 
     private double TvPerElement(double tvWeight) => tvWeight / ((double)_c * (_h - 1) * _w);
 
@@ -95,7 +95,16 @@ internal sealed class WhiteBoxAttack : IDisposable
     /// <paramref name="iterations"/> overrides <see cref="WhiteBoxHyperparameters.Iterations"/>, <paramref name="tvWeight"/>
     /// its λ_TV.</summary>
     /// <exception cref="InvalidOperationException">A λ_TV ≠ 0 on an NCHW model whose attack was built with λ_TV = 0.</exception>
-    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null, double? tvWeight = null)
+    public WhiteBoxRun Run(ReadOnlySpan<float> target, IProgressStage? stage = null, int? iterations = null, double? tvWeight = null) =>
+        RunCore(target, stage, iterations, tvWeight, copying: false);
+
+    /// <summary>The loop as it was before issue 16 item 3: x, the target and the gradient copied between managed arrays
+    /// and the session's buffers every iteration, a scalar clamp. Same results bit for bit (tested); kept as the A/B side
+    /// of the bench (<c>bench/OnnxAudit.TorchBench whitebox</c>) and as the test oracle of the bound loop.</summary>
+    internal WhiteBoxRun RunWithCopies(ReadOnlySpan<float> target, int? iterations = null, double? tvWeight = null) =>
+        RunCore(target, null, iterations, tvWeight, copying: true);
+
+    private WhiteBoxRun RunCore(ReadOnlySpan<float> target, IProgressStage? stage, int? iterations, double? tvWeight, bool copying)
     {
         var steps = iterations ?? Hyper.Iterations;
         var tvPerElement = TvPerElement(tvWeight ?? Hyper.TvWeight);
@@ -111,18 +120,25 @@ internal sealed class WhiteBoxAttack : IDisposable
             e /= Math.Max(1, per);
             _energyScale[i] = e > 0 && double.IsFinite(e) ? _imageSize / e : 1;
         }
-        var x = new float[Gradient.Length];
-        Array.Fill(x, StartValue);
+        if (copying) return RunCopying(target, steps, fed, tvPerElement);
+        // why: x, the target and the gradient live in the session's bound buffers (written once / updated in place), so
+        // an iteration copies nothing: ONNX Runtime reads x where Adam writes it and writes the gradient Adam reads.
+        var x = _session.InputBuffer(_dims);
+        if (x.Length != _batch * _imageSize) throw new InvalidOperationException($"the attack's input buffer has {x.Length} values, expected {_batch * _imageSize}");
+        x.Fill(StartValue);
+        var boundTarget = _session.TargetBuffer;
+        if (target.Length != boundTarget.Length) throw new ArgumentException($"target has {target.Length} values, expected {boundTarget.Length}", nameof(target));
+        target.CopyTo(boundTarget);
+        if (fed is not null) _session.BindParameters(fed);
         var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
         double initial = double.NaN, last = double.NaN;
         var report = Math.Max(1, steps / 100);
         for (var it = 0; it < steps; it++)
         {
-            var run = _session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
-            var g = run.Gradient(_session.InputName);
-            g.CopyTo(Gradient);
+            var run = _session.RunBound();
+            var gradient = run.GradientBuffer(_session.InputName);
             double loss = run.Loss;
-            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, Gradient, tvPerElement / _batch);
+            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, gradient, tvPerElement / _batch);
             // why: the batch loss is the mean of the per-image losses, so its gradient is 1/B of each image's own;
             // scaling by B makes the batched run take the same Adam steps (ε included) as B separate runs. Each image's
             // gradient is further scaled by pixels / mean(t_i²) (issue 17: the matching loss normalised by the target's
@@ -130,14 +146,41 @@ internal sealed class WhiteBoxAttack : IDisposable
             // so the steps shrink with the model's size (8 dB at resnet18@64 conv1). The minimiser is unchanged.
             for (var i = 0; i < _batch; i++)
             {
-                var seg = Gradient.AsSpan(i * _imageSize, _imageSize);
+                var seg = gradient.Slice(i * _imageSize, _imageSize);
                 TensorPrimitives.Multiply(seg, (float)(_batch * _energyScale[i]), seg);
             }
-            adam.Step(x, Gradient, 1f);
-            for (var i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
+            adam.Step(x, gradient, 1f);
+            Adam.Clamp01(x);
             if (it == 0) initial = loss;
             last = loss;
             if (stage is not null && (it + 1) % report == 0) stage.Advance(report);
+        }
+        return new WhiteBoxRun(x.ToArray(), initial, last);
+    }
+
+    private WhiteBoxRun RunCopying(ReadOnlySpan<float> target, int steps, Dictionary<string, float[]>? fed, double tvPerElement)
+    {
+        var gradientCopy = new float[_batch * _imageSize];
+        var x = new float[gradientCopy.Length];
+        Array.Fill(x, StartValue);
+        var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
+        double initial = double.NaN, last = double.NaN;
+        for (var it = 0; it < steps; it++)
+        {
+            var run = _session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
+            var g = run.Gradient(_session.InputName);
+            g.CopyTo(gradientCopy);
+            double loss = run.Loss;
+            if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, gradientCopy, tvPerElement / _batch);
+            for (var i = 0; i < _batch; i++)
+            {
+                var seg = gradientCopy.AsSpan(i * _imageSize, _imageSize);
+                TensorPrimitives.Multiply(seg, (float)(_batch * _energyScale[i]), seg);
+            }
+            adam.Step(x, gradientCopy, 1f);
+            for (var i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], 0f, 1f);
+            if (it == 0) initial = loss;
+            last = loss;
         }
         return new WhiteBoxRun(x, initial, last);
     }

@@ -9,6 +9,15 @@ namespace OnnxAudit.Reporting.Model;
 /// <param name="Rows">Rows; each has exactly one cell per column.</param>
 public sealed record TableBlock(string? Caption, IReadOnlyList<TableColumn> Columns, IReadOnlyList<IReadOnlyList<TableCell>> Rows) : ReportBlock
 {
+    /// <summary>The PDF shows at most this many rows, then a line pointing to report.html and report.json (which keep
+    /// every row); null = every row. Set on the per-layer and per-split-point tables.</summary>
+    // why: issue 17 item 6: per-layer tables of deep models made most of the pages (mobilenet_v3_small@32: 157 layer rows,
+    // 52 R-CONV rows and 49 split-point rows filled 20 of 39 pages); the PDF stays at about 30 pages, the evidence stays whole.
+    public int? PdfMaxRows { get; init; }
+
+    /// <summary>The <see cref="PdfMaxRows"/> of the per-layer and per-split-point tables.</summary>
+    public const int PerLayerPdfRows = 20;
+
     /// <inheritdoc/>
     public override string TypeName => "table";
 

@@ -27,9 +27,13 @@ public sealed record ThreatVerdict(
     /// <summary>True when the verdict comes from a quick run (<see cref="QuickBudget"/> is set).</summary>
     public bool Provisional => QuickBudget is not null;
 
-    /// <summary>True when the threat was requested but not assessed (not assessed and not <see cref="NotApplicable"/>):
-    /// <c>--fail-on</c> fails on it unless <c>--allow-not-assessed</c>.</summary>
-    public bool IsGap => Severity == Severity.NotAssessed && !NotApplicable;
+    /// <summary>A part of the threat that was requested but not assessed although the verdict has a severity (e.g. an R-CONV
+    /// reconstruction chain blocked by an unsupported operator), or null. <c>--fail-on</c> treats it as a gap.</summary>
+    public string? NotAssessedPart { get; init; }
+
+    /// <summary>True when the threat, or a part of it (<see cref="NotAssessedPart"/>), was requested but not assessed (not
+    /// assessed and not <see cref="NotApplicable"/>): <c>--fail-on</c> fails on it unless <c>--allow-not-assessed</c>.</summary>
+    public bool IsGap => (Severity == Severity.NotAssessed && !NotApplicable) || NotAssessedPart is not null;
 
     /// <summary>The severity label with the provisional marker, e.g. "MEDIUM (provisional: quick run)".</summary>
     public string DisplayLabel => Provisional ? Severity.Label() + " (provisional: quick run)" : Severity.Label();

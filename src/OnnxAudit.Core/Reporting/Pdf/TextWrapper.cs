@@ -5,7 +5,8 @@ namespace OnnxAudit.Reporting.Pdf;
 
 /// <summary>
 /// Greedy word wrapper on <see cref="SKFont.MeasureText(string, SKPaint?)"/>: words move to the next
-/// line when they do not fit; a single word wider than the line is broken at token boundaries (after '/', '_', '×'),
+/// line when they do not fit; a single word wider than the line is broken at token boundaries (after '/', '_', '×', or a
+/// '.' before a letter),
 /// and only a piece without such a boundary that is still wider than the line (a hash) is broken by characters;
 /// '\n' forces a break. Tables widen their columns to the widest piece first (<see cref="WidestPiece"/>).
 /// </summary>
@@ -14,8 +15,10 @@ internal static partial class TextWrapper
     [GeneratedRegex(@"\n|[^\S\n]+|[^\s]+")]
     private static partial Regex Tokens();
 
-    // why: "/conv1/Conv_output_0" and "6×28×28" may break after a separator, never inside a name or a number (issue 13).
-    [GeneratedRegex(@"[^/_×]+[/_×]*|[/_×]+")]
+    // why: "/conv1/Conv_output_0" and "6×28×28" may break after a separator, never inside a name or a number (issue 13);
+    // a '.' before a letter separates too ("features.4.block.2.fc1" → "features.4." "block.2." "fc1"), a '.' in a number
+    // ("0.017", "4.1") never does.
+    [GeneratedRegex(@"(?:[^/_×.]|\.(?![A-Za-z]))+(?:[/_×]|\.(?=[A-Za-z]))*|(?:[/_×]|\.(?=[A-Za-z]))+")]
     private static partial Regex Pieces();
 
     /// <summary>The width of the widest piece of <paramref name="text"/> that the wrapper will not break (a word, or a

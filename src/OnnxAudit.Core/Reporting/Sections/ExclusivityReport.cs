@@ -99,7 +99,7 @@ public static class ExclusivityReport
              new TableColumn("Q1 / median / Q3", ColumnAlignment.Right), new TableColumn("0", ColumnAlignment.Right), new TableColumn("1", ColumnAlignment.Right),
              new TableColumn("≥ 2", ColumnAlignment.Right), new TableColumn("Active", ColumnAlignment.Right)],
             [.. stats.Main.Layers.Select(l => (IReadOnlyList<TableCell>)[l.Layer.ToString(ic), l.Width.ToString(ic), Fmt.F(l.Mean), $"{l.Q1} / {l.Median} / {l.Q3}",
-                Fmt.Pct(l.ShareZero), Fmt.Pct(l.ShareOne), Fmt.Pct(l.ShareTwoOrMore), Fmt.Pct(l.MeanActiveFraction)])]));
+                Fmt.Pct(l.ShareZero), Fmt.Pct(l.ShareOne), Fmt.Pct(l.ShareTwoOrMore), Fmt.Pct(l.MeanActiveFraction)])]) { PdfMaxRows = TableBlock.PerLayerPdfRows });
 
         if (stats.Sweep.Count > 0)
         {

@@ -14,7 +14,7 @@ public static class GraphSectionBuilder
     public static ReportSection Build(GraphAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        return new ReportSection(SectionId, "Model and graph analysis", [Summary(analysis), Layers(analysis), Relus(analysis), Head(analysis), SplitPoints(analysis), Operators(analysis)]);
+        return new ReportSection(SectionId, "Model and graph analysis", [Summary(analysis), Layers(analysis), Relus(analysis), Head(analysis), SplitPoints(analysis), .. BlocksIfAny(analysis), Operators(analysis)]);
     }
 
     /// <summary>A one-paragraph summary of the graph.</summary>
@@ -41,7 +41,7 @@ public static class GraphSectionBuilder
             OutputShape(a, l), Fmt.N(l.ParameterCount), Details(l)]).ToArray();
         return new TableBlock("Layers in execution order (output shape per sample)",
             [new("#", ColumnAlignment.Right, 0.4), new("Layer", RelativeWidth: 1.2), new("Kind"), new("Op"), new("Output", ColumnAlignment.Right), new("Params", ColumnAlignment.Right, 0.9), new("Details", RelativeWidth: 2.4)],
-            rows);
+            rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The ReLU table.</summary>
@@ -52,7 +52,7 @@ public static class GraphSectionBuilder
         var rows = a.ReluLayers.Select(r => (IReadOnlyList<TableCell>)[
             r.Label, r.Output, Fmt.N(r.Width), head.TryGetValue(r.Output, out var i) ? $"head ReLU i = {i}" : "feature extractor Φ"]).ToArray();
         return new TableBlock("ReLU layers and widths (elements per sample)",
-            [new("ReLU"), new("Output tensor", RelativeWidth: 1.6), new("Width", ColumnAlignment.Right), new("Position", RelativeWidth: 1.2)], rows);
+            [new("ReLU"), new("Output tensor", RelativeWidth: 1.6), new("Width", ColumnAlignment.Right), new("Position", RelativeWidth: 1.2)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>The classifier-head key/values.</summary>
@@ -64,6 +64,7 @@ public static class GraphSectionBuilder
         return new KeyValueBlock(
         [
             new("Head input (Φ output)", $"{h.InputTensor} ({Fmt.N(h.InputWidth)} features)"),
+            new("Features from", h.Features),
             new("Linear layers", string.Join(", ", h.Linears.Select(l => $"{l.Label} {Fmt.N(l.Linear!.InFeatures)}→{Fmt.N(l.Linear.OutFeatures)}"))),
             new("Widths", string.Join(" → ", h.Widths.Select(Fmt.N))),
             new("ReLU layers (i = 1 … H)", h.Relus.Count == 0 ? "none" : string.Join(", ", h.Relus.Select((r, i) => $"i={i + 1}: {r.Label} (d={Fmt.N(r.Width)})"))),
@@ -84,9 +85,71 @@ public static class GraphSectionBuilder
     {
         ArgumentNullException.ThrowIfNull(a);
         var rows = a.SplitPoints.Select(s => (IReadOnlyList<TableCell>)[
-            s.Tensor, s.ProducerLabel, Fmt.Shape(s.Shape.Skip(a.Tensors[s.Tensor].IsBatched ? 1 : 0)), Fmt.N(s.ElementsPerSample), Fmt.F(s.Compression, 2) + "×", ShortPrefix(s.Description)]).ToArray();
+            s.Tensor, s.Block.Length > 0 && s.Block != s.ProducerLabel ? $"{s.Block} ({s.ProducerLabel})" : s.ProducerLabel, Fmt.Shape(s.Shape.Skip(a.Tensors[s.Tensor].IsBatched ? 1 : 0)), Fmt.N(s.ElementsPerSample), Fmt.F(s.Compression, 2) + "×", ShortPrefix(s.Description)]).ToArray();
         return new TableBlock("Candidate split points (tensors every input→output path passes through), in execution order",
-            [new("Tensor", RelativeWidth: 1.6), new("After"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows);
+            [new("Tensor", RelativeWidth: 1.6), new("Closes block (after)"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right), new("Compression", ColumnAlignment.Right), new("Prefix f1", RelativeWidth: 2.2)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
+    }
+
+    /// <summary>The blocks between consecutive split points (a residual, inception, dense or shuffle unit is one block).</summary>
+    public static TableBlock Blocks(GraphAnalysis a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        var rows = (a.Blocks ?? []).Select((b, i) => (IReadOnlyList<TableCell>)[
+            (i + 1).ToString(ic), b.Name, b.Kind, b.LayerIndices.Count.ToString(ic), Fmt.N(b.ParameterCount), b.OutputTensor == a.OutputTensor ? $"{b.OutputTensor} (output)" : b.OutputTensor]).ToArray();
+        return new TableBlock("Blocks: the units split points close, input to output",
+            [new("#", ColumnAlignment.Right, 0.4), new("Block", RelativeWidth: 1.4), new("Kind"), new("Layers", ColumnAlignment.Right), new("Params", ColumnAlignment.Right), new("Output tensor", RelativeWidth: 1.8)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
+    }
+
+    // why: in a chain every block is one layer and the table would repeat the layer table.
+    private static IEnumerable<ReportBlock> BlocksIfAny(GraphAnalysis a) =>
+        (a.Blocks ?? []).Any(b => b.LayerIndices.Count > 1) ? [Blocks(a)] : [];
+
+    /// <summary>How many initializers are listed one by one; beyond it the table shows the largest ones and a summary.</summary>
+    public const int InitializerRows = 12;
+
+    /// <summary>The initializers with their shapes: all of them up to <see cref="InitializerRows"/>, else the largest ones
+    /// and a summary row (count and total elements of the rest).</summary>
+    public static TableBlock Initializers(GraphAnalysis a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        var all = a.Initializers ?? [];
+        var shown = all.Count <= InitializerRows ? all : all.OrderByDescending(t => t.Elements).ThenBy(t => t.Name, StringComparer.Ordinal).Take(InitializerRows - 2).ToList();
+        var rows = shown.Select(t => (IReadOnlyList<TableCell>)[t.Name, t.ElementType, Fmt.Shape(t.Shape), Fmt.N(t.Elements)]).ToList();
+        var parameters = all.Where(t => t.IsParameter).ToList();
+        if (shown.Count < all.Count)
+        {
+            var rest = all.Count - shown.Count;
+            rows.Add([$"… {rest.ToString(ic)} more", "", "", Fmt.N(all.Sum(t => t.Elements) - shown.Sum(t => t.Elements))]);
+        }
+        rows.Add([$"total: {all.Count.ToString(ic)} initializers ({parameters.Count.ToString(ic)} floating-point)", "", "", $"{Fmt.N(parameters.Sum(t => t.Elements))} parameters"]);
+        var caption = shown.Count < all.Count ? $"Initializers: the {shown.Count} largest of {all.Count}" : "Initializers";
+        return new TableBlock(caption, [new("Name", RelativeWidth: 2), new("Type"), new("Shape", ColumnAlignment.Right), new("Elements", ColumnAlignment.Right)], rows);
+    }
+
+    /// <summary>The model's metadata: producer, IR version, opsets, domain, model version, doc strings, metadata_props.</summary>
+    public static KeyValueBlock Metadata(GraphAnalysis a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        var id = a.Identity;
+        static string Or(string s) => string.IsNullOrEmpty(s) ? "(none)" : Common.SafeText.Escape(s, 200);
+        var items = new List<KeyValue>
+        {
+            new("Producer", Or($"{id.ProducerName} {id.ProducerVersion}".Trim())),
+            new("IR version", id.IrVersion.ToString(ic)),
+            new("Opsets", string.Join(", ", id.Opsets.Select(o => $"{(string.IsNullOrEmpty(o.Domain) ? "ai.onnx" : o.Domain)} {o.Version.ToString(ic)}"))),
+            new("Domain", Or(id.Domain)),
+            new("Model version", id.ModelVersion.ToString(ic)),
+            new("Graph name", Or(id.GraphName)),
+            new("Doc string", Or(id.DocString)),
+        };
+        if (id.GraphDocString.Length > 0) items.Add(new("Graph doc string", Or(id.GraphDocString)));
+        var props = id.MetadataProps ?? [];
+        if (props.Count == 0) items.Add(new("metadata_props", "(none)"));
+        foreach (var p in props) items.Add(new($"metadata_props: {Common.SafeText.Escape(p.Key, 60)}", Or(p.Value)));
+        return new KeyValueBlock(items, "Model metadata");
     }
 
     /// <summary>The operator inventory.</summary>
@@ -95,7 +158,7 @@ public static class GraphSectionBuilder
         ArgumentNullException.ThrowIfNull(a);
         var rows = a.Operators.Select(o => (IReadOnlyList<TableCell>)[
             o.OpType, string.IsNullOrEmpty(o.Domain) ? "ai.onnx" : o.Domain, o.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), o.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ToArray();
-        return new TableBlock("Operator inventory", [new("Operator"), new("Domain"), new("Nodes", ColumnAlignment.Right), new("Opset", ColumnAlignment.Right)], rows);
+        return new TableBlock("Operator inventory", [new("Operator"), new("Domain"), new("Nodes", ColumnAlignment.Right), new("Opset", ColumnAlignment.Right)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static string OutputShape(GraphAnalysis a, Layer l) =>

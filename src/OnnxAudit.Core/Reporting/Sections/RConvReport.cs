@@ -39,7 +39,7 @@ public static class RConvReport
         var citations = ReportAssembler.BaseCitations.Where(c => c.Key == "Eltaras24").ToList();
         if (result.NotAssessedReason is { } why)
         {
-            return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, Severity.NotAssessed, why, [], "rconv"),
+            return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, Severity.NotAssessed, why, [], "rconv") { NotApplicable = result.NotApplicable },
                 [new ReportSection("rconv", "Convolutional gradient leakage (R-CONV)", [new NoteBlock("Not assessed: " + why)])], MethodText, citations);
         }
 
@@ -58,7 +58,8 @@ public static class RConvReport
         }
         if (result.ChainBreakLayer is not null) blocks.Add(new NoteBlock($"Not reconstructable at layer {result.ChainBreakLayer}: {result.ChainBreakReason}", NoteKind.Info));
         var actions = new List<string> { Recommendation(result) };
-        return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, severity, evidence, actions, "rconv"),
+        var part = result.UnassessedChain is { } chain ? "the R-CONV reconstruction chain: " + chain : null;
+        return new AuditContribution(new ThreatVerdict(ReportAssembler.ConvolutionalThreat, severity, evidence, actions, "rconv") { NotAssessedPart = part },
             [new ReportSection("rconv", "Convolutional gradient leakage (R-CONV)", blocks)], MethodText, citations);
     }
 
@@ -97,7 +98,7 @@ public static class RConvReport
         }).ToList();
         return new TableBlock("R-CONV conditions per conv layer. Rule: a layer leaks when F·Kh·Kw ≥ H·W per channel in every stride phase (gradient), " +
             "or F·Oh·Ow ≥ N·H·W with an invertible activation (forward), or the forward rows cover what the gradient leaves free (combined).",
-            ["layer", "input → output", "kernel", "gradient rows/channel vs H·W", "forward F·Oh·Ow vs N·H·W", "|X| > |A| + |B|", "max safe F", "verdict"], rows);
+            ["layer", "input → output", "kernel", "gradient rows/channel vs H·W", "forward F·Oh·Ow vs N·H·W", "|X| > |A| + |B|", "max safe F", "verdict"], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static string VerdictText(RConvVerdict v) => v switch
@@ -119,7 +120,7 @@ public static class RConvReport
             new TableCell(Inv($"{g.Count(k => k.FullRank)}/{g.Count()}"), g.All(k => k.FullRank) ? Severity.High : Severity.None),
         ]).ToList();
         return new TableBlock(Inv($"Rank check: numerical rank of each layer's per-channel gradient system on the true ∂ℓ/∂O of {r.Images.Count} sample(s)."),
-            ["layer", "rows × unknowns", "rank (min–max)", "zero rows (min–max)", "full rank"], rows);
+            ["layer", "rows × unknowns", "rank (min–max)", "zero rows (min–max)", "full rank"], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static TableBlock ReconstructionTable(RConvAuditResult r)
@@ -136,7 +137,7 @@ public static class RConvReport
         var caption = Inv($"Reconstructions (seed {r.Seed}); mean PSNR {(r.MeanPsnr is { } m ? Fmt.Db(m) : "n/a")}, mean SSIM {(r.MeanSsim is { } ms ? Fmt.F(ms, 4) : "n/a")}; run times are in the timing block only, so that identical runs give identical reports.");
         return new TableBlock(caption,
             [new("image", ColumnAlignment.Right, 0.6), new("label", ColumnAlignment.Right, 0.6), new("PSNR", ColumnAlignment.Right), new("SSIM", ColumnAlignment.Right, 0.8),
-             new("layers solved", RelativeWidth: 2.4)], rows);
+             new("layers solved", RelativeWidth: 2.4)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     /// <summary>How each layer was solved, over all reconstructed images (method, worst residual, mean time).</summary>
@@ -149,7 +150,7 @@ public static class RConvReport
             g.Key, Method(g.First().Method), Inv($"{g.Max(s => s.RelativeResidual):G2}"),
         ]).ToList();
         return new TableBlock("Per-layer solves, from the top of the network down (worst relative residual over the images)",
-            [new("layer", RelativeWidth: 1.4), new("method", RelativeWidth: 1.6), new("worst residual", ColumnAlignment.Right)], rows);
+            [new("layer", RelativeWidth: 1.4), new("method", RelativeWidth: 1.6), new("worst residual", ColumnAlignment.Right)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static string Method(RConvSolveMethod m) => m switch

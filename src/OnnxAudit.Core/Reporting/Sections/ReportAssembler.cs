@@ -73,6 +73,7 @@ public static class ReportAssembler
     /// <param name="notAssessedReasons">For threats without a contribution: why (threat → one sentence).</param>
     /// <param name="reproducibility">Versions, seeds, hashes, command line.</param>
     /// <param name="timing">Timestamps and durations.</param>
+    /// <param name="hyperParameters">The compact table of the budgets and hyper-parameters used, placed before the sign-off; or null.</param>
     public static AuditReport Assemble(
         ModelCard card,
         GraphAnalysis analysis,
@@ -80,7 +81,8 @@ public static class ReportAssembler
         IReadOnlyList<AuditContribution> contributions,
         IReadOnlyDictionary<string, string> notAssessedReasons,
         Reproducibility reproducibility,
-        ReportTiming timing)
+        ReportTiming timing,
+        ReportSection? hyperParameters = null)
     {
         ArgumentNullException.ThrowIfNull(card);
         ArgumentNullException.ThrowIfNull(contributions);
@@ -110,6 +112,7 @@ public static class ReportAssembler
             foreach (var cit in c.Citations) if (citations.All(x => x.Key != cit.Key)) citations.Add(cit);
         }
         sections.Insert(0, ScopeSection(verdicts));
+        if (hyperParameters is not null) sections.Add(hyperParameters);
         sections.Add(SignOffSection());
         var report = new AuditReport($"Privacy audit of {card.Name}", card, verdicts, sections, new Methodology(method, citations), reproducibility, timing);
         report.Validate();

@@ -29,12 +29,14 @@ public static class SplitInversionReport
                 $"Rule: {result.VerdictRule}.")),
             Table(result),
         };
+        if (SplitVerdict.SubsetCaveat(result) is { } caveat) blocks.Insert(1, new NoteBlock(caveat, NoteKind.Warning));
         // why: a chart of one split point is one dot on a meaningless axis (issue 13); the table says it all.
         if (result.Points.Count >= 2)
         {
             blocks.Add(Chart(result, "PSNR against split depth", "mean PSNR (dB)", o => o.MeanPsnr.Estimate, new ThresholdLine(t.Psnr, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Psnr} dB"), Severity.High)));
             blocks.Add(Chart(result, "SSIM against split depth", "mean SSIM", o => o.MeanSsim.Estimate, new ThresholdLine(t.Ssim, string.Create(CultureInfo.InvariantCulture, $"unsafe ≥ {t.Ssim}"), Severity.High)));
         }
+        if (SettingsTable(result) is { } settings) blocks.Add(settings);
         blocks.Add(Finding(result));
         var sections = new List<ReportSection>
         {
@@ -56,12 +58,16 @@ public static class SplitInversionReport
         var unsafePoints = r.Points.Where(p => p.Unsafe).ToList();
         var actions = new List<string>();
         if (r.Quick) actions.Add("Run the full audit (without --quick) before deciding where to split: a quick run cannot recommend a split point.");
-        else if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}).");
+        else if (r.Recommended is { } p) actions.Add($"Split at {p.ProducerLabel} ({p.Tensor}) or later ({SplitInversionResult.RecommendationRule}){OnlyAgainst(r)}.");
         else if (unsafePoints.Count == r.Points.Count) actions.Add("Do not run a prefix of this model on a trusted device and send its output to an untrusted party: every audited split point can be inverted.");
         else if (unsafePoints.Count > 0) actions.Add("Do not split at the audited points: every safe one is followed by an unsafe one, so the safe measurement under-estimates the attacks; audit later split points or keep the whole model on the trusted device.");
         if (unsafePoints.Count > 0) actions.Add("Add noise or dropout to the sent tensor, or move more layers onto the trusted device, and audit again.");
         return new ThreatVerdict(ReportAssembler.SplitThreat, verdict.Risk.ToSeverity(), verdict.Sentence, actions, SectionId);
     }
+
+    /// <summary>", judged against the black-box attack only" when a subset of the attacks ran, else "".</summary>
+    internal static string OnlyAgainst(SplitInversionResult r) => SplitVerdict.SubsetCaveat(r) is null ? ""
+        : $", judged against the {string.Join(" and ", SplitVerdict.Requested(r).Select(Name))} attack{(SplitVerdict.Requested(r).Count > 1 ? "s" : "")} only";
 
     private static TableBlock Table(SplitInversionResult r)
     {
@@ -90,7 +96,16 @@ public static class SplitInversionReport
                 ]);
             }
         }
-        return new TableBlock("Reconstruction quality per split point and attack (mean over the target images, 95% t interval)", cols, rows);
+        return new TableBlock("Reconstruction quality per split point and attack (mean over the target images, 95% t interval)", cols, rows) { PdfMaxRows = 30 };
+    }
+
+    // why: issue 13: these settings were one paragraph of up to 40 entries in the methodology (a wall of text).
+    private static TableBlock? SettingsTable(SplitInversionResult r)
+    {
+        var rows = r.Points.SelectMany(p => p.Attacks.Where(a => a.Ran && a.Settings is not null)
+            .Select(a => (IReadOnlyList<TableCell>)[p.Point.ProducerLabel, Name(a.Attack), a.Settings!])).ToList();
+        return rows.Count == 0 ? null : new TableBlock("Attack settings per split point",
+            [new("split point", ColumnAlignment.Left, 1.2), new("attack", ColumnAlignment.Left, 0.8), new("settings", ColumnAlignment.Left, 5)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
     }
 
     private static ChartBlock Chart(SplitInversionResult r, string title, string yTitle, Func<AttackOutcome, double> value, ThresholdLine threshold)
@@ -113,7 +128,7 @@ public static class SplitInversionReport
         var evidence = string.Join("; ", r.Points.Select(p => $"{p.Point.ProducerLabel}: {Worst(p)} → {(p.Unsafe ? "unsafe" : r.Quick && SplitVerdict.QuickUnsafe(p, r.Thresholds) ? "within the quick margin" : r.Quick ? "not shown unsafe (quick)" : "safe")}"));
         var recommendation = r.Quick ? "Run the full audit before choosing a split point: the quick budget under-trains the attacks."
             : r.Recommended is { } best
-            ? $"Split at {best.ProducerLabel} ({best.Tensor}) or later."
+            ? $"Split at {best.ProducerLabel} ({best.Tensor}) or later{OnlyAgainst(r)}."
             : unsafePoints.Count == 0 ? "The audited split points resisted these attacks; stronger attackers may still succeed." : "Keep the whole model on the trusted device, or protect the sent tensor (noise, dropout) and audit again.";
         return new FindingBlock(severity, title, evidence, recommendation, r.Verdict.Rule + ".");
     }
@@ -140,7 +155,6 @@ public static class SplitInversionReport
 
     private static List<string> Method(SplitInversionResult r)
     {
-        var settings = r.Points.SelectMany(p => p.Attacks.Where(a => a.Ran).Select(a => $"{p.Point.ProducerLabel} {Name(a.Attack)}: {a.Settings}")).Distinct().Take(40);
         return
         [
             "Split-point inversion follows He, Zhang and Lee [He19]. A split point is a tensor through which every path from the input to the output passes; " +
@@ -152,8 +166,8 @@ public static class SplitInversionReport
             "Black-box: an inverse network g (transposed convolutions mirroring f1's down-sampling, or fully connected for flat or odd-sized tensors, Sigmoid output) " +
             "is trained with MSE(g(f1(x)), x) and Adam (lr 1e-3) on auxiliary images the attacker feeds to f1, then applied to f1(x0). " +
             "Query-free: a shadow prefix f1' with f1's layer structure and fresh weights is trained through the frozen suffix f2 with cross-entropy on labelled auxiliary data, then inverted white-box against f1(x0).",
-            $"PSNR uses peak 1 on [0,1] images; SSIM follows Wang et al. (Gaussian window 11, σ 1.5). Verdict: {r.VerdictRule}. Recommendation: {SplitInversionResult.RecommendationRule}.",
-            "Settings used — " + string.Join("; ", settings) + ".",
+            $"PSNR uses peak 1 on [0,1] images; SSIM follows Wang et al. (Gaussian window 11, σ 1.5). Verdict: {r.VerdictRule}. Recommendation: {SplitInversionResult.RecommendationRule}. " +
+            "The settings of every attack are in the table 'Attack settings per split point'; the budgets of the whole run in 'Hyper-parameters and budgets'.",
         ];
     }
 }

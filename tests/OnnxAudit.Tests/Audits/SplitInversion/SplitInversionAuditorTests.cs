@@ -51,8 +51,11 @@ public sealed class SplitInversionAuditorTests
         Assert.All(c.Sections, s => Assert.True(ReportSection.IsValidId(s.Id), s.Id));
         foreach (var s in c.Sections) foreach (var b in s.Blocks) b.Validate(s.Id);
         var blocks = c.Sections.SelectMany(s => s.Blocks).ToList();
-        var table = Assert.Single(blocks.OfType<TableBlock>());
+        var table = Assert.Single(blocks.OfType<TableBlock>(), t => t.Caption!.StartsWith("Reconstruction quality", StringComparison.Ordinal));
         Assert.Equal(6, table.Rows.Count);
+        // the per-attack settings are a table (they were a paragraph of up to 40 entries in the methodology)
+        var settings = Assert.Single(blocks.OfType<TableBlock>(), t => t.Caption == "Attack settings per split point");
+        Assert.Equal(table.Rows.Count(r => r[^1].Text != "skipped"), settings.Rows.Count);
         Assert.Equal(2, blocks.OfType<ChartBlock>().Count());
         Assert.Equal(2, blocks.OfType<ImageGridBlock>().Count());
         Assert.Equal(4, blocks.OfType<ImageGridBlock>().First().Rows.Count);

@@ -1,0 +1,84 @@
+using System.Globalization;
+using OnnxAudit.Audits.Federated;
+using OnnxAudit.Audits.SplitInversion;
+using OnnxAudit.Reporting.Model;
+using OnnxAudit.Reporting.Sections;
+
+namespace OnnxAudit.Pipeline;
+
+/// <summary>One compact table of every budget, learning rate, step count, seed, batch size and threshold the report's
+/// auditors used, read from the same option objects the auditors ran with (issue 13: the hyper-parameters were a wall of
+/// text in the methodology).</summary>
+public static class HyperParameterTable
+{
+    /// <summary>The section id.</summary>
+    public const string SectionId = "hyper-parameters";
+
+    /// <summary>"1e-6", "1e+4", "0.01": three significant digits, the exponent without padding.</summary>
+    internal static string G(double v)
+    {
+        var t = v.ToString("G3", CultureInfo.InvariantCulture);
+        var e = t.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0) return t;
+        var exp = int.Parse(t[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return t[..e] + "e" + (exp > 0 ? "+" : "") + exp.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The section for the threats that were assessed (a threat not assessed has no row).</summary>
+    public static ReportSection Build(ReportRequest request, IReadOnlyList<AuditContribution> contributions)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(contributions);
+        bool Ran(string threat) => contributions.Any(c => c.Verdict.Threat == threat && c.Verdict.Severity != Severity.NotAssessed);
+        var rows = new List<IReadOnlyList<TableCell>>();
+        void Row(string threat, string setting, string value) => rows.Add([threat, setting, value]);
+        var ic = CultureInfo.InvariantCulture;
+        if (Ran(ReportAssembler.FederatedThreat))
+        {
+            const string t = "Federated";
+            var e = AuditPipeline.ExclusivityOptions(request);
+            var f = AuditPipeline.FederatedOptions(request);
+            Row(t, "deployment batch size M", e.BatchSize.ToString(ic));
+            Row(t, "exclusivity statistics", string.Create(ic, $"{(e.Quick ? Math.Min(200, e.Batches) : e.Batches)} sampled batches per statistic, 95% Wilson intervals, seed {e.Seed}"));
+            var attack = e.Quick ? Math.Min(2, e.AttackBatches) : e.AttackBatches;
+            Row(t, "analytic attack (Pan et al.)", string.Create(ic, $"{attack} insecure + {attack} random batches; hardening check on {(e.Quick ? 100 : 200)} batches"));
+            if (f.Inverting is { } inv)
+                Row(t, "Inverting Gradients", string.Create(ic, $"{inv.Iterations} iterations × {inv.Restarts} restart(s), Adam lr {G(inv.LearningRate)}, λ_TV {G(inv.TvWeight)}, {f.Batches} victim batch(es)"));
+            if (f.Dlg is { } dlg)
+                Row(t, "DLG (labels from the gradient)", string.Create(ic, $"{dlg.Evaluations} L-BFGS evaluations × {dlg.Restarts} restart(s)"));
+            Row(t, "defences (attacked by Inverting)", string.Join("; ", (f.Defences ?? FederatedAuditOptions.PaperDefences).Select(d => d.Name)));
+            Row(t, "thresholds", string.Create(ic, $"an attack leaks at mean PSNR ≥ {G(f.LeakPsnr)} dB; a sample is recovered at ≥ {G(Audits.LeakageThresholds.RecoveredPsnr)} dB; seed {f.Seed}"));
+        }
+        if (Ran(ReportAssembler.ConvolutionalThreat))
+        {
+            const string t = "Convolutional";
+            var r = AuditPipeline.RConvOptions(request);
+            Row(t, "reconstructed images", string.Create(ic, $"{r.Images} (single-sample gradients), seed {r.Seed}"));
+            Row(t, "tolerances", string.Create(ic, $"rank {G(r.RankTolerance)}, joint solve {G(r.JointTolerance)}, residual limit {G(r.JointResidualLimit)}"));
+            Row(t, "threshold", string.Create(ic, $"a reconstruction succeeds at PSNR ≥ {G(Audits.RConv.ConvolutionalVerdict.SuccessPsnr)} dB (peak 1)"));
+        }
+        if (Ran(ReportAssembler.SplitThreat))
+        {
+            const string t = "Split inference";
+            var s = AuditPipeline.SplitOptions(request);
+            Row(t, "split points", s.At is { } at ? at
+                : s.MaxPoints is { } max ? string.Create(ic, $"at most {(s.Quick ? Math.Min(max, SplitAuditOptions.QuickMaxPoints) : max)} spread over depth") : "all");
+            Row(t, "attacks, targets", string.Create(ic, $"{string.Join(", ", s.Attacks.Select(SplitVerdict.AttackName))}; {s.Images} target images, seed {s.Seed}"));
+            var classes = Enum.GetValues<DepthClass>().Select(c =>
+            {
+                var d = WhiteBoxHyperparameters.Defaults(c);
+                return string.Create(ic, $"{WhiteBoxHyperparameters.Label(c)} lr {G(s.Lr ?? d.LearningRate)} λ_TV {G(s.Tv ?? d.TvWeight)}");
+            });
+            Row(t, "white-box (Adam, AMSGrad)", string.Create(ic, $"{s.WhiteBoxIterations(WhiteBoxHyperparameters.Defaults(DepthClass.Conv1).Iterations)} iterations per point; {string.Join("; ", classes)}")
+                + (s.Tv is null ? "; a positive λ_TV is retried with λ_TV 0" : ""));
+            Row(t, "black-box inverse network, query-free shadow", string.Create(ic, $"{s.Steps} Adam steps, lr 1e-3, batch {s.TrainingBatch}, at most {s.MaxAuxImages} auxiliary images"));
+            Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {G(s.Thresholds.Psnr)} dB or mean SSIM ≥ {G(s.Thresholds.Ssim)}")
+                + (s.Quick ? string.Create(ic, $"; quick: within {G(SplitVerdict.QuickPsnrMargin)} dB / {G(SplitVerdict.QuickSsimMargin)} of them by the 95% upper bound") : ""));
+        }
+        TableColumn[] cols = [new("threat", ColumnAlignment.Left, 1), new("setting", ColumnAlignment.Left, 1.6), new("value", ColumnAlignment.Left, 4)];
+        ReportBlock table = rows.Count == 0
+            ? new NoteBlock("No threat was assessed, so no hyper-parameter was used.", NoteKind.Info)
+            : new TableBlock(request.Quick ? "Budgets, learning rates, steps, seeds, batch sizes and thresholds used (quick run)" : "Budgets, learning rates, steps, seeds, batch sizes and thresholds used", cols, rows);
+        return new ReportSection(SectionId, "Hyper-parameters and budgets", [table]);
+    }
+}
