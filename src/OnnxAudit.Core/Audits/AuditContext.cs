@@ -76,7 +76,7 @@ public sealed class AuditContext : IDisposable
         model ??= Model;
         if (_accuracy.TryGetValue(model, out var known)) return known;
         if (!Data.HasLabels) throw new Errors.DataFormatException($"{Data.Source}: no labels were found; accuracy needs labels (put the labels file beside the images).");
-        var result = ModelEvaluation.Accuracy(Session(model), Data, progress, 256, Layout);
+        var result = ModelEvaluation.Accuracy(Session(model), Data, progress, Autodiff.FederatedGradient.ForwardChunk(model, 256), Layout);
         _accuracy[model] = result;
         return result;
     }

@@ -10,12 +10,17 @@ public static class GradientSessions
     /// The caller disposes the session.</summary>
     /// <exception cref="GradientBuildException">The request cannot be differentiated.</exception>
     /// <exception cref="Errors.ModelLoadException">ONNX Runtime cannot load the gradient model.</exception>
-    public static GradientSession Create(OnnxModel model, GradientRequest request, RuntimeOptions? options = null)
+    public static GradientSession Create(OnnxModel model, GradientRequest request, RuntimeOptions? options = null) =>
+        Create(model, request, options, accumulate: false);
+
+    /// <summary>As <see cref="Create(OnnxModel, GradientRequest, RuntimeOptions?)"/>; with <paramref name="accumulate"/> each run
+    /// adds its parameter gradients to the previous ones (see <see cref="GradientSession(OnnxModel, GradientBindings, RuntimeOptions?, bool)"/>).</summary>
+    public static GradientSession Create(OnnxModel model, GradientRequest request, RuntimeOptions? options, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         var gradientModel = GradientGraphBuilder.Build(model, request);
-        return new GradientSession(gradientModel, Bindings(model, request), options);
+        return new GradientSession(gradientModel, Bindings(model, request), options, accumulate);
     }
 
     /// <summary>The names the gradient model of <paramref name="request"/> uses, and the parameter inputs' initial values.</summary>

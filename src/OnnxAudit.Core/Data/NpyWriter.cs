@@ -82,7 +82,23 @@ public static class NpyWriter
         return bytes;
     }
 
-    private static void WriteRaw(string path, string descr, byte[] raw, int count, long[] shape)
+    /// <summary>Writes a float32 array (<c>&lt;f4</c>) of the given shape; on little-endian machines straight from the
+    /// array, without a byte copy (a 411 MB weight gradient of vgg11_bn would otherwise need 411 MB more).</summary>
+    public static void Write(string path, float[] data, long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!BitConverter.IsLittleEndian)
+        {
+            Write(path, data.AsSpan(), shape);
+            return;
+        }
+        WriteRaw(path, "<f4", new ReadOnlyMemory<float>(data), data.Length, shape);
+    }
+
+    private static void WriteRaw(string path, string descr, byte[] raw, int count, long[] shape) =>
+        WriteRaw(path, descr, new ReadOnlyMemory<byte>(raw), count, shape);
+
+    private static void WriteRaw<T>(string path, string descr, ReadOnlyMemory<T> raw, int count, long[] shape) where T : struct
     {
         ArgumentNullException.ThrowIfNull(shape);
         long n = 1;
@@ -99,7 +115,7 @@ public static class NpyWriter
         DataFiles.WriteAtomic(path, s =>
         {
             s.Write(header);
-            s.Write(raw);
+            s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(raw.Span));
         });
     }
 }

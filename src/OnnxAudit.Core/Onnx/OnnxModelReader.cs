@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
@@ -22,9 +23,35 @@ internal static class OnnxModelReader
     public static OnnxModel Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = ReadModelBytes(path);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Path.GetFullPath(".");
-        return FromBytes(bytes, path, folder);
+        return WithModelFile(path, stream =>
+        {
+            MappedModelFile? mapped = null;
+            try
+            {
+                mapped = MappedModelFile.Open(stream);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                // why: some file systems cannot map files; reading the bytes is the fallback (peak memory twice the file).
+            }
+            if (mapped is null)
+            {
+                var bytes = new byte[stream.Length];
+                stream.Position = 0;
+                stream.ReadExactly(bytes);
+                return FromBytes(bytes, path, folder);
+            }
+            using (mapped)
+            {
+                var hash = MappedModelFile.Hash(stream);
+                var proto = Parse(mapped.Sequence(), mapped.Span, path);
+                Validate(proto, mapped.Span, path);
+                ModelLimits.Check(proto, path);
+                ExternalData.Inline(proto, folder, path);
+                return OnnxModel.Create(proto, path, Convert.ToHexStringLower(hash));
+            }
+        });
     }
 
     /// <summary>Imports model bytes as if read from <paramref name="path"/> in <paramref name="folder"/> (external data is
@@ -32,14 +59,16 @@ internal static class OnnxModelReader
     /// in-process fuzz test.</summary>
     internal static OnnxModel FromBytes(byte[] bytes, string path, string folder)
     {
-        var proto = Parse(bytes, path);
+        var proto = Parse(new ReadOnlySequence<byte>(bytes), bytes, path);
         Validate(proto, bytes, path);
         ModelLimits.Check(proto, path);
         ExternalData.Inline(proto, folder, path);
         return OnnxModel.Create(proto, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
-    private static byte[] ReadModelBytes(string path)
+    /// <summary>Checks <paramref name="path"/> and runs <paramref name="read"/> on the open model file (non-empty, within
+    /// the protobuf limit); I/O and permission errors become one-line <see cref="ModelLoadException"/>s.</summary>
+    private static OnnxModel WithModelFile(string path, Func<FileStream, OnnxModel> read)
     {
         string full;
         try
@@ -64,9 +93,7 @@ internal static class OnnxModelReader
                 throw new ModelLoadException($"{path}: file is empty (0 bytes), so it holds no model; re-export or re-download the model.");
             if (length > SizeLimit)
                 throw new ModelLoadException($"{path}: file is {length} bytes, above the 2 GiB − 1 protobuf limit; re-export the model with its weights saved as external data (onnx.save_model(..., save_as_external_data=True)).");
-            var bytes = new byte[length];
-            stream.ReadExactly(bytes);
-            return bytes;
+            return read(stream);
         }
         catch (UnauthorizedAccessException ex)
         {
@@ -79,30 +106,34 @@ internal static class OnnxModelReader
     }
 
     /// <summary>Parses bytes as a ModelProto, turning protobuf errors into one-line messages.</summary>
-    internal static ModelProto Parse(byte[] bytes, string path)
+    internal static ModelProto Parse(byte[] bytes, string path) => Parse(new ReadOnlySequence<byte>(bytes), bytes, path);
+
+    /// <summary>Parses <paramref name="data"/> (the same bytes as <paramref name="bytes"/>, which is read only for field
+    /// headers and error messages) as a ModelProto.</summary>
+    private static ModelProto Parse(ReadOnlySequence<byte> data, ReadOnlySpan<byte> bytes, string path)
     {
         ModelProto proto;
-        bool atEnd;
         try
         {
-            using var ms = new MemoryStream(bytes, writable: false);
-            using var input = CodedInputStream.CreateWithLimits(ms, SizeLimit, RecursionLimit);
-            proto = ModelProto.Parser.ParseFrom(input);
-            atEnd = input.IsAtEnd;
+            // why: parsing a sequence allocates each bytes field once at its final size (a stream is read in 4 KB chunks
+            // that are then copied, twice the largest tensor); the recursion limit is Google.Protobuf's default, 100.
+            proto = ModelProto.Parser.ParseFrom(data);
+        }
+        catch (InvalidProtocolBufferException ex) when (ex.Message.Contains("end-group", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("more data", StringComparison.OrdinalIgnoreCase))
+        {
+            // why: a stray end-group tag (e.g. the byte 'T' of a text file) ends the message early; bytes left over mean
+            // the file is not one protobuf message.
+            throw Classify(bytes, path, "parsing stopped at an end-group tag before the end of the file", ex);
         }
         catch (InvalidProtocolBufferException ex)
         {
             throw Classify(bytes, path, OneLine(ex.Message), ex);
         }
-        // why: Google.Protobuf stops without error at a stray end-group tag (e.g. the byte 'T' of a text
-        // file), returning a partial message; bytes left over mean the file is not one protobuf message.
-        if (!atEnd)
-            throw Classify(bytes, path, "parsing stopped at an end-group tag before the end of the file", null);
         OnnxWireFormat.RecordPresence(proto, bytes);
         return proto;
     }
 
-    private static ModelLoadException Classify(byte[] bytes, string path, string detail, Exception? ex)
+    private static ModelLoadException Classify(ReadOnlySpan<byte> bytes, string path, string detail, Exception? ex)
     {
         if (detail.Contains("nesting", StringComparison.OrdinalIgnoreCase))
             return Make($"{path}: protobuf messages nested deeper than {RecursionLimit} levels (subgraphs within subgraphs); the file is malformed or hostile — re-export the model.", ex);
@@ -123,7 +154,7 @@ internal static class OnnxModelReader
     private static ModelLoadException NotAModel(string path, (int Field, int WireType) m) =>
         new($"{path}: a valid protobuf but not an ONNX model (top-level field {m.Field} has wire type {m.WireType}, which the ModelProto field {m.Field} never has; e.g. a tensor .pb file); pass the .onnx model file instead.");
 
-    private static void Validate(ModelProto proto, byte[] bytes, string path)
+    private static void Validate(ModelProto proto, ReadOnlySpan<byte> bytes, string path)
     {
         var scan = ProtobufScan.ScanModelTopLevel(bytes);
         if (scan.Invalid || scan.Truncated)

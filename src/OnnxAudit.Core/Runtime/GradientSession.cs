@@ -27,6 +27,8 @@ public sealed class GradientSession : IDisposable
     private readonly Dictionary<string, long[]> _outputDims = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _inputDims = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Buffer> _params = new(StringComparer.Ordinal);
+    private readonly WeightFeeds? _feeds;
+    private readonly Dictionary<string, string> _accumulators = new(StringComparer.Ordinal);
     private readonly Dictionary<long, BatchBuffers> _batches = [];
     private readonly bool _uploadEachRun;
     private BatchBuffers? _current;
@@ -36,8 +38,11 @@ public sealed class GradientSession : IDisposable
     /// <param name="gradientModel">The gradient model (not modified; kept for inspection).</param>
     /// <param name="bindings">Its input and output names and the parameter values fed as inputs.</param>
     /// <param name="options">Device and threads; null = <see cref="RuntimeOptions.Default"/>.</param>
+    /// <param name="accumulate">Each run adds the parameter gradients to the previous run's instead of overwriting them
+    /// (the graph adds its gradient to the output buffer, bound as an input too); <see cref="ClearAccumulated"/> zeroes
+    /// them. The input's gradient, the loss and other outputs are per run.</param>
     /// <exception cref="Errors.ModelLoadException">ONNX Runtime cannot load the gradient model.</exception>
-    public GradientSession(OnnxModel gradientModel, GradientBindings bindings, RuntimeOptions? options = null)
+    public GradientSession(OnnxModel gradientModel, GradientBindings bindings, RuntimeOptions? options = null, bool accumulate = false)
     {
         ArgumentNullException.ThrowIfNull(gradientModel);
         ArgumentNullException.ThrowIfNull(bindings);
@@ -55,10 +60,12 @@ public sealed class GradientSession : IDisposable
         foreach (var (name, values, dims) in bindings.ParameterInputs) _params[name] = new Buffer(values, dims);
         try
         {
-            _session = SessionFactory.Create(GradientModel.ToBytes(), options, gradientModel.Origin);
+            (var toLoad, _feeds) = WeightFeeds.Split(accumulate ? WithAccumulators(GradientModel, bindings, _accumulators) : GradientModel);
+            _session = SessionFactory.Create(toLoad.ToBytes(), options, gradientModel.Origin, lowMemory: _feeds is not null);
         }
         catch
         {
+            _feeds?.Dispose();
             foreach (var b in _params.Values) b.Dispose();
             throw;
         }
@@ -66,12 +73,13 @@ public sealed class GradientSession : IDisposable
         {
             _binding = _session.CreateIoBinding();
             _runOptions = new RunOptions();
-            foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+            BindParameterInputs();
         }
         catch
         {
             _binding?.Dispose();
             _session.Dispose();
+            _feeds?.Dispose();
             foreach (var b in _params.Values) b.Dispose();
             throw;
         }
@@ -154,6 +162,7 @@ public sealed class GradientSession : IDisposable
             if (b.Labels is not null) _binding.BindInput(_labelsName!, b.Labels.Value);
             if (b.Target is not null) _binding.BindInput(_targetName!, b.Target.Value);
             foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+            foreach (var (output, accumulated) in _accumulators) _binding.BindInput(accumulated, b.Outputs[output].Value);
         }
         try
         {
@@ -244,10 +253,75 @@ public sealed class GradientSession : IDisposable
         _binding.BindInput(_inputName, b.Input.Value);
         if (b.Labels is not null) _binding.BindInput(_labelsName!, b.Labels.Value);
         if (b.Target is not null) _binding.BindInput(_targetName!, b.Target.Value);
-        foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
-        foreach (var (name, buf) in b.Outputs) _binding.BindOutput(name, buf.Value);
+        BindParameterInputs();
+        foreach (var (name, buf) in b.Outputs)
+        {
+            _binding.BindOutput(name, buf.Value);
+            if (_accumulators.TryGetValue(name, out var accumulated)) _binding.BindInput(accumulated, buf.Value);
+        }
         b.LastUsed = ++_tick;
         _current = b;
+    }
+
+    /// <summary>A copy of <paramref name="model"/> in which every parameter gradient output X is Add(X/accumulated, X′),
+    /// X′ being the gradient as computed, and X/accumulated a new graph input (recorded in <paramref name="accumulators"/>).</summary>
+    // why: issue 17: summing chunk gradients outside the graph needs a second buffer per parameter (vgg11_bn: 515 MB);
+    // binding the output buffer as the Add's first input lets ONNX Runtime accumulate in place (Add may run in place on
+    // input 0, so its kernels allow the output to alias that input).
+    private static OnnxModel WithAccumulators(OnnxModel model, GradientBindings bindings, Dictionary<string, string> accumulators)
+    {
+        var copy = model.Clone();
+        var g = copy.Graph;
+        var outputs = g.Output.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        foreach (var (tensor, output) in bindings.GradientOutputs)
+        {
+            if (tensor == bindings.DataInput || !outputs.TryGetValue(output, out var vo) || accumulators.ContainsKey(output)) continue;
+            var producer = g.Node.FirstOrDefault(n => n.Output.Contains(output));
+            if (producer is null) continue;
+            var accumulated = output + "/accumulated";
+            if (producer.OpType == "Gemm" && producer.Input.Count == 2 && producer.Domain is "" or "ai.onnx" && g.Output.Count(o => o.Name == output) == 1
+                && !g.Node.Any(n => n.Input.Contains(output)))
+            {
+                // why: a weight gradient computed as a separate tensor and then added would need its size again
+                // (vgg11_bn's 411 MB classifier weight); Gemm adds β·C itself (C copied into Y first, so C may alias Y).
+                producer.Input.Add(accumulated);
+                var beta = producer.Attribute.FirstOrDefault(a => a.Name == "beta");
+                if (beta is null) producer.Attribute.Add(new AttributeProto { Name = "beta", Type = AttributeProto.Types.AttributeType.Float, F = 1f });
+                else beta.F = 1f;
+                g.Input.Add(new ValueInfoProto { Name = accumulated, Type = vo.Type.Clone() });
+                accumulators[output] = accumulated;
+                continue;
+            }
+            var computed = output + "/computed";
+            foreach (var n in g.Node)
+            {
+                for (var i = 0; i < n.Output.Count; i++) if (n.Output[i] == output) n.Output[i] = computed;
+                for (var i = 0; i < n.Input.Count; i++) if (n.Input[i] == output) n.Input[i] = computed;
+            }
+            g.Node.Add(new global::Onnx.NodeProto { OpType = "Add", Name = output + "/accumulate", Input = { accumulated, computed }, Output = { output } });
+            g.Input.Add(new ValueInfoProto { Name = accumulated, Type = vo.Type.Clone() });
+            accumulators[output] = accumulated;
+        }
+        return copy;
+    }
+
+    /// <summary>Zeroes the accumulated parameter gradients (a session created with accumulate).</summary>
+    public void ClearAccumulated()
+    {
+        foreach (var set in _batches.Values)
+            foreach (var output in _accumulators.Keys)
+                if (set.Outputs.TryGetValue(output, out var b)) Array.Clear(b.Data);
+    }
+
+    /// <summary>The array behind output <paramref name="name"/> (overwritten by the next run; still valid, as a plain
+    /// array, after the session is disposed).</summary>
+    internal float[] OutputArray(string name) => Output(name).Data;
+
+    private void BindParameterInputs()
+    {
+        foreach (var (name, buf) in _params) _binding.BindInput(name, buf.Value);
+        if (_feeds is null) return;
+        for (var i = 0; i < _feeds.Names.Count; i++) _binding.BindInput(_feeds.Names[i], _feeds.Values[i]);
     }
 
     private static long[] Resolve(long[] dims, long batch) => dims.Select(d => d < 0 ? batch : d).ToArray();
@@ -274,6 +348,7 @@ public sealed class GradientSession : IDisposable
         foreach (var b in _batches.Values) b.Dispose();
         foreach (var b in _params.Values) b.Dispose();
         _session.Dispose();
+        _feeds?.Dispose();
     }
 
     /// <summary>The buffers bound for one batch size.</summary>

@@ -15,6 +15,8 @@ public sealed class ModelSession : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions;
     private readonly string[] _outputs;
+    private readonly WeightFeeds? _feeds;
+    private readonly string[] _inputNames;
     private bool _disposed;
 
     /// <summary>Creates the session.</summary>
@@ -34,7 +36,18 @@ public sealed class ModelSession : IDisposable
             throw new ModelLoadException($"{model.Origin}: the graph has {inputs.Count} data inputs ({string.Join(", ", inputs.Take(4).Select(i => $"'{Common.SafeText.Escape(i, 40)}'"))}); onnx-audit audits image classifiers with one image input — re-export the model with the other inputs folded into constants (or as initializers).");
         _outputs = outputs is null ? [model.Graph.Output[0].Name] : [.. outputs];
         var exposed = _outputs.Any(o => model.Graph.Output.All(g => g.Name != o)) ? ModelEditor.ExposeOutputs(model, _outputs) : model;
-        _session = SessionFactory.Create(exposed.ToBytes(), runtime ?? RuntimeOptions.Default, model.Origin);
+        var (toLoad, feeds) = WeightFeeds.Split(exposed);
+        _feeds = feeds;
+        _inputNames = feeds is null ? [InputName] : [InputName, .. feeds.Names];
+        try
+        {
+            _session = SessionFactory.Create(toLoad.ToBytes(), runtime ?? RuntimeOptions.Default, model.Origin, lowMemory: feeds is not null);
+        }
+        catch
+        {
+            _feeds?.Dispose();
+            throw;
+        }
         try
         {
             _runOptions = new RunOptions();
@@ -42,6 +55,7 @@ public sealed class ModelSession : IDisposable
         catch
         {
             _session.Dispose();
+            _feeds?.Dispose();
             throw;
         }
     }
@@ -93,7 +107,7 @@ public sealed class ModelSession : IDisposable
             IDisposableReadOnlyCollection<OrtValue> results;
             try
             {
-                results = _session.Run(_runOptions, [InputName], [x], _outputs);
+                results = _session.Run(_runOptions, _inputNames, Inputs(x), _outputs);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -129,7 +143,7 @@ public sealed class ModelSession : IDisposable
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try
             {
-                outputs = _session.Run(_runOptions, [InputName], [x], [_outputs[0]]);
+                outputs = _session.Run(_runOptions, _inputNames, Inputs(x), [_outputs[0]]);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -147,6 +161,8 @@ public sealed class ModelSession : IDisposable
         return (result ?? [], sampleDims);
     }
 
+    private OrtValue[] Inputs(OrtValue x) => _feeds is null ? [x] : [x, .. _feeds.Values];
+
     private OnnxAuditException Failure(OnnxRuntimeException ex, long[] shape) => Wrap(ex, Origin, InputName, shape, _outputs);
 
     internal static OnnxAuditException Wrap(OnnxRuntimeException ex, string origin, string input, long[] shape, IEnumerable<string> outputs) =>
@@ -159,5 +175,6 @@ public sealed class ModelSession : IDisposable
         _disposed = true;
         _runOptions.Dispose();
         _session.Dispose();
+        _feeds?.Dispose();
     }
 }

@@ -57,9 +57,16 @@ public static partial class SessionFactory
     /// <param name="modelBytes">A self-contained ModelProto (external data already inlined).</param>
     /// <param name="options">Device and threading.</param>
     /// <param name="origin">File name used in error messages.</param>
-    public static InferenceSession Create(byte[] modelBytes, RuntimeOptions options, string origin)
+    /// <param name="lowMemory">No CPU memory arena and no memory pattern: buffers are freed after each run instead of
+    /// kept for the next (used for models whose weights are fed by <see cref="WeightFeeds"/>).</param>
+    public static InferenceSession Create(byte[] modelBytes, RuntimeOptions options, string origin, bool lowMemory = false)
     {
         using var so = CreateSessionOptions(options);
+        if (lowMemory)
+        {
+            so.EnableCpuMemArena = false;
+            so.EnableMemoryPattern = false;
+        }
         try
         {
             var session = new InferenceSession(modelBytes, so);

@@ -29,7 +29,7 @@ public static class ExclusivityAuditor
         if (options.BatchSize < 1 || options.BatchSize > n)
             throw new Errors.OnnxAuditException(string.Create(CultureInfo.InvariantCulture,
                 $"--batch-size {options.BatchSize}: must be between 1 and the {n} samples of the data set; use a smaller batch size or more data."));
-        var masks = ActivationMasks.Record(model, images, dims, layers, options.Runtime, options.ForwardBatch, progress);
+        var masks = ActivationMasks.Record(model, images, dims, layers, options.Runtime, Autodiff.FederatedGradient.ForwardChunk(model, options.ForwardBatch), progress);
         return Compute(masks, labels, options, progress) with { ModelOrigin = model.Origin, ModelSha256 = model.Sha256 };
     }
 
@@ -44,7 +44,7 @@ public static class ExclusivityAuditor
         if (options.BatchSize < 1 || options.BatchSize > n)
             throw new Errors.OnnxAuditException(string.Create(CultureInfo.InvariantCulture,
                 $"--batch-size {options.BatchSize}: must be between 1 and the {n} samples of the data set; use a smaller batch size or more data."));
-        var masks = context.Masks(model, layers, options.ForwardBatch, progress);
+        var masks = context.Masks(model, layers, Autodiff.FederatedGradient.ForwardChunk(model, options.ForwardBatch), progress);
         return Compute(masks, context.Labels, options, progress) with { ModelOrigin = model.Origin, ModelSha256 = model.Sha256 };
     }
 

@@ -26,7 +26,12 @@ public sealed record FederatedAttackOutcome(string Attack, string Budget, IReadO
 /// <param name="LabelAccuracy">Label accuracy from the defended gradient.</param>
 /// <param name="Distortion">Cost: ‖g̃ − g‖/‖g‖ of the shared update (mean over batches).</param>
 /// <param name="Leaks">Whether the attack still succeeds (PSNR ≥ the leak threshold).</param>
-public sealed record DefenceOutcome(GradientDefence Defence, double MeanPsnr, double LabelAccuracy, double Distortion, bool Leaks);
+public sealed record DefenceOutcome(GradientDefence Defence, double MeanPsnr, double LabelAccuracy, double Distortion, bool Leaks)
+{
+    /// <summary>Mean cos(g̃, g) of the shared update to the clean gradient (how much of the direction the attack matches survives);
+    /// NaN for defences that change the model or the batch.</summary>
+    public double Cosine { get; init; } = double.NaN;
+}
 
 /// <summary>Exclusivity of the features entering a single-Linear head (the analogue of ExANs for that layer).</summary>
 /// <param name="Width">Feature width F.</param>
@@ -56,6 +61,9 @@ public sealed record FederatedAuditResult(string ModelOrigin, long[] SampleDims,
     IReadOnlyList<FederatedAttackOutcome> Attacks, IReadOnlyList<DefenceOutcome> Defences, LinearHeadExclusivity? HeadExclusivity,
     string Verdict, string VerdictRule, string Recommendation, bool Leaks)
 {
+    /// <summary>Why the defences were not attacked (quick runs whose undefended attack fails); null when they were.</summary>
+    public string? DefenceNote { get; init; }
+
     /// <summary>The attack with the highest mean PSNR (the one the verdict uses).</summary>
     public FederatedAttackOutcome? Strongest => Attacks.Where(a => double.IsFinite(a.MeanPsnr)).MaxBy(a => a.MeanPsnr);
 }

@@ -46,8 +46,16 @@ public static class FederatedLeakageAudit
         float[] Batch(int[] b) => [.. b.SelectMany(i => images.AsSpan(i * per, per).ToArray())];
         long[] Dims(int count) => [count, .. sampleDims];
         long[] Labels(int[] b) => [.. b.Select(i => labels[i])];
-        IReadOnlyList<float[]> Observed(OnnxModel mdl, int[] b) =>
-            [.. FederatedGradient.ComputeFor(mdl, Batch(b), Dims(b.Length), Labels(b), runtime, parameters).Parameters.Select(p => p.Values)];
+        // why: one first-order session for the audited model, reused for every victim and per-sample gradient (building one
+        // per call cost ~2 s each on resnet18@64).
+        using var first = GradientSessions.Create(model, new GradientRequest(new SoftmaxCrossEntropyLoss(), parameters), runtime);
+        IReadOnlyList<float[]> Observed(OnnxModel mdl, int[] b)
+        {
+            if (!ReferenceEquals(mdl, model))
+                return [.. FederatedGradient.ComputeFor(mdl, Batch(b), Dims(b.Length), Labels(b), runtime, parameters).Parameters.Select(p => p.Values)];
+            var run = first.Run(Batch(b), Dims(b.Length), Labels(b));
+            return [.. parameters.Select(p => run.Gradient(p).ToArray())];
+        }
         Dictionary<string, float[]> Dict(IReadOnlyList<float[]> g) => parameters.Zip(g).ToDictionary(t => t.First, t => t.Second, StringComparer.Ordinal);
         InferredLabels Infer(IReadOnlyList<float[]> g, int count) => head is null
             ? new InferredLabels(new long[count], count == 1 ? LabelMethod.Idlg : LabelMethod.BiasGradientMultiset, false)
@@ -68,19 +76,25 @@ public static class FederatedLeakageAudit
             }
         }
 
+        if (options.SecondsBudget is { } budget && batches.Count > 0) Plan(inversion, options, budget, observed[0], inferred[0].Labels);
         var attacks = new List<FederatedAttackOutcome>();
         if (options.Analytic) attacks.Add(Analytic(model, head, batches, originals, truths, observed, Dict, sampleDims, options, progress));
-        if (options.Inverting is { } inv)
+        if (inversion.Inverting is { } inv)
             attacks.Add(RunOptimisation("Inverting Gradients", inv.Describe(), batches, originals, truths, observed, inferred, sampleDims,
                 (g, y) => inversion.RunInverting(g, y), progress));
-        if (options.Dlg is { } dlg)
+        if (inversion.Dlg is { } dlg)
             attacks.Add(RunOptimisation("DLG", dlg.Describe(), batches, originals, truths, observed, inferred, sampleDims,
                 (g, y) => inversion.RunDlg(g, y), progress));
 
         var headStats = head is { Layers.Count: 1, IsWholeModel: false } ? LinearHeadStats(model, head, batches.Select(Batch).ToList(), m, runtime) : null;
 
         var defences = new List<DefenceOutcome>();
-        if (options.Inverting is not null)
+        string? defenceNote = null;
+        var invertingPsnr = attacks.FirstOrDefault(a => a.Attack == "Inverting Gradients")?.MeanPsnr ?? double.NaN;
+        if (options.Inverting is not null && options.DefencesOnlyWhenLeaking && !(invertingPsnr >= options.LeakPsnr))
+            defenceNote = string.Create(CultureInfo.InvariantCulture,
+                $"defences not attacked: the undefended Inverting attack already stays below {options.LeakPsnr:G3} dB at this budget ({invertingPsnr:F1} dB), so a defence could only be measured against a failing attack; the full run attacks them");
+        else if (options.Inverting is not null)
         {
             var list = options.Defences ?? FederatedAuditOptions.PaperDefences;
             using var st = progress.Start("federated: defences", list.Count);
@@ -89,6 +103,7 @@ public static class FederatedLeakageAudit
                 var psnrs = new List<double>();
                 var accs = new List<double>();
                 var dist = new List<double>();
+                var cos = new List<double>();
                 var applicable = true;
                 for (var k = 0; k < batches.Count; k++)
                 {
@@ -113,13 +128,15 @@ public static class FederatedLeakageAudit
                             break;
                     }
                     if (!applicable) break;
-                    dist.Add(d is LargerBatchDefence or ExclusivityReductionDefence ? 0 : GradientDefences.Distortion(observed[k], shared));
+                    var sameUpdate = d is not (LargerBatchDefence or ExclusivityReductionDefence);
+                    dist.Add(sameUpdate ? GradientDefences.Distortion(observed[k], shared) : 0);
+                    cos.Add(sameUpdate ? GradientDefences.Cosine(observed[k], shared) : double.NaN);
                     var y = Infer(shared, victims.Length);
                     Reconstruction rec;
                     if (ReferenceEquals(target, model)) rec = inversion.RunInverting(shared, y.Labels);
                     else
                     {
-                        using var hardened = new GradientInversion(target, options.Inverting, null, runtime);
+                        using var hardened = new GradientInversion(target, inversion.Inverting, null, runtime);
                         rec = hardened.RunInverting(shared, y.Labels);
                     }
                     var sc = ReconstructionScore.Compute(Batch(victims), rec.Images, Labels(victims), y.Labels, sampleDims);
@@ -129,7 +146,7 @@ public static class FederatedLeakageAudit
                 st.Advance();
                 if (!applicable) continue;
                 var mean = psnrs.Average();
-                defences.Add(new DefenceOutcome(d, mean, accs.Average(), dist.Average(), mean >= options.LeakPsnr));
+                defences.Add(new DefenceOutcome(d, mean, accs.Average(), dist.Average(), mean >= options.LeakPsnr) { Cosine = cos.Average() });
             }
         }
 
@@ -141,12 +158,60 @@ public static class FederatedLeakageAudit
                 ? string.Create(CultureInfo.InvariantCulture, $"LEAKS at batch size {m}: {strongest.Attack} reconstructs the training images from one shared gradient (mean PSNR {strongest.MeanPsnr:F1} dB, SSIM {strongest.MeanSsim:F2}, labels {strongest.LabelAccuracy:P0}).")
                 : string.Create(CultureInfo.InvariantCulture, $"No reconstruction at batch size {m} within the budget: the strongest attack ({strongest.Attack}) reaches {strongest.MeanPsnr:F1} dB < {options.LeakPsnr:G3} dB; labels are still read at {inferred.Zip(truths, (a, t) => LabelInference.MultisetAccuracy(t, a.Labels)).Average():P0}.");
         var fix = defences.FirstOrDefault(d => !d.Leaks);
-        var recommendation = defences.Count == 0 ? "no defence evaluated (the Inverting attack is off)"
+        var recommendation = defenceNote is not null ? (leaks ? defenceNote : "none needed at this budget: no attack reconstructed the images (" + defenceNote + ")")
+            : defences.Count == 0 ? "no defence evaluated (the Inverting attack is off)"
             : fix is not null
                 ? string.Create(CultureInfo.InvariantCulture, $"{fix.Defence.Name}: the weakest evaluated setting under which Inverting stays below {options.LeakPsnr:G3} dB ({fix.MeanPsnr:F1} dB; update distortion {fix.Distortion:F2})")
                 : string.Create(CultureInfo.InvariantCulture, $"none of the evaluated defences brings Inverting below {options.LeakPsnr:G3} dB; use a stronger DP-SGD noise or larger batches");
         return new FederatedAuditResult(model.Origin, sampleDims, m, batches, originals, truths, [.. inferred.Select(i => i.Labels)],
-            inferred.Count > 0 ? inferred[0].Method : LabelMethod.Idlg, attacks, defences, headStats, verdict, Rule(options.LeakPsnr), recommendation, leaks);
+            inferred.Count > 0 ? inferred[0].Method : LabelMethod.Idlg, attacks, defences, headStats, verdict, Rule(options.LeakPsnr), recommendation, leaks)
+        { DefenceNote = defenceNote };
+    }
+
+    /// <summary>Estimated seconds of one second-order evaluation per trainable parameter per sample (1.5e-7: lenet5 9 ms unloaded;
+    /// resnet18@64 1.35–2.7 s and mobilenet_v2@64 0.5–0.9 s were measured at load 27–50 on 2 cores).</summary>
+    internal const double SecondsPerParameter = 1.5e-7;
+
+    /// <summary>Plans the iteration counts of the built attacks into <paramref name="budget"/> seconds from a deterministic cost estimate:
+    /// Inverting gets ¾ (all when DLG is off) spread over its runs (batches × restarts × (1 + defence runs), a larger batch
+    /// weighted by its factor), DLG ¼ over batches × restarts; a second Inverting restart is dropped first when the count
+    /// would fall below half the configured one.</summary>
+    private static void Plan(GradientInversion inversion, FederatedAuditOptions options, double budget, IReadOnlyList<float[]> observed, long[] labels)
+    {
+        // why: a wall-clock calibration made the iteration counts (and so the report) differ between runs with the same seed;
+        // the estimate is deterministic: SecondsPerParameter per trainable parameter per sample (lenet5 unloaded: 9 ms measured).
+        var tInv = SecondsPerParameter * observed.Sum(a => (double)a.Length) * labels.Length;
+        var tDlg = tInv;
+        var ic = CultureInfo.InvariantCulture;
+        var inv = inversion.Inverting;
+        var dlg = inversion.Dlg;
+        var invShare = dlg is null ? budget : 0.75 * budget;
+        var dlgShare = inv is null ? budget : 0.25 * budget;
+        if (inv is not null && double.IsFinite(tInv) && tInv > 0)
+        {
+            var defenceWeight = options.DefencesOnlyWhenLeaking ? 0
+                : (options.Defences ?? FederatedAuditOptions.PaperDefences).Sum(d => d is LargerBatchDefence lb ? lb.Factor : 1.0);
+            int Iterations(int restarts) => (int)Math.Min(inv.Iterations, Math.Floor(invShare / (options.Batches * restarts * (1 + defenceWeight) * tInv)));
+            var restarts = inv.Restarts;
+            if (restarts > 1 && Iterations(restarts) < inv.Iterations / 2) restarts = 1;
+            var it = Math.Min(inv.Iterations, Math.Max(InvertingOptions.MinimumIterations, Iterations(restarts)));
+            inv = inv with
+            {
+                Iterations = it, Restarts = restarts,
+                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation (1.5e-7 s per parameter per sample, so that runs repeat); configured at most {inv.Iterations} × {inv.Restarts}") +
+                    (it < InvertingOptions.FirstLookIterations ? string.Create(ic, $"; fewer than {InvertingOptions.FirstLookIterations} iterations: a first look only, published runs use 4,800+") : ""),
+            };
+        }
+        if (dlg is not null && double.IsFinite(tDlg) && tDlg > 0)
+        {
+            var ev = Math.Min(dlg.Evaluations, Math.Max(DlgOptions.MinimumEvaluations, (int)Math.Min(dlg.Evaluations, Math.Floor(dlgShare / (options.Batches * dlg.Restarts * tDlg)))));
+            dlg = dlg with
+            {
+                Evaluations = ev,
+                Planned = string.Create(ic, $"planned for a {dlgShare:F0} s share at an estimated {tDlg * 1000:F0} ms per evaluation; configured at most {dlg.Evaluations}"),
+            };
+        }
+        inversion.SetBudgets(inv, dlg);
     }
 
     private static int[] Draw(Random rng, int n, int m, int[] include)

@@ -103,6 +103,22 @@ public static class GradientDefences
         return den > 0 ? Math.Sqrt(num / den) : double.NaN;
     }
 
+    /// <summary>cos(g, g̃) over all parameters concatenated (how much of the clean direction the shared update keeps; NaN for a zero vector).</summary>
+    public static double Cosine(IReadOnlyList<float[]> clean, IReadOnlyList<float[]> defended)
+    {
+        ArgumentNullException.ThrowIfNull(clean);
+        ArgumentNullException.ThrowIfNull(defended);
+        double dot = 0, a = 0, b = 0;
+        for (var l = 0; l < clean.Count; l++)
+            for (var i = 0; i < clean[l].Length; i++)
+            {
+                dot += (double)clean[l][i] * defended[l][i];
+                a += (double)clean[l][i] * clean[l][i];
+                b += (double)defended[l][i] * defended[l][i];
+            }
+        return a > 0 && b > 0 ? dot / Math.Sqrt(a * b) : double.NaN;
+    }
+
     private static float[] Prune(float[] a, double keepPercent)
     {
         var keep = (int)Math.Ceiling(a.Length * Math.Clamp(keepPercent, 0, 100) / 100.0);

@@ -43,10 +43,19 @@ public sealed class GradientInversion : IDisposable
     public IReadOnlyList<string> Parameters { get; }
 
     /// <summary>Inverting options (null = not built).</summary>
-    public InvertingOptions? Inverting { get; }
+    public InvertingOptions? Inverting { get; private set; }
 
     /// <summary>DLG options (null = not built).</summary>
-    public DlgOptions? Dlg { get; }
+    public DlgOptions? Dlg { get; private set; }
+
+    /// <summary>Replaces the budgets of the built attacks (e.g. iterations planned from a time budget); an attack that was not
+    /// built stays off.</summary>
+    public void SetBudgets(InvertingOptions? inverting, DlgOptions? dlg)
+    {
+        if (_cosine is not null && inverting is not null) Inverting = inverting with { TvWeight = Inverting!.TvWeight };
+        if (_l2 is not null && dlg is not null) Dlg = dlg;
+    }
+
 
     /// <summary>Shape of one sample (C, H, W).</summary>
     public IReadOnlyList<long> SampleDims => _sampleDims;

@@ -29,13 +29,15 @@ public static class FederatedAttackReport
     [
         "Gradient inversion [Pan22 Table 2, Geiping20, Zhu19]: victim batches of the deployment size are drawn at random; the attacker sees the model and " +
         "the batch-averaged gradient of every trainable parameter. Labels are read from the last Linear layer's gradient (iDLG [Zhao20] for M = 1; " +
-        "for M > 1 the bias-gradient label multiset of [Wainakh22]). Inverting Gradients minimises 1 − cos(∇θL(x'), ∇θL(x)) + α·TV(x') with Adam on the " +
+        "for M > 1 first one label per sample that owns ≥ 2 exclusive ReLU features of the last layer — their weight-gradient columns are " +
+        "parallel to p_m − y_m, whose only negative entry is the label — then the bias-gradient label multiset of [Wainakh22] for the rest). Inverting Gradients minimises 1 − cos(∇θL(x'), ∇θL(x)) + α·TV(x') with Adam on the " +
         "sign of the gradient, step decay at 3/8, 5/8 and 7/8 of the iterations and pixels boxed to [0,1]; DLG minimises ‖∇θL(x') − ∇θL(x)‖² with L-BFGS. " +
         "The gradient w.r.t. x' is exact: OnnxAudit differentiates its own gradient graph a second time (double backward in ONNX operators), checked " +
         "against PyTorch's double backward. Reconstructions are matched to the originals by the Hungarian method on MSE; PSNR uses peak 1.",
         "Defences [Pan22 §7.3, Abadi16]: DP-SGD clips every per-sample gradient (batch-1 gradients) to norm C, sums, adds N(0, σ²C²) and divides by M; " +
         "pruning keeps the top-k % magnitudes of every parameter tensor; a larger batch trains the same samples with others; exclusivity reduction removes " +
-        "the first head ReLU. Each is attacked with Inverting Gradients on the same batches; its cost is the relative distortion ‖g̃ − g‖/‖g‖ of the update.",
+        "the first head ReLU. Each is attacked with Inverting Gradients on the same batches and budget; cos(g̃, g) says how much of the clean gradient's " +
+        "direction the shared update keeps; the cost is the relative distortion ‖g̃ − g‖/‖g‖ of the update (accuracy after fine-tuning is not measured).",
     ];
 
     /// <summary>The contribution of the gradient-inversion audit alone.</summary>
@@ -48,7 +50,7 @@ public static class FederatedAttackReport
         var blocks = new List<ReportBlock>
         {
             new ParagraphBlock(string.Create(ic,
-                $"{r.BatchIndices.Count} random victim batch(es) of size M = {r.BatchSize}; labels from the gradient by {(r.LabelMethod == LabelMethod.Idlg ? "iDLG" : "the bias-gradient multiset (Wainakh et al.)")}: " +
+                $"{r.BatchIndices.Count} random victim batch(es) of size M = {r.BatchSize}; labels from the gradient by {LabelMethodName(r.LabelMethod)}: " +
                 $"{string.Join("; ", r.TrueLabels.Zip(r.InferredLabels, (t, a) => $"true [{string.Join(",", t)}] → read [{string.Join(",", a)}]"))}.")),
             new FindingBlock(severity, $"Gradient inversion at batch size {r.BatchSize}", verdict.Sentence, r.Recommendation, verdict.Rule),
             new TableBlock("Attacks side by side (cf. Pan et al. Table 2)",
@@ -72,9 +74,11 @@ public static class FederatedAttackReport
         }
         if (r.Defences.Count > 0)
             blocks.Add(new TableBlock("Defences, attacked by Inverting Gradients on the same batches",
-                ["Defence", new TableColumn("Inverting PSNR", ColumnAlignment.Right), new TableColumn("Labels", ColumnAlignment.Right),
+                ["Defence", new TableColumn("Inverting PSNR", ColumnAlignment.Right), new TableColumn("cos(g̃, g)", ColumnAlignment.Right), new TableColumn("Labels", ColumnAlignment.Right),
                  new TableColumn("Update distortion", ColumnAlignment.Right), "Attack"],
-                [.. r.Defences.Select(d => (IReadOnlyList<TableCell>)[d.Defence.Name, Db(d.MeanPsnr), Fmt.Pct(d.LabelAccuracy, 0), Fmt.F(d.Distortion, 3), d.Leaks ? "succeeds" : "fails"])]));
+                [.. r.Defences.Select(d => (IReadOnlyList<TableCell>)[d.Defence.Name, Db(d.MeanPsnr), double.IsFinite(d.Cosine) ? Fmt.F(d.Cosine, 3) : "n/a",
+                    Fmt.Pct(d.LabelAccuracy, 0), Fmt.F(d.Distortion, 3), d.Leaks ? "succeeds" : "fails"])]));
+        if (r.DefenceNote is { } dn) blocks.Add(new NoteBlock("Defences: " + dn + "."));
         if (r.HeadExclusivity is { } hx)
             blocks.Add(new KeyValueBlock(
                 [
@@ -103,6 +107,13 @@ public static class FederatedAttackReport
         return new AuditContribution(verdict, [.. exclusivity.Sections, .. inversion.Sections], [.. exclusivity.Method, .. inversion.Method],
             [.. exclusivity.Citations, .. inversion.Citations.Where(c => exclusivity.Citations.All(e => e.Key != c.Key))]);
     }
+
+    private static string LabelMethodName(LabelMethod m) => m switch
+    {
+        LabelMethod.Idlg => "iDLG",
+        LabelMethod.ExclusiveColumnsThenMultiset => "exclusive weight-gradient columns, then the bias-gradient multiset (Wainakh et al.)",
+        _ => "the bias-gradient multiset (Wainakh et al.)",
+    };
 
     private static int Rank(Severity s) => s == Severity.NotAssessed ? -1 : (int)s;
 

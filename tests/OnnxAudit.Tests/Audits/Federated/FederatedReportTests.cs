@@ -52,6 +52,27 @@ public class FederatedReportTests
     }
 
     [Fact]
+    public void TimeBudget_PlansTheIterations_BetweenTheFloorAndTheConfiguredCount_AndStatesIt()
+    {
+        var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var ds = FederatedAttackTests.Samples.Value;
+        var opts = Tiny with { Inverting = new InvertingOptions(Iterations: 400, Restarts: 2), Dlg = new DlgOptions(Evaluations: 300), Defences = [new PruningDefence(10)], Analytic = false };
+        // a budget far below one iteration per run: the floors (50 iterations, one restart; 20 evaluations)
+        var low = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!, opts with { SecondsBudget = 1e-3 }, NullProgress.Instance);
+        var inv = low.Attacks.Single(a => a.Attack == "Inverting Gradients").Budget;
+        Assert.Contains($"of {InvertingOptions.MinimumIterations} iterations, 1 restart(s)", inv, StringComparison.Ordinal);
+        Assert.Contains("planned for a 0 s share", inv, StringComparison.Ordinal);
+        Assert.Contains($"{DlgOptions.MinimumEvaluations} evaluations", low.Attacks.Single(a => a.Attack == "DLG").Budget, StringComparison.Ordinal);
+        Assert.Single(low.Defences);
+        // quick's rule: defences are attacked only when the undefended Inverting leaks (it cannot at 50 iterations on 1e-3 s)
+        var skip = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!,
+            opts with { SecondsBudget = 1e-3, DefencesOnlyWhenLeaking = true, LeakPsnr = 1000 }, NullProgress.Instance);
+        Assert.Empty(skip.Defences);
+        Assert.Contains("defences not attacked", skip.DefenceNote, StringComparison.Ordinal);
+        Assert.Contains(FederatedAttackReport.Build(skip).Sections.Single().Blocks, b => b is NoteBlock n && n.Text.Contains("defences not attacked", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Combine_HigherSeverityDecides_AndKeepsBothSections()
     {
         static AuditContribution C(Severity s, string id) => new(new ThreatVerdict(ReportAssembler.FederatedThreat, s, id, [id], id),

@@ -1,0 +1,385 @@
+#!/usr/bin/python3
+"""Exports the torchvision zoo of issue 17's acceptance table with PyTorch reference gradients, and compares our
+`gradient` output against them (bench/zoo-table.sh drives both).
+
+export NAME...   writes into bench/models/zoo/ (git-ignored):
+  <name>.onnx          torchvision model, random weights (seeded), 10 classes, eval mode, torch.onnx.export opset 17,
+                       dynamic batch axis, no constant folding and training=PRESERVE (BatchNorm stays a node), so the
+                       ONNX initializers are the PyTorch parameters (found by name, else by exact value);
+  <name>/ref/*.npy     float32 PyTorch autograd of the mean cross-entropy of the first BATCH samples of the data below,
+                       w.r.t. every parameter, named by the ONNX initializer (same sanitising as our GradientExport);
+  <name>/meta.json     input size, batch, labels, loss, parameter -> file map, exported operators;
+  data<px>.npy (+ .labels.npy)  N uint8 N×3×px×px images: the bundled Fashion-MNIST test images resized (bilinear)
+                       and tinted per sample (seeded), as bench/make_rgb64_folder.py; our loader scales uint8 by 1/255,
+                       the reference does the same, so both see the same float32 input.
+  Constant parameters (zero-initialised heads, unit scales, layer_scale) are perturbed and BN running statistics
+  randomised as in tests/reference/make_torchvision.py, so every gradient entry is informative.
+compare NAME OURDIR   prints "worst_share max_abs_err params_checked entries_checked" over every parameter, where
+                       share = |ours - ref| / (1e-5 + 1e-3 |ref|) (≤ 1 passes); exit 1 when a parameter is missing or
+                       a share exceeds 1.
+Debian python3-torch 1.13, python3-torchvision 0.14, python3-onnx."""
+import gzip, hashlib, io, json, os, sys
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+OUT = os.environ.get("ZOO_DIR", os.path.join(ROOT, "bench", "models", "zoo"))
+OPSET, BATCH, CLASSES, SAMPLES = 17, 8, 10, 200
+ATOL, RTOL = 1e-5, 1e-3
+
+
+def models():
+    import torchvision.models as tv
+    sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+    import make_torchvision as mt
+    c = CLASSES
+    # name: (constructor, input px)
+    return {
+        "resnet18": (lambda: tv.resnet18(num_classes=c), 64),
+        "mobilenet_v2": (lambda: tv.mobilenet_v2(num_classes=c), 64),
+        "mobilenet_v3_small": (lambda: tv.mobilenet_v3_small(num_classes=c), 64),
+        "squeezenet1_1": (lambda: tv.squeezenet1_1(num_classes=c), 64),
+        "shufflenet_v2_x0_5": (lambda: tv.shufflenet_v2_x0_5(num_classes=c), 64),
+        "densenet121": (lambda: tv.densenet121(num_classes=c), 64),
+        "efficientnet_b0": (lambda: tv.efficientnet_b0(num_classes=c), 64),
+        "googlenet": (lambda: tv.googlenet(num_classes=c, aux_logits=False, init_weights=True), 64),
+        "mnasnet0_5": (lambda: tv.mnasnet0_5(num_classes=c), 64),
+        "regnet_y_400mf": (lambda: tv.regnet_y_400mf(num_classes=c), 64),
+        "convnext_tiny": (lambda: tv.convnext_tiny(num_classes=c), 64),
+        "vit_b_16": (lambda: tv.vit_b_16(num_classes=c), 224),
+        "alexnet": (lambda: pool_as_matrix(tv.alexnet(num_classes=c), 64), 64),
+        "vgg11_bn": (lambda: pool_as_matrix(tv.vgg11_bn(num_classes=c), 64), 64),
+        "resnet20_cifar": (lambda: mt.ResNet20(c), 32),
+        "vgg11_bn_224": (lambda: tv.vgg11_bn(num_classes=c), 224),
+    }, mt
+
+
+class AdaptiveAvgAsMatrix(__import__("torch").nn.Module):
+    """AdaptiveAvgPool2d(out) on an h×w map written as its constant averaging matrix (same numbers: each output bin
+    averages input rows floor(i·h/oh)…ceil((i+1)·h/oh)−1, likewise columns). torch 1.13 cannot export adaptive
+    pooling whose output size is not a factor of its input size (alexnet@64: 1×1 → 6×6, vgg11_bn@64: 2×2 → 7×7);
+    exported as Reshape + MatMul + Reshape."""
+
+    def __init__(self, h, w, oh, ow):
+        import math
+        import torch
+        super().__init__()
+        p = torch.zeros(h * w, oh * ow)
+        for i in range(oh):
+            r0, r1 = (i * h) // oh, math.ceil((i + 1) * h / oh)
+            for j in range(ow):
+                c0, c1 = (j * w) // ow, math.ceil((j + 1) * w / ow)
+                for a in range(r0, r1):
+                    for b in range(c0, c1):
+                        p[a * w + b, i * ow + j] = 1.0 / ((r1 - r0) * (c1 - c0))
+        self.register_buffer("p", p)
+        self.out = (oh, ow)
+
+    def forward(self, x):
+        return (x.flatten(2) @ self.p).reshape(x.shape[0], x.shape[1], self.out[0], self.out[1])
+
+
+def pool_as_matrix(model, px):
+    """Replaces model.avgpool by AdaptiveAvgAsMatrix when its output size does not divide the feature map at px."""
+    import torch
+    with torch.no_grad():
+        h, w = model.features(torch.zeros(1, 3, px, px)).shape[2:]
+    oh, ow = model.avgpool.output_size
+    if h % oh or w % ow:
+        ref = model.avgpool
+        model.avgpool = AdaptiveAvgAsMatrix(h, w, oh, ow)
+        x = torch.randn(2, 5, h, w)
+        assert torch.allclose(model.avgpool(x), ref(x), atol=1e-6), "pool matrix differs from AdaptiveAvgPool2d"
+    return model
+
+
+def sanitize(name):
+    # same rule as src/OnnxAudit.Core/Autodiff/GradientNames.Sanitize is checked by compare via batch.json's file map
+    return "".join("_" if c in '/:\\*?"<>|' else c for c in name)
+
+
+def data(px):
+    """uint8 N×3×px×px images and int64 labels (written once per size)."""
+    path = os.path.join(OUT, f"data{px}.npy")
+    if os.path.exists(path):
+        return np.load(path), np.load(os.path.join(OUT, f"data{px}.labels.npy"))
+    from PIL import Image
+
+    def idx(p):
+        d = gzip.open(p).read()
+        dims = [int.from_bytes(d[4 + 4 * i:8 + 4 * i], "big") for i in range(d[3])]
+        return np.frombuffer(d, np.uint8, offset=4 + 4 * d[3]).reshape(dims)
+    img = idx(os.path.join(ROOT, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz"))
+    lab = idx(os.path.join(ROOT, "samples", "fashion-mnist-test-2000-labels-idx1-ubyte.gz"))
+    rng = np.random.default_rng(7)
+    x = np.empty((SAMPLES, 3, px, px), np.uint8)
+    for i in range(SAMPLES):
+        g = np.asarray(Image.fromarray(img[i]).resize((px, px), Image.BILINEAR), np.float64)
+        tint = 0.4 + 0.6 * rng.random(3)
+        x[i] = np.clip(g[None, :, :] * tint[:, None, None], 0, 255).astype(np.uint8)
+    y = lab[:SAMPLES].astype(np.int64)
+    os.makedirs(OUT, exist_ok=True)
+    np.save(path, x)
+    np.save(os.path.join(OUT, f"data{px}.labels.npy"), y)
+    return x, y
+
+
+def build(name):
+    """The seeded, perturbed model of export() and its input size (deterministic)."""
+    import torch
+    table, mt = models()
+    ctor, px = table[name]
+    k = list(table).index(name)
+    torch.manual_seed(3000 + k)
+    gen = torch.Generator().manual_seed(4000 + k)
+    model = ctor().eval()
+    mt.perturb(model, gen)
+    return model, px
+
+
+def export64(name):
+    """float64 autograd of the same model and batch into <name>/ref64/ (diagnosis: is a disagreement ours or float32's?)."""
+    import torch
+    import torch.nn.functional as F
+    meta = json.load(open(os.path.join(OUT, name, "meta.json")))
+    model, px = build(name)
+    names = dict(zip(dict(model.named_parameters()), meta["files"].values())) if len(meta["files"]) == len(list(model.parameters())) else None
+    model = model.double()
+    xs, ys = data(px)
+    x = torch.tensor(xs[:BATCH].astype(np.float64) / 255.0)
+    loss = F.cross_entropy(model(x), torch.tensor(ys[:BATCH]))
+    loss.backward()
+    folder = os.path.join(OUT, name, "ref64")
+    os.makedirs(folder, exist_ok=True)
+    for pname, p in model.named_parameters():
+        np.save(os.path.join(folder, names[pname]), p.grad.detach().numpy())
+    print(f"{name}: float64 loss {loss.item():.9f}")
+
+
+def export(name):
+    import torch
+    import torch.nn.functional as F
+    import onnx
+    import onnx.numpy_helper
+    table, mt = models()
+    ctor, px = table[name]
+    k = list(table).index(name)
+    torch.manual_seed(3000 + k)
+    gen = torch.Generator().manual_seed(4000 + k)
+    model = ctor().eval()
+    mt.perturb(model, gen)
+    xs, ys = data(px)
+    path = os.path.join(OUT, name + ".onnx")
+    torch.onnx.export(model, torch.zeros(1, 3, px, px), path, opset_version=OPSET, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=False,
+                      training=torch.onnx.TrainingMode.PRESERVE)
+    proto = onnx.load(path, load_external_data=False)
+    inits = {t.name: t for t in proto.graph.initializer}
+    onnx_name = {}
+    params = dict(model.named_parameters())
+    for pname, p in params.items():
+        if pname in inits:
+            onnx_name[pname] = pname
+            continue
+        arr = p.detach().numpy()
+        hits = [t.name for t in inits.values() if tuple(t.dims) == arr.shape and np.array_equal(onnx.numpy_helper.to_array(t), arr)]
+        if len(hits) != 1:
+            raise SystemExit(f"zoo_export.py: {name}: parameter {pname} is not exported as exactly one initializer ({len(hits)} matches)")
+        onnx_name[pname] = hits[0]
+    del proto, inits
+    # float32 autograd on the fixed batch: the first BATCH samples, uint8 / 255
+    x = torch.tensor(xs[:BATCH].astype(np.float32) / 255.0)
+    y = torch.tensor(ys[:BATCH])
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    folder = os.path.join(OUT, name, "ref")
+    os.makedirs(folder, exist_ok=True)
+    files = {}
+    for pname, p in params.items():
+        file = sanitize(onnx_name[pname]) + ".npy"
+        np.save(os.path.join(folder, file), p.grad.detach().numpy().astype(np.float32))
+        files[onnx_name[pname]] = file
+    raw = open(path, "rb").read()
+    meta = {"model": name, "px": px, "batch": BATCH, "indices": list(range(BATCH)), "labels": ys[:BATCH].tolist(),
+            "loss": loss.item(), "model_sha256": hashlib.sha256(raw).hexdigest(), "opset": OPSET, "files": files,
+            "parameters": int(sum(p.numel() for p in params.values())),
+            "ops": sorted({n.op_type for n in onnx.load_from_string(raw).graph.node})}
+    with open(os.path.join(OUT, name, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print(f"{name}@{px}: {meta['parameters']} parameters, {len(raw)} bytes, loss {loss.item():.6f}")
+
+
+def compare(name, ours_dir):
+    meta = json.load(open(os.path.join(OUT, name, "meta.json")))
+    ours = json.load(open(os.path.join(ours_dir, "batch.json")))
+    if ours["indices"] != meta["indices"] or ours["labels"] != meta["labels"]:
+        print(f"{name}: batch differs: ours {ours['indices']} {ours['labels']}, reference {meta['indices']} {meta['labels']}")
+        return 1
+    worst, worst_name, max_abs, entries = 0.0, "", 0.0, 0
+    for pname, file in meta["files"].items():
+        if pname not in ours["files"]:
+            print(f"{name}: parameter {pname} missing from our output")
+            return 1
+        e = np.load(os.path.join(OUT, name, "ref", file)).astype(np.float64)
+        a = np.load(os.path.join(ours_dir, ours["files"][pname])).astype(np.float64)
+        if a.shape != e.shape:
+            print(f"{name}: parameter {pname}: shape {a.shape}, reference {e.shape}")
+            return 1
+        d = np.abs(a - e)
+        share = float(np.max(d / (ATOL + RTOL * np.abs(e)))) if d.size else 0.0
+        if not np.isfinite(share):
+            share = float("inf")
+        max_abs = max(max_abs, float(d.max()) if d.size else 0.0)
+        entries += d.size
+        if share > worst:
+            worst, worst_name = share, pname
+    ref64 = os.path.join(OUT, name, "ref64")
+    extra = ""
+    if os.path.isdir(ref64):
+        # the same share against float64 autograd, for ours and for PyTorch's float32 reference
+        w_ours, w_t32 = 0.0, 0.0
+        for pname, file in meta["files"].items():
+            e64 = np.load(os.path.join(ref64, file))
+            tol = ATOL + RTOL * np.abs(e64)
+            a = np.load(os.path.join(ours_dir, ours["files"][pname])).astype(np.float64)
+            t = np.load(os.path.join(OUT, name, "ref", file)).astype(np.float64)
+            w_ours = max(w_ours, float(np.max(np.abs(a - e64) / tol)))
+            w_t32 = max(w_t32, float(np.max(np.abs(t - e64) / tol)))
+        extra = f"\nvs float64 autograd: ours {w_ours:.4f}, torch float32 {w_t32:.4f}"
+    loss_ours = float(open(os.path.join(ours_dir, "loss.txt")).read())
+    print(f"{worst:.4f} {max_abs:.3e} {len(meta['files'])} {entries} {worst_name} {abs(loss_ours - meta['loss']):.2e}{extra}")
+    return 0 if worst <= 1.0 else 1
+
+
+def timing(results, name, verb):
+    """(rc, seconds, peak RSS MB, load) of one measured run, or None when it was not run."""
+    base = os.path.join(results, f"{name}.{verb}")
+    if not os.path.exists(base + ".rc") or not os.path.exists(base + ".time"):
+        return None
+    rc = int(open(base + ".rc").read().strip() or -1)
+    secs, rss = None, None
+    for line in open(base + ".time"):
+        line = line.strip()
+        if line.startswith("Elapsed (wall clock) time"):
+            parts = [float(v) for v in line.rsplit(" ", 1)[1].split(":")]
+            secs = sum(v * 60 ** (len(parts) - 1 - i) for i, v in enumerate(parts))
+        elif line.startswith("Maximum resident set size"):
+            rss = int(line.rsplit(" ", 1)[1]) / 1024.0
+    load = open(base + ".load").read().strip() if os.path.exists(base + ".load") else "?"
+    return rc, secs, rss, load
+
+
+def cell(t, timeout=None, skip=None):
+    if t is None:
+        return ("not run: " + skip) if skip else "not run", "—"
+    rc, secs, rss, load = t
+    note = "" if rc in (0, 1) else (f" (stopped at {timeout} s)" if rc == 124 else f" (exit {rc})")
+    return f"{secs:.1f} s @ {load}{note}", f"{rss:.0f}"
+
+
+def error_line(results, name, verb):
+    path = os.path.join(results, f"{name}.{verb}.out")
+    if not os.path.exists(path):
+        return ""
+    lines = [l.strip() for l in open(path, errors="replace") if l.strip()]
+    return lines[-1][:160] if lines else ""
+
+
+def table(results):
+    table_models, _ = models()
+    timeout = os.environ.get("REPORT_TIMEOUT", "1800")
+    out = ["# Issue 17 acceptance table: torchvision zoo", "",
+           "Written by `bench/zoo-table.sh` (do not edit by hand). Models: torchvision 0.14 architectures, random weights",
+           "(seeded), 10 classes, `torch.onnx.export` opset 17 without constant folding (BatchNorm kept), 3×64×64 inputs",
+           "unless noted. Gradient: `onnx-audit gradient` on the first 8 samples of `data<px>.npy` (Fashion-MNIST test images",
+           "resized and tinted), compared with PyTorch float32 autograd of the same mean cross-entropy on every parameter;",
+           "worst share = max |ours − torch| / (1e-5 + 1e-3·|torch|) over all entries (≤ 1 passes). Times are wall clock",
+           "with the 1-minute load average at the start of the run after `@` (2-core machine shared with other jobs);",
+           "memory is peak RSS from `/usr/bin/time -v` in MB. report: `report --quick --formats pdf,json`; threats are the",
+           "executive summary's severities (federated / conv / split).", "",
+           "| model | input | parameters | inspect time | inspect MB | gradient time | gradient MB | worst share | report --quick time | report MB | exit | threats (fed / conv / split) |",
+           "|---|---|---:|---|---:|---|---:|---:|---|---:|---:|---|"]
+    notes = []
+    for name, (_, px) in table_models.items():
+        if name == "vgg11_bn_224":
+            continue
+        meta_path = os.path.join(OUT, name, "meta.json")
+        params = json.load(open(meta_path))["parameters"] if os.path.exists(meta_path) else None
+        def skip(verb):
+            path = os.path.join(results, f"{name}.{verb}.skip")
+            return open(path).read().strip() if os.path.exists(path) else None
+        it, im = cell(timing(results, name, "inspect"), None, skip("inspect"))
+        gt, gm = cell(timing(results, name, "gradient"), None, skip("gradient"))
+        tfile = os.path.join(results, f"{name}.report.timeout")
+        rt, rm = cell(timing(results, name, "report"), open(tfile).read().strip() if os.path.exists(tfile) else timeout, skip("report") or "time ran out (run last, after the gradients)")
+        share = "—"
+        cmp_path = os.path.join(results, f"{name}.compare")
+        if os.path.exists(cmp_path) and open(cmp_path).read().strip():
+            text = open(cmp_path).read()
+            first = text.split()
+            if "vs float64" in text:
+                notes.append(f"- {name}: worst share of {first[4]}; {text.strip().splitlines()[-1]} (float64 reference from `zoo_export.py export64`)")
+            try:
+                share = f"{float(first[0]):.4f}" + ("" if float(first[0]) <= 1 else " **FAIL**")
+            except (ValueError, IndexError):
+                share = "error"
+                notes.append(f"- {name}: comparison: {open(cmp_path).read().strip()[:200]}")
+        threats, rexit = "—", "—"
+        r = timing(results, name, "report")
+        if r is not None:
+            rexit = str(r[0])
+            rj = os.path.join(results, f"{name}.report.dir", "report.json")
+            if os.path.exists(rj):
+                summary = json.load(open(rj))["executiveSummary"]
+                threats = " / ".join(v["severity"] + (" (n/a)" if v.get("notApplicable") else "") for v in summary)
+            if r[0] not in (0, 1):
+                notes.append(f"- {name}: report exit {r[0]}: {error_line(results, name, 'report')}")
+        for verb in ("inspect", "gradient"):
+            t = timing(results, name, verb)
+            if t is not None and t[0] != 0:
+                notes.append(f"- {name}: {verb} exit {t[0]}: {error_line(results, name, verb)}")
+        size = f"{px}×{px}"
+        prm = f"{params:,}" if params else "—"
+        out.append(f"| {name} | {size} | {prm} | {it} | {im} | {gt} | {gm} | {share} | {rt} | {rm} | {rexit} | {threats} |")
+    out += ["", "alexnet and vgg11_bn at 64×64: torch 1.13 cannot export AdaptiveAvgPool2d whose output size does not divide its",
+            "input (1×1 → 6×6, 2×2 → 7×7), so `zoo_export.py` replaces it by its exact averaging matrix (Reshape + MatMul;",
+            "checked equal to AdaptiveAvgPool2d in the exporter). resnet20_cifar is the CIFAR ResNet-20 with option-A",
+            "shortcuts of tests/reference/make_torchvision.py at 32×32."]
+    m = "vgg11_bn_224"
+    rows = [(verb, timing(results, m, verb)) for verb in ("inspect", "gradient", "exclusivity")]
+    if any(t is not None for _, t in rows):
+        before = os.path.join(os.path.dirname(os.path.abspath(results)), "zoo-before")
+        out += ["", "## Memory targets: vgg11_bn at 224×224", "",
+                "\"before\": the same runs with main at fc9f219 (results in bench/results/zoo-before/, if kept).", "",
+                "| verb | time | peak RSS MB | before: time | before: MB | target | exit |", "|---|---|---:|---|---:|---|---:|"]
+        targets = {"inspect": "< 1024", "gradient": "< 2048 (batch 8)", "exclusivity": "< 2048 (batch 8, 100 batches)"}
+        for verb, t in rows:
+            tt, tm = cell(t)
+            bt, bm = cell(timing(before, m, verb)) if os.path.isdir(before) else ("—", "—")
+            out.append(f"| {verb} | {tt} | {tm} | {bt} | {bm} | {targets[verb]} | {t[0] if t else '—'} |")
+        cmp_path = os.path.join(results, f"{m}.compare")
+        words = open(cmp_path).read().split() if os.path.exists(cmp_path) else []
+        if words:
+            out += ["", f"vgg11_bn@224 gradient vs PyTorch float32: worst share {words[0]} (at {words[4] if len(words) > 4 else '?'})."]
+    if notes:
+        out += ["", "## Failures and notes", ""] + notes
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "export64":
+        for n in sys.argv[2:]:
+            export64(n)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "export":
+        os.makedirs(OUT, exist_ok=True)
+        for n in sys.argv[2:]:
+            export(n)
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "table":
+        table(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "list":
+        table, _ = models()
+        for n, (_, px) in table.items():
+            print(n, px)
+    else:
+        sys.exit(__doc__)
