@@ -71,7 +71,7 @@ public static class HyperParameterTable
             });
             Row(t, "white-box (Adam, AMSGrad)", string.Create(ic, $"{s.WhiteBoxIterations(WhiteBoxHyperparameters.Defaults(DepthClass.Conv1).Iterations)} iterations per point; {string.Join("; ", classes)}")
                 + (s.Tv is null ? "; a positive λ_TV is retried with λ_TV 0" : ""));
-            Row(t, "black-box inverse network, query-free shadow", string.Create(ic, $"{s.Steps} Adam steps, lr 1e-3, batch {s.TrainingBatch}, at most {s.MaxAuxImages} auxiliary images"));
+            Row(t, "black-box inverse network, query-free shadow", string.Create(ic, $"at most {s.Steps} Adam steps (early stop on a held-out loss), lr 1e-3, batch {s.TrainingBatch}, at most {s.MaxAuxImages} auxiliary images"));
             Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {G(s.Thresholds.Psnr)} dB or mean SSIM ≥ {G(s.Thresholds.Ssim)}")
                 + (s.Quick ? string.Create(ic, $"; quick: within {G(SplitVerdict.QuickPsnrMargin)} dB / {G(SplitVerdict.QuickSsimMargin)} of them by the 95% upper bound") : ""));
         }

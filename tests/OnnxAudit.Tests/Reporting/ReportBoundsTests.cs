@@ -91,13 +91,13 @@ public sealed class ReportBoundsTests
         var quick = Flat(Request(quick: true));
         Assert.Contains("200 sampled batches per statistic", quick, StringComparison.Ordinal);
         Assert.Contains("300 iterations per point", quick, StringComparison.Ordinal);
-        Assert.Contains("150 Adam steps", quick, StringComparison.Ordinal);
+        Assert.Contains("at most 300 Adam steps (early stop on a held-out loss)", quick, StringComparison.Ordinal);
         Assert.Contains("seed 5", quick, StringComparison.Ordinal);
         Assert.Contains("unsafe at mean PSNR ≥ 20 dB or mean SSIM ≥ 0.5", quick, StringComparison.Ordinal);
         var full = Flat(Request(quick: false));
         Assert.Contains("1000 sampled batches per statistic", full, StringComparison.Ordinal);
         Assert.Contains("5000 iterations per point", full, StringComparison.Ordinal);
-        Assert.Contains("2000 Adam steps", full, StringComparison.Ordinal);
+        Assert.Contains("at most 2000 Adam steps (early stop on a held-out loss)", full, StringComparison.Ordinal);
         Assert.Contains("deployment batch size M / 8", full, StringComparison.Ordinal);
         Assert.Contains("ReLU3 lr 0.01 λ_TV 1e+3", full, StringComparison.Ordinal);
         Assert.DoesNotContain("E+0", full, StringComparison.Ordinal);

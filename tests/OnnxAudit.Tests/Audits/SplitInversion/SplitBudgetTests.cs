@@ -131,12 +131,12 @@ public sealed class SplitBudgetTests
         var request = new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], Quick: true, Seed: 1, RuntimeOptions.Default, "test");
         var costs = global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Select(a => global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, analysis, request)).ToList();
         // federated: batches × M 8 × (1 + defences) × (Inverting iterations × restarts + DLG evaluations × restarts) × 2
-        // (today 1 × 8 × 2 × 40 × 2 = 1280); R-CONV nominal 200; split: 4 points × (white-box 300 × 8 × ½ + decoder
+        // (the quick budgets' upper bound; the time planner may cut it); R-CONV nominal 200; split: 4 points × (white-box 300 × 8 × ½ + decoder
         // 300 × 64 × ½ + shadow 300 × 64 + its inversion 300 × 8 × ½)
         var f = global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick;
         var federated = f.Batches * 8.0 * (1 + f.Defences!.Count) * (f.Inverting!.Iterations * f.Inverting.Restarts + f.Dlg!.Evaluations * f.Dlg.Restarts) * 2;
         Assert.Equal([federated, 200.0, 4 * (1200.0 + 9600 + 19200 + 1200)], costs);
-        Assert.True(costs[2] > 10 * costs[0]);
+        Assert.True(costs[2] > costs[0]);
     }
 
     [Fact]
