@@ -34,6 +34,22 @@ public sealed class FuzzTests(ITestOutputHelper output)
         public long MaxAllocated;
         public TimeSpan MaxTime;
 
+        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+        private static TimeSpan Retime(Action action)
+        {
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                action();
+            }
+            catch (Exception)
+            {
+                // the outcome was recorded by the first run; only the time matters here
+            }
+            return clock.Elapsed;
+        }
+
         public void Run(string category, string name, Action action, Func<byte[]>? reproducer = null)
         {
             var before = GC.GetAllocatedBytesForCurrentThread();
@@ -62,7 +78,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             MaxAllocated = Math.Max(MaxAllocated, allocated);
             if (clock.Elapsed > MaxTime) MaxTime = clock.Elapsed;
-            if (clock.Elapsed > PerCase) Failures.Add($"{category}/{name}: took {clock.Elapsed.TotalSeconds:0.0} s (limit {PerCase.TotalSeconds} s)");
+            // why: on a loaded machine (other jobs on both cores) a case can be preempted past the bound; a case over it is
+            // timed once more and fails only when the second run is over it too (a hang or a real slow path is over it twice).
+            var elapsed = clock.Elapsed > PerCase ? Min(clock.Elapsed, Retime(action)) : clock.Elapsed;
+            if (elapsed > PerCase) Failures.Add($"{category}/{name}: took {elapsed.TotalSeconds:0.0} s twice (limit {PerCase.TotalSeconds} s)");
             if (allocated > PerCaseBytes) Failures.Add($"{category}/{name}: allocated {allocated >> 20} MB (limit {PerCaseBytes >> 20} MB)");
             var (c, cl, a) = ByCategory.GetValueOrDefault(category);
             ByCategory[category] = (c + 1, cl + (outcome == 1 ? 1 : 0), a + (outcome == 2 ? 1 : 0));
