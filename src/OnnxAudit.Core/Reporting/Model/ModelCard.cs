@@ -21,21 +21,24 @@ public sealed record ModelCard(
     IReadOnlyList<TensorSignature> Outputs,
     IReadOnlyList<KeyValue> Extra)
 {
-    /// <summary>The card as display rows (name, path, SHA-256, producer, opsets, parameters, inputs, outputs, extras).</summary>
+    /// <summary>The card as display rows (name, path, SHA-256, producer with opsets and IR version, parameters, inputs, outputs, extras).</summary>
     public IReadOnlyList<KeyValue> ToRows()
     {
+        // why: the cover page must hold the card, the summary and the actions; producer, opsets and IR version share
+        // one row (each stays a field of its own in the JSON).
+        var ir = Extra.FirstOrDefault(e => e.Key == "IR version");
+        var format = $"{Producer}; opset {string.Join(", ", Opsets)}" + (ir is null ? "" : $"; IR version {ir.Value}");
         var rows = new List<KeyValue>
         {
             new("Model", Name),
             new("File", Path),
             new("SHA-256", Sha256),
-            new("Producer", Producer),
-            new("Opsets", string.Join(", ", Opsets)),
+            new("Producer", format),
             new("Parameters", Parameters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
         };
         rows.AddRange(Inputs.Select(i => new KeyValue("Input", i.ToString())));
         rows.AddRange(Outputs.Select(o => new KeyValue("Output", o.ToString())));
-        rows.AddRange(Extra);
+        rows.AddRange(Extra.Where(e => !ReferenceEquals(e, ir)));
         return rows;
     }
 }

@@ -17,7 +17,7 @@ public static class ModelCardBuilder
         {
             new("IR version", id.IrVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("Layers", $"{analysis.Layers.Count} ({string.Join(", ", analysis.Layers.GroupBy(l => l.Kind).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"))})"),
-            new("ReLU layers", analysis.ReluLayers.Count == 0 ? "none" : string.Join(", ", analysis.ReluLayers.Select(r => $"{r.Label} ({Fmt.N(r.Width)})"))),
+            new("ReLU layers", ReluList(analysis)),
             new("Classifier head", analysis.Head is null ? "none found" : string.Join(" → ", analysis.Head.Widths.Select(Fmt.N)) + $" ({analysis.Head.Relus.Count} ReLU layer(s))"),
             new("Candidate split points", analysis.SplitPoints.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
@@ -31,5 +31,16 @@ public static class ModelCardBuilder
             Inputs: id.Inputs.Select(t => new Model.TensorSignature(t.Name, t.ElementType, t.Shape)).ToArray(),
             Outputs: id.Outputs.Select(t => new Model.TensorSignature(t.Name, t.ElementType, t.Shape)).ToArray(),
             Extra: extra);
+    }
+
+    /// <summary>How many ReLU layers the card names; the graph section lists every one.</summary>
+    public const int CardReluNames = 6;
+
+    private static string ReluList(GraphAnalysis analysis)
+    {
+        var relus = analysis.ReluLayers;
+        if (relus.Count == 0) return "none";
+        var named = string.Join(", ", relus.Take(CardReluNames).Select(r => $"{r.Label} ({Fmt.N(r.Width)})"));
+        return relus.Count <= CardReluNames ? named : $"{relus.Count}: {named}, +{relus.Count - CardReluNames} more (all in the graph section)";
     }
 }
