@@ -21,35 +21,12 @@ public sealed class FuzzCliTests(ITestOutputHelper output)
     private const int Seed = 1515;
     private const int CliCases = 120;
     private const int FolderCases = 200;
-    private static readonly TimeSpan PerCase = TimeSpan.FromSeconds(2);
-    private const long PerCaseBytes = 256L << 20;
 
     private static readonly string[] Ints = ["-3", "0", "1", "2", "3", "8", "100000", "2147483648", "-2147483649", "abc", "", " ", "1,,2", "NaN", "1e9", "٣", "0x10", new string('9', 400)];
     private static readonly string[] Texts = ["", " ", "none", "imagenet", "cifar10", "mnist", "0.5", "0.5,0.5", "0,0,0", "-1", "1e40", "NaN", "a,b", ",", "\u001b[31mred", new string('x', 3000), "cuda", "cpu", "gpu", "1,2,3,4", "6", "6,6", "0,0"];
 
-    private sealed class Tally
+    private sealed class Tally : FuzzTally
     {
-        public readonly Dictionary<string, (int Cases, int Clean, int Accepted)> ByCategory = [];
-        public readonly List<string> Failures = [];
-        public long MaxAllocated;
-        public TimeSpan MaxTime;
-
-        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-        private static TimeSpan Retime(Action action)
-        {
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                action();
-            }
-            catch (Exception)
-            {
-                // the outcome was recorded by the first run; only the time matters here
-            }
-            return clock.Elapsed;
-        }
-
         /// <summary>Runs one case; <paramref name="action"/> returns the outcome: 1 clean error, 2 accepted, or a failure text.</summary>
         public void Run(string category, string name, Func<(int Outcome, string? Failure)> action)
         {
@@ -58,16 +35,7 @@ public sealed class FuzzCliTests(ITestOutputHelper output)
             var (outcome, failure) = action();
             clock.Stop();
             if (failure is not null) Failures.Add($"{category}/{name}: {failure}");
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            MaxAllocated = Math.Max(MaxAllocated, allocated);
-            if (clock.Elapsed > MaxTime) MaxTime = clock.Elapsed;
-            // why: on a loaded machine (other jobs on both cores) a case can be preempted past the bound; a case over it is
-            // timed once more and fails only when the second run is over it too (a hang or a real slow path is over it twice).
-            var elapsed = clock.Elapsed > PerCase ? Min(clock.Elapsed, Retime(() => action())) : clock.Elapsed;
-            if (elapsed > PerCase) Failures.Add($"{category}/{name}: took {elapsed.TotalSeconds:0.0} s twice (limit {PerCase.TotalSeconds} s)");
-            if (allocated > PerCaseBytes) Failures.Add($"{category}/{name}: allocated {allocated >> 20} MB (limit {PerCaseBytes >> 20} MB)");
-            var (c, cl, a) = ByCategory.GetValueOrDefault(category);
-            ByCategory[category] = (c + 1, cl + (outcome == 1 ? 1 : 0), a + (outcome == 2 ? 1 : 0));
+            Record(category, name, outcome, clock.Elapsed, GC.GetAllocatedBytesForCurrentThread() - before, () => action());
         }
     }
 

@@ -23,32 +23,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
     private const int ModelByteCases = 1000;
     private const int StructuralCases = 400;
     private const int DataCases = 800;
-    private static readonly TimeSpan PerCase = TimeSpan.FromSeconds(2);
-    private const long PerCaseBytes = 256L << 20;
 
-    private sealed class Tally
+    private sealed class Tally : FuzzTally
     {
-        public readonly Dictionary<string, (int Cases, int Clean, int Accepted)> ByCategory = [];
-        public readonly List<string> Failures = [];
         public readonly Dictionary<string, TimeSpan> Time = [];
-        public long MaxAllocated;
-        public TimeSpan MaxTime;
-
-        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-        private static TimeSpan Retime(Action action)
-        {
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                action();
-            }
-            catch (Exception)
-            {
-                // the outcome was recorded by the first run; only the time matters here
-            }
-            return clock.Elapsed;
-        }
 
         public void Run(string category, string name, Action action, Func<byte[]>? reproducer = null)
         {
@@ -75,16 +53,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             }
             clock.Stop();
             Time[category] = Time.GetValueOrDefault(category) + clock.Elapsed;
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            MaxAllocated = Math.Max(MaxAllocated, allocated);
-            if (clock.Elapsed > MaxTime) MaxTime = clock.Elapsed;
-            // why: on a loaded machine (other jobs on both cores) a case can be preempted past the bound; a case over it is
-            // timed once more and fails only when the second run is over it too (a hang or a real slow path is over it twice).
-            var elapsed = clock.Elapsed > PerCase ? Min(clock.Elapsed, Retime(action)) : clock.Elapsed;
-            if (elapsed > PerCase) Failures.Add($"{category}/{name}: took {elapsed.TotalSeconds:0.0} s twice (limit {PerCase.TotalSeconds} s)");
-            if (allocated > PerCaseBytes) Failures.Add($"{category}/{name}: allocated {allocated >> 20} MB (limit {PerCaseBytes >> 20} MB)");
-            var (c, cl, a) = ByCategory.GetValueOrDefault(category);
-            ByCategory[category] = (c + 1, cl + (outcome == 1 ? 1 : 0), a + (outcome == 2 ? 1 : 0));
+            Record(category, name, outcome, clock.Elapsed, GC.GetAllocatedBytesForCurrentThread() - before, action);
         }
     }
 
