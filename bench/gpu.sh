@@ -23,25 +23,13 @@ OUT="$ROOT/bench/models/gpu-build"
 dotnet build -c Release "$PROJ" -p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu --artifacts-path "$OUT" -v q -nologo >/dev/null
 for so in $(find "$OUT" -name libLibTorchSharp.so); do python3 "$ROOT/bench/patch-libtorchsharp.py" "$so" >/dev/null; done
 BIN=$(find "$OUT/bin" -name OnnxAudit.TorchBench.dll | head -1)
-run() { ONNXAUDIT_ROOT="$ROOT" DEVICE=cuda dotnet "$BIN" "$@"; }
-echo "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1); CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; ours on CUDA, LibTorch on 1 CPU thread; blocks: $B; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 ROWS=${*:-fcn lenet resnet whitebox decoder inverting}
 for row in $ROWS; do
   case $row in
-    fcn) for b in 8 64; do run grad "$ROOT/models/fcn-512.onnx" $b $B 20; done ;;
-    lenet) for b in 1 8 64 256; do run grad "$ROOT/models/lenet5.onnx" $b $B $((b >= 64 ? 4 : 20)); done ;;
-    resnet)
-      [ -f "$ROOT/bench/models/resnet18-224.onnx" ] || /usr/bin/python3 "$ROOT/bench/export_resnet18.py" >/dev/null
-      for px in 32 64 128 224; do run grad "$ROOT/bench/models/resnet18-$px.onnx" 8 $B $((px >= 128 ? 1 : 3)); done ;;
-    whitebox)
-      run whitebox "$ROOT/models/lenet5.onnx" conv1 8 $B 50
-      run whitebox "$ROOT/models/lenet5.onnx" relu_1 8 $B 50
-      run whitebox "$ROOT/models/splitnet.onnx" relu_3 8 $B 20 ;;
-    decoder) run decoder "$ROOT/models/lenet5.onnx" conv1 64 $B 5 ;;
-    inverting)
-      run inverting "$ROOT/models/lenet5.onnx" 1 $B 10
-      run inverting "$ROOT/tests/reference/second_order/resnet18_w16_32.onnx" 1 $B 5 ;;
+    fcn|lenet|resnet|whitebox|decoder|inverting) ;;
     *) echo "bench/gpu.sh: unknown row '$row'; use fcn lenet resnet whitebox decoder inverting." >&2; exit 2 ;;
   esac
-  echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
+# the rows themselves are bench/torch.sh's, run on the GPU build with our side on CUDA
+BENCH_DLL="$BIN" DEVICE=cuda MACHINE_GPU="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)" \
+  exec sh "$ROOT/bench/torch.sh" $ROWS

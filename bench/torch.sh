@@ -9,13 +9,16 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${BLOCKS:-6}
 PROJ="$ROOT/bench/OnnxAudit.TorchBench"
-dotnet build -c Release "$PROJ" -v q -nologo >/dev/null
-# why: libLibTorchSharp.so asks for GLIBCXX_3.4.32, Debian 12's libstdc++6 has 3.4.30; the one symbol bound to that
-# version is never called here, so the requirement is marked weak in the copies in bench's output (never the product).
-for so in $(find "$PROJ/bin/Release" -name libLibTorchSharp.so); do python3 "$ROOT/bench/patch-libtorchsharp.py" "$so" >/dev/null; done
-BIN="$PROJ/bin/Release/net10.0/OnnxAudit.TorchBench.dll"
-run() { dotnet "$BIN" "$@"; }
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; 1 thread per side; blocks: $B; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# BENCH_DLL set (bench/gpu.sh): a bench built elsewhere (the GPU build), run as it is, with DEVICE passed on.
+if [ -z "${BENCH_DLL:-}" ]; then
+  dotnet build -c Release "$PROJ" -v q -nologo >/dev/null
+  # why: libLibTorchSharp.so asks for GLIBCXX_3.4.32, Debian 12's libstdc++6 has 3.4.30; the one symbol bound to that
+  # version is never called here, so the requirement is marked weak in the copies in bench's output (never the product).
+  for so in $(find "$PROJ/bin/Release" -name libLibTorchSharp.so); do python3 "$ROOT/bench/patch-libtorchsharp.py" "$so" >/dev/null; done
+  BENCH_DLL="$PROJ/bin/Release/net10.0/OnnxAudit.TorchBench.dll"
+fi
+run() { ONNXAUDIT_ROOT="$ROOT" DEVICE="${DEVICE:-cpu}" dotnet "$BENCH_DLL" "$@"; }
+echo "machine: ${MACHINE_GPU:+$MACHINE_GPU; }CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; ours on ${DEVICE:-cpu}, 1 CPU thread per side; blocks: $B; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 ROWS=${*:-fcn lenet resnet whitebox decoder inverting exclusivity threads adam}
 for row in $ROWS; do
   case $row in
