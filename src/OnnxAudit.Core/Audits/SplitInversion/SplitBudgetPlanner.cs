@@ -74,7 +74,7 @@ public sealed record SplitPlan(IReadOnlyList<PointPlan> Points, double BudgetSec
 
     /// <summary>One line for the report, e.g. "planned 178 s of a 180 s budget (quick); counts scaled by 0.31".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"time plan: {PlannedSeconds:F0} s planned{(double.IsFinite(BudgetSeconds) ? $" within a {BudgetSeconds:F0} s budget ({BudgetRule})" : "")}, {UncappedSeconds:F0} s at the configured counts")
+        $"time plan: {PlannedSeconds:F0} s planned{(!double.IsFinite(BudgetSeconds) ? "" : PlannedSeconds <= BudgetSeconds * (1 + 1e-9) ? $" within a {BudgetSeconds:F0} s budget ({BudgetRule})" : $", over the {BudgetSeconds:F0} s budget ({BudgetRule}) even at the minimum counts")}, {UncappedSeconds:F0} s at the configured counts")
         + (Capped ? string.Create(CultureInfo.InvariantCulture, $"; iteration and step counts scaled by {Fraction:G2} (at least {SplitBudgetPlanner.MinimumCount})") : "; nothing capped")
         + "; " + SplitBudgetPlanner.CostRule;
 }

@@ -145,3 +145,37 @@ public sealed class SplitBudgetPlannerTests
         }
     }
 }
+
+/// <summary>The time plan in the report: hyper-parameter rows and the merged point's name.</summary>
+public sealed class SplitPlanReportTests
+{
+    [Fact]
+    public void HyperParameterTable_StatesThePlanAndEveryCap()
+    {
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.Reference, "torchvision", "resnet20_cifar.onnx"));
+        var analysis = ModelAnalysis.Analyze(model);
+        var plan = SplitBudgetPlanner.Plan(model, analysis, SplitAuditOptions.QuickPreset, 200, (3, 32, 32));
+        var request = new global::OnnxAudit.Pipeline.ReportRequest("m.onnx", "d", 8, ["auto"], true, 5, RuntimeOptions.Default, "onnx-audit report m.onnx");
+        global::OnnxAudit.Reporting.Sections.AuditContribution[] assessed =
+            [new(new global::OnnxAudit.Reporting.Model.ThreatVerdict(global::OnnxAudit.Reporting.Sections.ReportAssembler.SplitThreat, global::OnnxAudit.Reporting.Model.Severity.Medium, "e", []), [], [], [])];
+        var table = Assert.IsType<global::OnnxAudit.Reporting.Model.TableBlock>(Assert.Single(global::OnnxAudit.Pipeline.HyperParameterTable.Build(request, assessed, plan).Blocks));
+        var rows = table.Rows.Select(r => (Setting: r[1].Text, Value: r[2].Text)).ToList();
+        Assert.Contains(rows, r => r.Setting == "time plan" && r.Value.StartsWith("time plan: ", StringComparison.Ordinal) && r.Value.Contains("within a 210 s budget", StringComparison.Ordinal));
+        var capped = plan.Points.SelectMany(p => p.Attacks.Where(a => a.Capped || a.NotRun is not null)).Count();
+        Assert.Equal(capped, rows.Count(r => r.Setting.StartsWith("capped: ", StringComparison.Ordinal)));
+        Assert.Contains(rows, r => r.Setting == "not attacked again: Reshape" && r.Value.Contains("a reshape of AveragePool", StringComparison.Ordinal));
+        // without a plan (a hand-built request) there are no plan rows
+        var none = Assert.IsType<global::OnnxAudit.Reporting.Model.TableBlock>(Assert.Single(global::OnnxAudit.Pipeline.HyperParameterTable.Build(request, assessed).Blocks));
+        Assert.DoesNotContain(none.Rows, r => r[1].Text == "time plan");
+    }
+
+    [Fact]
+    public void PointName_NamesTheMergedReshapes()
+    {
+        var a = new SplitPoint("t1", [1, 64, 1, 1], 64, 48, 3, "avgpool", [0, 1, 2, 3], "…");
+        var b = new SplitPoint("t2", [1, 64], 64, 48, 4, "Flatten", [0, 1, 2, 3, 4], "…");
+        var r = new SplitPointResult(a, 3, DepthClass.Relu3, [], false) { Equivalent = [b] };
+        Assert.Equal("avgpool (t1); also stands for Flatten (t2), a reshape of it (same verdict)", global::OnnxAudit.Reporting.Sections.SplitInversionReport.PointName(r));
+        Assert.Equal("avgpool (t1)", global::OnnxAudit.Reporting.Sections.SplitInversionReport.PointName(r with { Equivalent = [] }));
+    }
+}
