@@ -213,7 +213,7 @@ public static class AuditPipeline
         switch (auditor)
         {
             case FederatedLeakageAuditor:
-                return FederatedSeconds(analysis, FederatedOptions(request));
+                return FederatedSeconds(analysis, FederatedOptions(request, analysis));
             case ConvolutionalLeakageAuditor:
                 return 200 * 3 * SplitBudgetPlanner.Forward(analysis, Enumerable.Range(0, analysis.Layers.Count)) * SplitBudgetPlanner.SecondsPerUnit;
             default:
@@ -311,6 +311,20 @@ public static class AuditPipeline
         return (request.Quick ? FederatedAuditOptions.Quick : FederatedAuditOptions.Default) with { BatchSize = request.BatchSize, Seed = request.Seed, Runtime = request.Runtime };
     }
 
+    /// <summary><see cref="FederatedOptions(ReportRequest)"/> with a full run's time budget at most
+    /// <see cref="FederatedAuditOptions.FullToQuick"/> × the quick run's planned seconds on this model
+    /// (<see cref="FederatedSeconds"/>), so a small model whose quick loops need less than the quick budget does not get the
+    /// whole full budget.</summary>
+    // why: issue 17 item 6: lenet5's quick loops plan 41 s; 180 s full would be 4.4×.
+    public static FederatedAuditOptions FederatedOptions(ReportRequest request, GraphAnalysis analysis)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        var f = FederatedOptions(request);
+        if (request.Quick || f.SecondsBudget is not { } budget) return f;
+        var quick = FederatedSeconds(analysis, FederatedOptions(request with { Quick = true }));
+        return f with { SecondsBudget = Math.Min(budget, FederatedAuditOptions.FullToQuick * quick) };
+    }
+
     // why: issue 12 — the federated threat is never "not applicable" for a model the gradient builder supports: the
     // exclusivity analysis runs where it applies, gradient inversion (analytic / Inverting / DLG + defences) always.
     private static AuditContribution FederatedContribution(FederatedLeakageAuditor exclusivity, AuditContext context, ReportRequest request, IAuditProgress progress)
@@ -321,7 +335,7 @@ public static class AuditPipeline
             return excl ?? ExclusivityReport.NotApplicable(why);
         try
         {
-            return FederatedAttackReport.Combine(excl, FederatedAttackReport.Build(inversion.Run(context, FederatedOptions(request), progress)));
+            return FederatedAttackReport.Combine(excl, FederatedAttackReport.Build(inversion.Run(context, FederatedOptions(request, context.Analysis), progress)));
         }
         catch (OnnxAuditException ex) when (excl is not null && ex is not DataFormatException)
         {

@@ -94,6 +94,30 @@ public sealed class SplitBudgetPlannerTests
     [Theory]
     [InlineData("lenet5")]
     [InlineData("fcn-512")]
+    [InlineData("cnn6")]
+    public void WholeReport_FullPlanWithinFourTimesQuick(string name)
+    {
+        var path = RepoPaths.Model(name);
+        var (model, analysis) = Load(path);
+        var data = global::OnnxAudit.Data.DatasetLoader.Load(Path.Combine(RepoPaths.Root, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz"));
+        double Seconds(bool quick)
+        {
+            var request = new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], quick, 1, RuntimeOptions.Default, "test");
+            return global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Sum(a => global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, model, analysis, request, data));
+        }
+        var (q, f) = (Seconds(true), Seconds(false));
+        Assert.True(f <= 4 * q * (1 + 1e-9), $"{name}: full {f:F1} s, quick {q:F1} s");
+        Assert.True(f > q);
+        // the federated part alone: at most 4× its quick plan, at most 180 s
+        var fq = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick with { BatchSize = 8 });
+        var ff = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis,
+            global::OnnxAudit.Pipeline.AuditPipeline.FederatedOptions(new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], false, 1, RuntimeOptions.Default, "test"), analysis));
+        Assert.InRange(ff, fq, Math.Min(180, 4 * fq) * (1 + 1e-9));
+    }
+
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("fcn-512")]
     public void Plan_SmallModelsQuick_KeepTheirConfiguredBudgets(string name)
     {
         var (model, analysis) = Load(RepoPaths.Model(name));
