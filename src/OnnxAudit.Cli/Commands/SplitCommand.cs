@@ -147,6 +147,7 @@ internal static class SplitCommand
             p.Depth,
             depthClass = WhiteBoxHyperparameters.Label(p.Class),
             @unsafe = p.Unsafe,
+            equivalent = p.Equivalent.Select(e => e.Tensor),
             attacks = p.Attacks.Select(a => new
             {
                 attack = SplitInversionReport.Name(a.Attack),
@@ -159,6 +160,7 @@ internal static class SplitCommand
                 a.Settings,
                 a.Seconds,
                 a.Note,
+                a.Budget,
             }),
         }),
     };
