@@ -24,6 +24,10 @@ public static class DpSgdSweep
     /// two decades × 2) plus the floor; the time planner counts them.</summary>
     public const int MaxRuns = 5;
 
+    /// <summary>The σ rows are added only when the undefended Inverting attack scores at least this many dB above the floor
+    /// (else every σ sits at the floor and the rows measure nothing).</summary>
+    public const double MinimumGainDb = 3.0;
+
     /// <summary>A σ row "is at the floor" when its mean PSNR is at most this many dB above the floor's.</summary>
     public const double FloorMarginDb = 1.0;
 

@@ -112,8 +112,32 @@ public static class FederatedLeakageAudit
             var parameterCount = observed.Count > 0 ? observed[0].Sum(a => (long)a.Length) : 0;
             double[] signals = template is null ? [] : [.. batches.Select(b =>
                 Math.Sqrt(GradientDefences.ClippedSum([.. b.Select(i => Observed(model, [i]))], template.Clip).Sum(a => a.Sum(v => v * v))))];
-            if (sweep && template is not null) list = DpSgdSweep.Merge(list, DpSgdSweep.TransitionSigmas(signals.Average(), parameterCount, template.Clip));
-            using var st = progress.Start("federated: defences", list.Count + (sweep && template is not null ? 1 : 0));
+            if (sweep && template is not null)
+            {
+                // the noise floor first: the same noise draw with no signal under it, attacked with the same budget and restart seeds
+                using (var fs = progress.Start("federated: DP-SGD noise floor", batches.Count))
+                {
+                    var fp = new List<double>();
+                    var fa = new List<double>();
+                    for (var k = 0; k < batches.Count; k++)
+                    {
+                        var noise = GradientDefences.NoiseOnly(template, observed[k], batches[k].Length);
+                        var y = Infer(noise, batches[k].Length);
+                        var sc = ReconstructionScore.Compute(originals[k], inversion.RunInverting(noise, y.Labels).Images, truths[k], y.Labels, sampleDims);
+                        fp.Add(sc.MeanPsnr);
+                        fa.Add(sc.LabelAccuracy);
+                        fs.Advance();
+                    }
+                    floorPsnr = fp.Average();
+                    floorLabels = fa.Average();
+                }
+                if (invertingPsnr >= floorPsnr + DpSgdSweep.MinimumGainDb)
+                    list = DpSgdSweep.Merge(list, DpSgdSweep.TransitionSigmas(signals.Average(), parameterCount, template.Clip));
+                else
+                    sweepNote = string.Create(CultureInfo.InvariantCulture,
+                        $"no σ rows added: the undefended Inverting attack ({invertingPsnr:F1} dB) is within {DpSgdSweep.MinimumGainDb:G3} dB of what it scores on the noise alone ({floorPsnr:F1} dB), so no σ can lower it measurably");
+            }
+            using var st = progress.Start("federated: defences", list.Count);
             foreach (var d in list)
             {
                 var psnrs = new List<double>();
@@ -167,23 +191,6 @@ public static class FederatedLeakageAudit
                     Cosine = cos.Average(),
                     NoiseToSignal = d is DpSgdDefence dp ? signals.Average(sg => DpSgdSweep.NoiseToSignal(dp.Sigma, dp.Clip, parameterCount, sg)) : double.NaN,
                 });
-            }
-            if (sweep && template is not null)
-            {
-                // the noise floor: the same noise draw with no signal under it, attacked with the same budget and restart seeds
-                var fp = new List<double>();
-                var fa = new List<double>();
-                for (var k = 0; k < batches.Count; k++)
-                {
-                    var noise = GradientDefences.NoiseOnly(template, observed[k], batches[k].Length);
-                    var y = Infer(noise, batches[k].Length);
-                    var sc = ReconstructionScore.Compute(originals[k], inversion.RunInverting(noise, y.Labels).Images, truths[k], y.Labels, sampleDims);
-                    fp.Add(sc.MeanPsnr);
-                    fa.Add(sc.LabelAccuracy);
-                }
-                st.Advance();
-                floorPsnr = fp.Average();
-                floorLabels = fa.Average();
             }
         }
 

@@ -79,7 +79,11 @@ public class FederatedReportTests
     {
         var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
         var ds = FederatedAttackTests.Samples.Value;
-        var opts = Tiny with { Dlg = null, Analytic = false, Defences = [new PruningDefence(10), new DpSgdDefence(1.0, 0.1), new DpSgdDefence(1.0, 1.0)], SweepDpSgd = true };
+        var opts = Tiny with
+        {
+            Inverting = new InvertingOptions(Iterations: 100, Restarts: 1), Dlg = null, Analytic = false,
+            Defences = [new PruningDefence(10), new DpSgdDefence(1.0, 0.1), new DpSgdDefence(1.0, 1.0)], SweepDpSgd = true,
+        };
         var r = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!, opts, NullProgress.Instance);
         Assert.IsType<PruningDefence>(r.Defences[0].Defence);
         var dp = r.Defences.Skip(1).Select(d => (DpSgdDefence)d.Defence).ToList();
@@ -90,6 +94,8 @@ public class FederatedReportTests
         // ρ grows in proportion to σ (one batch: the same signal for every row)
         Assert.All(r.Defences.Skip(1), d => Assert.Equal(dp[0].Sigma / r.Defences[1].NoiseToSignal, ((DpSgdDefence)d.Defence).Sigma / d.NoiseToSignal, 6));
         Assert.True(double.IsFinite(r.NoiseFloorPsnr) && r.NoiseFloorPsnr > 0);
+        Assert.True(r.Attacks.Single().MeanPsnr >= r.NoiseFloorPsnr + DpSgdSweep.MinimumGainDb, "the rows are added only above the floor");
+        Assert.Null(r.DpSgdSweepNote);
         var blocks = FederatedAttackReport.Build(r).Sections.Single().Blocks;
         var table = blocks.OfType<TableBlock>().Single(t => t.Caption!.StartsWith("Defences", StringComparison.Ordinal));
         Assert.Equal(r.Defences.Count + 1, table.Rows.Count);
@@ -104,6 +110,13 @@ public class FederatedReportTests
         Assert.Equal(3, low.Defences.Count);
         Assert.True(double.IsNaN(low.NoiseFloorPsnr));
         Assert.Contains("was not run", low.DpSgdSweepNote, StringComparison.Ordinal);
+        // an attack that does not beat the floor by MinimumGainDb gets the floor but no σ rows: with 0 iterations the attack and
+        // the floor run both return the same random start, so they score the same
+        var none = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!,
+            opts with { Inverting = new InvertingOptions(Iterations: 0, Restarts: 1) }, NullProgress.Instance);
+        Assert.Equal(3, none.Defences.Count);
+        Assert.Equal(none.Attacks.Single().MeanPsnr, none.NoiseFloorPsnr, 9);
+        Assert.Contains("no σ rows added", none.DpSgdSweepNote, StringComparison.Ordinal);
     }
 
     [Fact]
