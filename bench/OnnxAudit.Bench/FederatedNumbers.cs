@@ -13,7 +13,7 @@ namespace OnnxAudit.Bench;
 /// <summary>
 /// usage: OnnxAudit.Bench federated-numbers &lt;repo root&gt; [threads] [all|fcn|resnet|dp] [resnet iterations] [resnet restarts] [resnet TV weight]
 /// The issue-12 acceptance numbers at the default budgets: fcn-512 M = 8 on insecure batches (analytic vs Inverting vs DLG),
-/// resnet18_w16_32 M = 1 (Inverting PSNR, iDLG label accuracy), lenet5 DP-SGD sweep (σ = 0, 0.1, 0.5, 1.0).
+/// resnet18_w16_32 M = 1 (Inverting PSNR, iDLG label accuracy), lenet5 DP-SGD sweep (σ = 0, 1e-4 … 0.03, 0.1, 0.5, 1.0 and the noise floor).
 /// </summary>
 internal static class FederatedNumbers
 {
@@ -69,19 +69,8 @@ internal static class FederatedNumbers
         }
         if (only is "all" or "dp")
         {
-            var le = OnnxModel.Load(Path.Combine(root, "models", "lenet5.onnx"));
-            using var inv = new GradientInversion(le, new InvertingOptions(Iterations: 300, Restarts: 1), null, rt);
-            var (x, dims, y) = ds.Batch([3]);
-            var g = FederatedGradient.ComputeFor(le, x, dims, y!, rt, inv.Parameters).Parameters.Select(p => p.Values).ToList();
-            var line = new List<string>();
-            foreach (var s in new[] { 0.0, 0.1, 0.5, 1.0 })
-            {
-                var shared = GradientDefences.Apply(new DpSgdDefence(1.0, s, 5), g, [g]);
-                var lab = LabelInference.Infer(FcnHead.Extract(le).Layers[^1], inv.Parameters.Zip(shared).ToDictionary(t => t.First, t => t.Second), 1);
-                var p = ReconstructionScore.Compute(x, inv.RunInverting(shared, lab.Labels).Images, y!, lab.Labels, dims[1..]);
-                line.Add(string.Create(ic, $"σ={s}: {p.MeanPsnr:F2} dB, label {p.LabelAccuracy:P0}, distortion {GradientDefences.Distortion(g, shared):F2}"));
-            }
-            Console.WriteLine("lenet5 DP-SGD C=1 (Inverting 300 it, sample 3): " + string.Join("; ", line));
+            // the DP-SGD sweep of bench/README.md: lenet5, M = 1, 6 victims × 2 noise × 2 restart seeds, 300 iterations, with the floor
+            DpSgdSweepBench.Run([root, rt.IntraOpThreads.ToString(ic), "300", "1", "6", "2", "2", "0,0.0001,0.0003,0.001,0.003,0.01,0.03,0.1,0.5,1"]);
         }
     }
 }

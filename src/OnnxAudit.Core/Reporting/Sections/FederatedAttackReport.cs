@@ -142,9 +142,11 @@ public static class FederatedAttackReport
                 + (below.Count > 1 ? string.Create(ic, $"; up to it the PSNR {(falls ? "falls at every step" : "does not fall at every step")}, from {below[0].MeanPsnr:F1} dB at σ = {below[0].Dp.Sigma:G3} (ρ ≈ {Rho(below[0].NoiseToSignal)}) to {row.MeanPsnr:F1} dB") : "");
         }
         else where = string.Create(ic, $"no evaluated σ brings the attack within {DpSgdSweep.FloorMarginDb:G3} dB of it (the largest σ = {dp[^1].Dp.Sigma:G3} scores {dp[^1].MeanPsnr:F1} dB)");
-        var text = string.Create(ic,
-            $"DP-SGD sweep: what the attack sees is set by ρ = σC√P / ‖Σ_m clip_C(g_m)‖, the noise norm over the clipped gradient sum (cos(g̃, g) ≈ 1/√(1 + ρ²)), not by σ alone; σ values of the 1–3 series with ρ in [{DpSgdSweep.RhoLow:G3}, {DpSgdSweep.RhoHigh:G3}) on these batches were added to the paper's. " +
-            $"With the noise alone as its target the attack scores {r.NoiseFloorPsnr:F1} dB (the floor); {where}.");
+        var added = r.DpSgdSweepNote is null
+            ? string.Create(ic, $"; σ values of the 1–3 series with ρ in [{DpSgdSweep.RhoLow:G3}, {DpSgdSweep.RhoHigh:G3}) on these batches were added to the paper's. ")
+            : ". ";
+        var text = "DP-SGD sweep: what the attack sees is set by ρ = σC√P / ‖Σ_m clip_C(g_m)‖, the noise norm over the clipped gradient sum (cos(g̃, g) ≈ 1/√(1 + ρ²)), not by σ alone" +
+            added + string.Create(ic, $"With the noise alone as its target the attack scores {r.NoiseFloorPsnr:F1} dB (the floor); {where}.");
         return [chart, new ParagraphBlock(text)];
     }
 

@@ -117,6 +117,9 @@ public class FederatedReportTests
         Assert.Equal(3, none.Defences.Count);
         Assert.Equal(none.Attacks.Single().MeanPsnr, none.NoiseFloorPsnr, 9);
         Assert.Contains("no σ rows added", none.DpSgdSweepNote, StringComparison.Ordinal);
+        var noneBlocks = FederatedAttackReport.Build(none).Sections.Single().Blocks;
+        Assert.Contains(noneBlocks, b => b is NoteBlock n && n.Text.Contains("no σ rows added", StringComparison.Ordinal));
+        Assert.DoesNotContain(noneBlocks, b => b is ParagraphBlock p && p.Runs.Any(x => x.Text.Contains("were added", StringComparison.Ordinal)));
     }
 
     [Fact]
