@@ -10,7 +10,7 @@ using OnnxAudit.Runtime;
 namespace OnnxAudit.Bench;
 
 /// <summary>
-/// usage: OnnxAudit.Bench dpsgd-sweep &lt;repo root&gt; THREADS ITERATIONS M SAMPLES NOISE_SEEDS RESTART_SEEDS [σ,σ,…]
+/// usage: OnnxAudit.Bench dpsgd-sweep &lt;repo root&gt; THREADS ITERATIONS M BATCHES|i,j,… NOISE_SEEDS RESTART_SEEDS [σ,σ,…] [model] [TV weight]
 /// The DP-SGD (C = 1) sweep of the Inverting attack on lenet5 at batch size M: for each of SAMPLES disjoint victim batches
 /// (dataset indices 3 + 97·k…), NOISE_SEEDS noise draws and RESTART_SEEDS Inverting start seeds, the PSNR at every σ and
 /// at the noise floor (the defence applied to a zero gradient: the attack's target is the noise alone). Prints one row per σ:
@@ -32,6 +32,7 @@ internal static class DpSgdSweepBench
         var restartSeeds = int.Parse(args[6], ic);
         double[] sigmas = args.Length > 7 ? [.. args[7].Split(',').Select(s => double.Parse(s, ic))] : [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.5, 1.0];
         var model = OnnxModel.Load(Path.Combine(root, args.Length > 8 ? args[8] : "models/lenet5.onnx"));
+        var tv = args.Length > 9 ? double.Parse(args[9], ic) : 1e-2;
         var ds = DatasetLoader.Load(Path.Combine(root, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz"));
         var head = FcnHead.Extract(model).Layers[^1];
         var names = FederatedGradient.TrainableParameters(model);
@@ -67,7 +68,7 @@ internal static class DpSgdSweepBench
                         var shared = GradientDefences.Apply(new DpSgdDefence(1.0, sigma, 5 + 13 * ns + 1000 * k), clean, floor ? zero : per);
                         if (rs == 0) { cos[r] += GradientDefences.Cosine(clean, shared) / (samples * noiseSeeds); ratio[r] += sigma * Math.Sqrt(p) / sumNorm / (samples * noiseSeeds); }
                         var lab = LabelInference.Infer(head, names.Zip(shared).ToDictionary(t => t.First, t => t.Second), m);
-                        using var inv = new GradientInversion(model, new InvertingOptions(Iterations: iterations, Restarts: 1, Seed: rs), null, rt, names);
+                        using var inv = new GradientInversion(model, new InvertingOptions(Iterations: iterations, Restarts: 1, TvWeight: tv, Seed: rs), null, rt, names);
                         var rec = inv.RunInverting(shared, lab.Labels);
                         var sc = ReconstructionScore.Compute(x, rec.Images, y!, lab.Labels, dims[1..]);
                         psnr[r, k, ns * restartSeeds + rs] = sc.MeanPsnr;
@@ -77,7 +78,7 @@ internal static class DpSgdSweepBench
                 Console.WriteLine(string.Create(ic, $"  {(floor ? "floor" : "σ=" + sigma.ToString("G3", ic))}: {string.Join(" ", vals)}  ({sw.Elapsed.TotalSeconds:F0} s)"));
             }
         }
-        Console.WriteLine(string.Create(ic, $"lenet5 M={m} C=1, Inverting {iterations} it x 1, {samples} batches x {noiseSeeds} noise x {restartSeeds} restart seeds, P={p}"));
+        Console.WriteLine(string.Create(ic, $"lenet5 M={m} C=1, Inverting {iterations} it x 1, TV {tv:G3}, {samples} batches x {noiseSeeds} noise x {restartSeeds} restart seeds, P={p}"));
         Console.WriteLine("row | mean PSNR | jitter (mean within-batch std) | sem of mean | std of the batch-mean over seeds | cos | noise/signal | labels");
         for (var r = 0; r < rows; r++)
         {
