@@ -222,13 +222,13 @@ public static class AuditPipeline
     }
 
     /// <summary>The federated phase's planned seconds: its loops' evaluations (batches × (Inverting iterations × restarts ×
-    /// (1 + defences unless they run only on a leak) + DLG evaluations × restarts)) at the federated planner's 1.5e-7 s per
+    /// (1 + defences and DP-SGD sweep runs unless they run only on a leak) + DLG evaluations × restarts)) at the federated planner's 1.5e-7 s per
     /// parameter per sample, at most its <see cref="FederatedAuditOptions.SecondsBudget"/>.</summary>
     public static double FederatedSeconds(GraphAnalysis analysis, FederatedAuditOptions f)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(f);
-        var defences = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? FederatedAuditOptions.PaperDefences).Count;
+        var defences = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? FederatedAuditOptions.PaperDefences).Count + f.SweepRuns;
         var evaluations = f.Batches * ((f.Inverting is { } inv ? inv.Iterations * (double)inv.Restarts * (1 + defences) : 0) + (f.Dlg is { } dlg ? dlg.Evaluations * (double)dlg.Restarts : 0));
         var seconds = evaluations * 1.5e-7 * analysis.ParameterCount * f.BatchSize;
         return f.SecondsBudget is { } b ? Math.Min(b, seconds) : seconds;

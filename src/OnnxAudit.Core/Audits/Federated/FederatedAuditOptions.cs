@@ -31,10 +31,19 @@ public sealed record FederatedAuditOptions(int BatchSize = 1, int Batches = 2, I
     /// already fails at this budget measures nothing); the time budget is then planned for the attack runs alone.</summary>
     public bool DefencesOnlyWhenLeaking { get; init; }
 
+    /// <summary>Whether the DP-SGD rows are extended by <see cref="DpSgdSweep"/>: the σ of the 1–3 series whose noise-to-signal
+    /// ratio on the audited batches lies in [0.3, 30) (where the attack's PSNR falls) and the noise floor (the attack on the noise
+    /// alone). Needs a DP-SGD defence in the list; skipped when the planned Inverting run is a first look only.</summary>
+    public bool SweepDpSgd { get; init; }
+
+    /// <summary>The Inverting runs per batch the DP-SGD sweep may add (<see cref="DpSgdSweep.MaxRuns"/> when it is on and the list has a
+    /// DP-SGD defence, else 0); the time planner and the ETA count them.</summary>
+    public int SweepRuns => SweepDpSgd && (Defences ?? PaperDefences).Any(d => d is DpSgdDefence) ? DpSgdSweep.MaxRuns : 0;
+
     /// <summary>Default budgets (at most <see cref="InvertingOptions.Default"/>, <see cref="DlgOptions.Default"/>), 2 batches, the paper's
-    /// defences, loops planned into <see cref="FullToQuick"/> × the quick budget (180 s).</summary>
+    /// defences with the DP-SGD sweep, loops planned into <see cref="FullToQuick"/> × the quick budget (180 s).</summary>
     // why: issue 17 item 6: every default report within 4× its quick time; 300 s was 6.7× the quick 45 s.
-    public static FederatedAuditOptions Default { get; } = new(Inverting: InvertingOptions.Default, Dlg: DlgOptions.Default) { SecondsBudget = FullToQuick * QuickSeconds };
+    public static FederatedAuditOptions Default { get; } = new(Inverting: InvertingOptions.Default, Dlg: DlgOptions.Default) { SecondsBudget = FullToQuick * QuickSeconds, SweepDpSgd = true };
 
     /// <summary>The quick run's planned seconds for the optimisation loops.</summary>
     public const double QuickSeconds = 45;
