@@ -1,0 +1,157 @@
+using OnnxAudit.Onnx;
+using Onnx;
+using DataType = global::Onnx.TensorProto.Types.DataType;
+
+namespace OnnxAudit.Runtime;
+
+/// <summary>The optimiser step an <see cref="AdamStepSession"/> runs inside the graph: Adam as in <c>Audits.Adam</c>
+/// (PyTorch's <c>torch.optim.Adam</c>), optionally with AMSGrad, a per-sample gradient scale and the [0, 1] box clamp.</summary>
+/// <param name="LearningRate">Step size (&gt; 0).</param>
+/// <param name="Beta1">First-moment decay.</param>
+/// <param name="Beta2">Second-moment decay.</param>
+/// <param name="Epsilon">Denominator stabiliser ε.</param>
+/// <param name="AmsGrad">Keep the running maximum of v (AMSGrad).</param>
+/// <param name="Clamp01">Clamp the updated tensor to [0, 1] (max with 0, then min with 1).</param>
+/// <param name="PerSampleScale">Multiply the gradient by a per-sample factor (input [N, 1, …]) before the step.</param>
+public sealed record AdamStep(double LearningRate, double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-8,
+    bool AmsGrad = false, bool Clamp01 = false, bool PerSampleScale = false)
+{
+    /// <summary>Adam's step size lr/(1−β1ᵗ) and √(1−β2ᵗ) for t = 1…<paramref name="steps"/>, computed in double and
+    /// rounded to float exactly as <c>Audits.Adam.Step</c> does.</summary>
+    public (float[] StepSize, float[] Bc2Sqrt) Schedule(int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        var a = new float[steps];
+        var b = new float[steps];
+        for (var t = 1; t <= steps; t++)
+        {
+            a[t - 1] = (float)(LearningRate / (1 - Math.Pow(Beta1, t)));
+            b[t - 1] = (float)Math.Sqrt(1 - Math.Pow(Beta2, t));
+        }
+        return (a, b);
+    }
+}
+
+/// <summary>
+/// Appends an Adam step for the data input to a gradient model, so that one run maps (x, m, v[, v̂], t, Σloss) to
+/// (x′, m′, v′[, v̂′], t + 1, Σloss + loss) and the loss. The float operations are those of <c>Audits.Adam.Step</c> in its
+/// order — g·s; m′ = m·β1 + (1−β1)·g; v′ = v·β2 + ((1−β2)·g)·g; v̂′ = max(v̂, v′); x′ = x − (step·m′)/(√v̂′/√(1−β2ᵗ) + ε);
+/// then max(x′, 0), min(·, 1) — with step and √(1−β2ᵗ) gathered at index t from per-run schedule inputs (computed on
+/// the host in double, as Adam does), so on the CPU provider the result is bit-identical to the host loop. Σloss is a
+/// double accumulator (the host loop's plateau window sum). The input's gradient output is no longer a graph output.
+/// </summary>
+internal static class AdamStepGraph
+{
+    public const string M = "adam/m";
+    public const string V = "adam/v";
+    public const string VMax = "adam/vmax";
+    public const string T = "adam/t";
+    public const string LossSum = "adam/loss_sum";
+    public const string StepSize = "adam/step_size";
+    public const string Bc2Sqrt = "adam/bc2_sqrt";
+    public const string Scale = "adam/scale";
+    public const string Next = "/next";
+
+    /// <summary>The state tensors carried from one run to the next (input name; output = name + <see cref="Next"/>).</summary>
+    public static IReadOnlyList<string> FloatState(string x, AdamStep step) => step.AmsGrad ? [x, M, V, VMax] : [x, M, V];
+
+    /// <summary>A copy of <paramref name="gradientModel"/> with the step appended (see the class summary).</summary>
+    public static OnnxModel Append(OnnxModel gradientModel, GradientBindings bindings, AdamStep step)
+    {
+        ArgumentNullException.ThrowIfNull(gradientModel);
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(step);
+        var x = bindings.DataInput;
+        var gradient = bindings.GradientOutputs.TryGetValue(x, out var gx) ? gx
+            : throw new ArgumentException($"the gradient model has no gradient output for its data input '{x}'", nameof(bindings));
+        var copy = gradientModel.Clone();
+        var g = copy.Graph;
+        var xInfo = g.Input.FirstOrDefault(i => i.Name == x) ?? throw new ArgumentException($"'{x}' is not an input of the gradient model", nameof(bindings));
+        var lossInfo = g.Output.FirstOrDefault(o => o.Name == bindings.LossOutput)
+            ?? throw new ArgumentException($"'{bindings.LossOutput}' is not an output of the gradient model", nameof(bindings));
+        var rank = xInfo.Type.TensorType.Shape?.Dim.Count ?? throw new ArgumentException($"input '{x}' has no shape", nameof(bindings));
+        // only the loss stays a graph output of the gradient part: the gradient is consumed in the graph
+        for (var i = g.Output.Count - 1; i >= 0; i--)
+            if (g.Output[i].Name != bindings.LossOutput) g.Output.RemoveAt(i);
+
+        var b1 = (float)step.Beta1;
+        var b2 = (float)step.Beta2;
+        Constant(g, "adam/b1", b1);
+        Constant(g, "adam/b2", b2);
+        Constant(g, "adam/c1", 1f - b1);
+        Constant(g, "adam/c2", 1f - b2);
+        Constant(g, "adam/eps", (float)step.Epsilon);
+        g.Initializer.Add(TensorData.FromInt64s("adam/one", [], [1L]));
+
+        AddInput(g, M, xInfo.Type);
+        AddInput(g, V, xInfo.Type);
+        if (step.AmsGrad) AddInput(g, VMax, xInfo.Type);
+        AddInput(g, T, Scalar(DataType.Int64));
+        AddInput(g, LossSum, Scalar(DataType.Double));
+        AddInput(g, StepSize, Vector(DataType.Float));
+        AddInput(g, Bc2Sqrt, Vector(DataType.Float));
+
+        var grad = gradient;
+        if (step.PerSampleScale)
+        {
+            var shape = new TensorShapeProto();
+            shape.Dim.Add(xInfo.Type.TensorType.Shape!.Dim[0].Clone());
+            for (var i = 1; i < rank; i++) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
+            AddInput(g, Scale, new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } });
+            grad = Node(g, "Mul", "adam/g", gradient, Scale);
+        }
+        var m = Node(g, "Add", M + Next, Node(g, "Mul", "adam/m_b1", M, "adam/b1"), Node(g, "Mul", "adam/c1_g", "adam/c1", grad));
+        var v = Node(g, "Add", V + Next, Node(g, "Mul", "adam/v_b2", V, "adam/b2"),
+            Node(g, "Mul", "adam/c2_g_g", Node(g, "Mul", "adam/c2_g", "adam/c2", grad), grad));
+        var vHat = step.AmsGrad ? Node(g, "Max", VMax + Next, VMax, v) : v;
+        var stepSize = Node(g, "Gather", "adam/step_t", StepSize, T);
+        var bc2 = Node(g, "Gather", "adam/bc2_t", Bc2Sqrt, T);
+        var denominator = Node(g, "Add", "adam/denominator", Node(g, "Div", "adam/sqrt_v_bc2", Node(g, "Sqrt", "adam/sqrt_v", vHat), bc2), "adam/eps");
+        var update = Node(g, "Div", "adam/update", Node(g, "Mul", "adam/step_m", stepSize, m), denominator);
+        var xNext = x + Next;
+        if (step.Clamp01)
+        {
+            Constant(g, "adam/zero", 0f);
+            Constant(g, "adam/unit", 1f);
+            var moved = Node(g, "Sub", "adam/x_moved", x, update);
+            Node(g, "Min", xNext, Node(g, "Max", "adam/x_low", moved, "adam/zero"), "adam/unit");
+        }
+        else
+        {
+            Node(g, "Sub", xNext, x, update);
+        }
+        Node(g, "Add", T + Next, T, "adam/one");
+        Node(g, "Add", LossSum + Next, LossSum, Node(g, "Cast", "adam/loss_double", bindings.LossOutput, to: (long)DataType.Double));
+
+        foreach (var name in FloatState(x, step)) g.Output.Add(new ValueInfoProto { Name = name + Next, Type = xInfo.Type.Clone() });
+        g.Output.Add(new ValueInfoProto { Name = T + Next, Type = Scalar(DataType.Int64) });
+        g.Output.Add(new ValueInfoProto { Name = LossSum + Next, Type = Scalar(DataType.Double) });
+        _ = lossInfo;
+        return copy;
+    }
+
+    private static string Node(GraphProto g, string op, string output, string a, string? b = null, long? to = null)
+    {
+        var n = new NodeProto { OpType = op, Name = output + "/" + op };
+        n.Input.Add(a);
+        if (b is not null) n.Input.Add(b);
+        n.Output.Add(output);
+        if (to is { } t) n.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = t });
+        g.Node.Add(n);
+        return output;
+    }
+
+    private static void Constant(GraphProto g, string name, float value) => g.Initializer.Add(TensorData.FromFloats(name, [], [value]));
+
+    private static void AddInput(GraphProto g, string name, TypeProto type) => g.Input.Add(new ValueInfoProto { Name = name, Type = type.Clone() });
+
+    private static TypeProto Scalar(DataType type) =>
+        new() { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = new TensorShapeProto() } };
+
+    private static TypeProto Vector(DataType type)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "steps" });
+        return new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } };
+    }
+}

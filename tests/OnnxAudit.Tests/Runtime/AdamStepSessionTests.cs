@@ -1,0 +1,97 @@
+using OnnxAudit.Audits.SplitInversion;
+using OnnxAudit.Autodiff;
+using OnnxAudit.Graph;
+using OnnxAudit.Onnx;
+using OnnxAudit.Runtime;
+using OnnxAudit.Tests.Audits.SplitInversion;
+using OnnxAudit.Tests.TestUtil;
+
+namespace OnnxAudit.Tests.Runtime;
+
+/// <summary>Issue 16 item 5: the white-box loop with Adam, the per-image gradient scale and the clamp inside the graph
+/// (<see cref="AdamStepSession"/>; the CUDA path) equals the host loop, on the CPU provider and under the emulated
+/// device binding (host inputs uploaded at bind time, state ping-ponged between device sets).</summary>
+public sealed class AdamStepSessionTests
+{
+    private static readonly RuntimeOptions Host = new(IntraOpThreads: 1) { AdamInGraph = false };
+    private static readonly RuntimeOptions InGraph = new(IntraOpThreads: 1) { AdamInGraph = true };
+    private static readonly RuntimeOptions InGraphDevice = new(IntraOpThreads: 1) { AdamInGraph = true, EmulateDeviceBinding = true };
+
+    private static (OnnxModel Model, SplitPoint Point, float[] Target) Split(string model, string label, int n)
+    {
+        var m = OnnxModel.Load(RepoPaths.Model(model));
+        var p = ModelAnalysis.Analyze(m).SplitPoints.First(s => s.ProducerLabel == label);
+        var (x, dims, _) = ModelSplitterTests.Samples(n).Batch([.. Enumerable.Range(0, n)]);
+        using var f1 = new ModelSession(ModelSplitter.Split(m, p).Prefix, Host);
+        return (m, p, f1.RunAll(x, dims).Data);
+    }
+
+    [Theory]
+    [InlineData("lenet5", "relu")]
+    [InlineData("splitnet", "relu_3")]
+    public void WhiteBox_InGraphAdam_BitIdenticalToHostLoop_AndUnderTheDeviceProtocol(string model, string label)
+    {
+        var (m, p, target) = Split(model, label, 2);
+        var hyper = WhiteBoxHyperparameters.Defaults(DepthClass.Relu2);
+        using var host = new WhiteBoxAttack(m, p.Tensor, 2, (1, 28, 28), hyper, Host);
+        using var graph = new WhiteBoxAttack(m, p.Tensor, 2, (1, 28, 28), hyper, InGraph);
+        using var device = new WhiteBoxAttack(m, p.Tensor, 2, (1, 28, 28), hyper, InGraphDevice);
+        var copied = host.RunWithCopies(target, iterations: 12);
+        var a = graph.Run(target, iterations: 12);
+        var b = device.Run(target, iterations: 12);
+        Assert.Equal(copied.Images, a.Images);
+        Assert.Equal(copied.InitialLoss, a.InitialLoss);
+        Assert.Equal(copied.FinalLoss, a.FinalLoss);
+        Assert.Equal(copied.Images, b.Images);
+        Assert.Equal(copied.FinalLoss, b.FinalLoss);
+        Assert.NotEqual(copied.InitialLoss, copied.FinalLoss);
+        // a second run restarts from the constant start; another λ_TV (fed input) matches the host loop too
+        Assert.Equal(a.Images, graph.Run(target, iterations: 12).Images);
+        var tv0 = host.Run(target, iterations: 5, tvWeight: 0);
+        Assert.NotEqual(a.Images, graph.Run(target, iterations: 12, tvWeight: 0).Images);
+        Assert.Equal(tv0.Images, device.Run(target, iterations: 5, tvWeight: 0).Images);
+        Assert.Equal(host.Run(target, iterations: 1).Images, device.Run(target, iterations: 1).Images);
+    }
+
+    [Fact]
+    public void WhiteBox_InGraphAdam_PlateauStopAtTheSameIteration()
+    {
+        // lenet5 conv1 at 1,000 iterations (the plateau stop's minimum budget): the window sums come from the graph
+        var (m, p, target) = Split("lenet5", "conv1", 1);
+        var hyper = WhiteBoxHyperparameters.Defaults(DepthClass.Conv1);
+        using var host = new WhiteBoxAttack(m, p.Tensor, 1, (1, 28, 28), hyper, Host);
+        using var device = new WhiteBoxAttack(m, p.Tensor, 1, (1, 28, 28), hyper, InGraphDevice);
+        var h = host.Run(target, iterations: WhiteBoxAttack.PlateauMinIterations);
+        var d = device.Run(target, iterations: WhiteBoxAttack.PlateauMinIterations);
+        Assert.Equal(h.Iterations, d.Iterations);
+        Assert.Equal(h.Plateaued, d.Plateaued);
+        Assert.Equal(h.FinalLoss, d.FinalLoss);
+        Assert.Equal(h.Images, d.Images);
+    }
+
+    [Fact]
+    public void Session_ReadStepsCarryTheState_AndTheEmulatedUploadIsRefreshed()
+    {
+        var (m, p, target) = Split("lenet5", "conv1", 1);
+        var request = new GradientRequest(new SquaredErrorLoss(p.Tensor), [ModelEditor.DataInputInfo(m)!.Name]);
+        var gm = GradientGraphBuilder.Build(m, request);
+        var bindings = GradientSessions.Bindings(m, request);
+        using var s = new AdamStepSession(gm, bindings, [1, 1, 28, 28], new AdamStep(0.05, Clamp01: true, PerSampleScale: true), InGraphDevice);
+        Assert.DoesNotContain(s.Model.Graph.Output, o => o.Name == bindings.GradientOutputs[bindings.DataInput]);
+        var x0 = Enumerable.Repeat(0.5f, 784).ToArray();
+        s.Begin(x0, target, [1f], 3);
+        Assert.Throws<InvalidOperationException>(() => s.Loss);
+        s.Step(read: true);
+        var first = s.Loss;
+        Assert.Equal(first, s.LossSum);
+        s.ResetLossSum();
+        s.Step(read: true);
+        Assert.Equal(s.Loss, s.LossSum);
+        Assert.True(s.Loss < first, $"loss {s.Loss} after one step, {first} before");
+        // the third step runs the first step's binding again (host set 0 → host set 1): it must see the new state
+        s.Step(read: true);
+        Assert.Equal(3, s.StepsTaken);
+        Assert.Throws<InvalidOperationException>(() => s.Step(read: false));
+        Assert.All(s.X.ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+}
