@@ -239,6 +239,19 @@ void WhiteBox(string path, string at, int batch, int blocks, int iters)
     // ours-copy: the pre-change loop (copies in and out of the session's buffers every iteration), same results bit for bit
     if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", () => ours.RunWithCopies(target, iterations: iters)));
     if (oldAttack is not null) sides.Add(("ours-legacy", () => oldAttack.Run(target, iterations: iters)));
+    // INGRAPH=1: a side with the other optimiser placement (Adam inside the graph on the CPU, on the host on CUDA),
+    // checked bit-identical on the CPU first (issue 16 item 5)
+    using var other = Environment.GetEnvironmentVariable("INGRAPH") == "1"
+        ? new WhiteBoxAttack(model, point.Tensor, batch, ((int)dims[1], (int)dims[2], (int)dims[3]), hyper, runtime with { AdamInGraph = !runtime.OptimizerInGraph })
+        : null;
+    if (other is not null)
+    {
+        var a = ours.Run(target, iterations: 100).Images;
+        var b = other.Run(target, iterations: 100).Images;
+        var diff = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
+        if (device == ExecutionDevice.Cpu ? diff != 0 : diff > 1e-3) throw new InvalidOperationException($"in-graph and host Adam differ by {diff} after 100 iterations");
+        sides.Add((other.InGraph ? "ours-ingraph" : "ours-hostadam", () => other.Run(target, iterations: iters)));
+    }
     var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
     Console.WriteLine(AbTimer.Line($"whitebox {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/iteration)", res, check));
 }

@@ -96,6 +96,9 @@ internal sealed class WhiteBoxAttack : IDisposable
     /// <summary>Adam ε.</summary>
     public double Epsilon { get; }
 
+    /// <summary>True when <see cref="Run"/> steps Adam inside the graph (<see cref="RuntimeOptions"/>: on CUDA).</summary>
+    internal bool InGraph => _runtime.OptimizerInGraph;
+
     /// <summary>The gradient model the attack runs (for profiling).</summary>
     internal OnnxModel GradientModel => _gradientModel;
 
