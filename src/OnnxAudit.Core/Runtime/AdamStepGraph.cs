@@ -33,18 +33,16 @@ public sealed record AdamStep(double LearningRate, double Beta1 = 0.9, double Be
 }
 
 /// <summary>
-/// Appends an Adam step for the data input to a gradient model, so that one run maps (x, m, v[, v̂], t, Σloss) to
-/// (x′, m′, v′[, v̂′], t + 1, Σloss + loss) and the loss. The float operations are those of <c>Audits.Adam.Step</c> in its
-/// order — g·s; m′ = m·β1 + (1−β1)·g; v′ = v·β2 + ((1−β2)·g)·g; v̂′ = max(v̂, v′); x′ = x − (step·m′)/(√v̂′/√(1−β2ᵗ) + ε);
-/// then max(x′, 0), min(·, 1) — with step and √(1−β2ᵗ) gathered at index t from per-run schedule inputs (computed on
-/// the host in double, as Adam does), so on the CPU provider the result is bit-identical to the host loop. Σloss is a
-/// double accumulator (the host loop's plateau window sum). The input's gradient output is no longer a graph output.
+/// Appends an Adam step for chosen tensors (the data input, or parameter inputs) to a gradient model, so that one run maps
+/// the state (p, m, v[, v̂] per tensor; t; Σloss) to the next state and the loss. The float operations are those of
+/// <c>Audits.Adam.Step</c> in its order — g·s; m′ = m·β1 + (1−β1)·g; v′ = v·β2 + ((1−β2)·g)·g; v̂′ = max(v̂, v′);
+/// p′ = p − (step·m′)/(√v̂′/√(1−β2ᵗ) + ε); then max(p′, 0), min(·, 1) — with step and √(1−β2ᵗ) gathered at index t from
+/// per-run schedule inputs (computed on the host in double, as Adam does), so on the CPU provider the result is
+/// bit-identical to the host loop. Σloss is a double accumulator (the host loops sum their losses in double). The
+/// gradients are consumed in the graph and are no longer graph outputs.
 /// </summary>
 internal static class AdamStepGraph
 {
-    public const string M = "adam/m";
-    public const string V = "adam/v";
-    public const string VMax = "adam/vmax";
     public const string T = "adam/t";
     public const string LossSum = "adam/loss_sum";
     public const string StepSize = "adam/step_size";
@@ -52,25 +50,26 @@ internal static class AdamStepGraph
     public const string Scale = "adam/scale";
     public const string Next = "/next";
 
-    /// <summary>The state tensors carried from one run to the next (input name; output = name + <see cref="Next"/>).</summary>
-    public static IReadOnlyList<string> FloatState(string x, AdamStep step) => step.AmsGrad ? [x, M, V, VMax] : [x, M, V];
+    /// <summary>The float state inputs of one optimised tensor: itself, m, v and (AMSGrad) v̂; output = input + <see cref="Next"/>.</summary>
+    public static IReadOnlyList<string> FloatState(string tensor, AdamStep step) =>
+        step.AmsGrad ? [tensor, "adam/m:" + tensor, "adam/v:" + tensor, "adam/vmax:" + tensor] : [tensor, "adam/m:" + tensor, "adam/v:" + tensor];
 
-    /// <summary>A copy of <paramref name="gradientModel"/> with the step appended (see the class summary).</summary>
-    public static OnnxModel Append(OnnxModel gradientModel, GradientBindings bindings, AdamStep step)
+    /// <summary>A copy of <paramref name="gradientModel"/> with the step for <paramref name="optimised"/> (graph inputs
+    /// with a gradient output each) appended; see the class summary. <see cref="AdamStep.PerSampleScale"/> needs the data
+    /// input alone.</summary>
+    public static OnnxModel Append(OnnxModel gradientModel, GradientBindings bindings, IReadOnlyList<string> optimised, AdamStep step)
     {
         ArgumentNullException.ThrowIfNull(gradientModel);
         ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(optimised);
         ArgumentNullException.ThrowIfNull(step);
-        var x = bindings.DataInput;
-        var gradient = bindings.GradientOutputs.TryGetValue(x, out var gx) ? gx
-            : throw new ArgumentException($"the gradient model has no gradient output for its data input '{x}'", nameof(bindings));
+        if (optimised.Count == 0) throw new ArgumentException("nothing to optimise", nameof(optimised));
+        if (step.PerSampleScale && (optimised.Count != 1 || optimised[0] != bindings.DataInput))
+            throw new ArgumentException("a per-sample gradient scale needs the data input as the only optimised tensor", nameof(step));
         var copy = gradientModel.Clone();
         var g = copy.Graph;
-        var xInfo = g.Input.FirstOrDefault(i => i.Name == x) ?? throw new ArgumentException($"'{x}' is not an input of the gradient model", nameof(bindings));
-        var lossInfo = g.Output.FirstOrDefault(o => o.Name == bindings.LossOutput)
-            ?? throw new ArgumentException($"'{bindings.LossOutput}' is not an output of the gradient model", nameof(bindings));
-        var rank = xInfo.Type.TensorType.Shape?.Dim.Count ?? throw new ArgumentException($"input '{x}' has no shape", nameof(bindings));
-        // only the loss stays a graph output of the gradient part: the gradient is consumed in the graph
+        if (g.Output.All(o => o.Name != bindings.LossOutput)) throw new ArgumentException($"'{bindings.LossOutput}' is not an output of the gradient model", nameof(bindings));
+        // only the loss stays a graph output of the gradient part: the gradients are consumed in the graph
         for (var i = g.Output.Count - 1; i >= 0; i--)
             if (g.Output[i].Name != bindings.LossOutput) g.Output.RemoveAt(i);
 
@@ -82,54 +81,62 @@ internal static class AdamStepGraph
         Constant(g, "adam/c2", 1f - b2);
         Constant(g, "adam/eps", (float)step.Epsilon);
         g.Initializer.Add(TensorData.FromInt64s("adam/one", [], [1L]));
-
-        AddInput(g, M, xInfo.Type);
-        AddInput(g, V, xInfo.Type);
-        if (step.AmsGrad) AddInput(g, VMax, xInfo.Type);
-        AddInput(g, T, Scalar(DataType.Int64));
-        AddInput(g, LossSum, Scalar(DataType.Double));
-        AddInput(g, StepSize, Vector(DataType.Float));
-        AddInput(g, Bc2Sqrt, Vector(DataType.Float));
-
-        var grad = gradient;
-        if (step.PerSampleScale)
-        {
-            var shape = new TensorShapeProto();
-            shape.Dim.Add(xInfo.Type.TensorType.Shape!.Dim[0].Clone());
-            for (var i = 1; i < rank; i++) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
-            AddInput(g, Scale, new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } });
-            grad = Node(g, "Mul", "adam/g", gradient, Scale);
-        }
-        var m = Node(g, "Add", M + Next, Node(g, "Mul", "adam/m_b1", M, "adam/b1"), Node(g, "Mul", "adam/c1_g", "adam/c1", grad));
-        var v = Node(g, "Add", V + Next, Node(g, "Mul", "adam/v_b2", V, "adam/b2"),
-            Node(g, "Mul", "adam/c2_g_g", Node(g, "Mul", "adam/c2_g", "adam/c2", grad), grad));
-        var vHat = step.AmsGrad ? Node(g, "Max", VMax + Next, VMax, v) : v;
-        var stepSize = Node(g, "Gather", "adam/step_t", StepSize, T);
-        var bc2 = Node(g, "Gather", "adam/bc2_t", Bc2Sqrt, T);
-        var denominator = Node(g, "Add", "adam/denominator", Node(g, "Div", "adam/sqrt_v_bc2", Node(g, "Sqrt", "adam/sqrt_v", vHat), bc2), "adam/eps");
-        var update = Node(g, "Div", "adam/update", Node(g, "Mul", "adam/step_m", stepSize, m), denominator);
-        var xNext = x + Next;
         if (step.Clamp01)
         {
             Constant(g, "adam/zero", 0f);
             Constant(g, "adam/unit", 1f);
-            var moved = Node(g, "Sub", "adam/x_moved", x, update);
-            Node(g, "Min", xNext, Node(g, "Max", "adam/x_low", moved, "adam/zero"), "adam/unit");
         }
-        else
+        AddInput(g, T, Scalar(DataType.Int64));
+        AddInput(g, LossSum, Scalar(DataType.Double));
+        AddInput(g, StepSize, Vector(DataType.Float));
+        AddInput(g, Bc2Sqrt, Vector(DataType.Float));
+        var stepSize = Node(g, "Gather", "adam/step_t", StepSize, T);
+        var bc2 = Node(g, "Gather", "adam/bc2_t", Bc2Sqrt, T);
+
+        foreach (var p in optimised)
         {
-            Node(g, "Sub", xNext, x, update);
+            var gradient = bindings.GradientOutputs.TryGetValue(p, out var gp) ? gp
+                : throw new ArgumentException($"the gradient model has no gradient output for '{p}'", nameof(optimised));
+            var info = g.Input.FirstOrDefault(i => i.Name == p) ?? throw new ArgumentException($"'{p}' is not an input of the gradient model", nameof(optimised));
+            var names = FloatState(p, step);
+            var (m, v) = (names[1], names[2]);
+            AddInput(g, m, info.Type);
+            AddInput(g, v, info.Type);
+            if (step.AmsGrad) AddInput(g, names[3], info.Type);
+            var grad = gradient;
+            if (step.PerSampleScale)
+            {
+                var rank = info.Type.TensorType.Shape?.Dim.Count ?? throw new ArgumentException($"input '{p}' has no shape", nameof(bindings));
+                var shape = new TensorShapeProto();
+                shape.Dim.Add(info.Type.TensorType.Shape!.Dim[0].Clone());
+                for (var i = 1; i < rank; i++) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
+                AddInput(g, Scale, new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } });
+                grad = Node(g, "Mul", $"adam/g:{p}", gradient, Scale);
+            }
+            var mNext = Node(g, "Add", m + Next, Node(g, "Mul", $"adam/m_b1:{p}", m, "adam/b1"), Node(g, "Mul", $"adam/c1_g:{p}", "adam/c1", grad));
+            var vNext = Node(g, "Add", v + Next, Node(g, "Mul", $"adam/v_b2:{p}", v, "adam/b2"),
+                Node(g, "Mul", $"adam/c2_g_g:{p}", Node(g, "Mul", $"adam/c2_g:{p}", "adam/c2", grad), grad));
+            var vHat = step.AmsGrad ? Node(g, "Max", names[3] + Next, names[3], vNext) : vNext;
+            var denominator = Node(g, "Add", $"adam/denominator:{p}",
+                Node(g, "Div", $"adam/sqrt_v_bc2:{p}", Node(g, "Sqrt", $"adam/sqrt_v:{p}", vHat), bc2), "adam/eps");
+            var update = Node(g, "Div", $"adam/update:{p}", Node(g, "Mul", $"adam/step_m:{p}", stepSize, mNext), denominator);
+            if (step.Clamp01)
+            {
+                var moved = Node(g, "Sub", $"adam/moved:{p}", p, update);
+                Node(g, "Min", p + Next, Node(g, "Max", $"adam/low:{p}", moved, "adam/zero"), "adam/unit");
+            }
+            else
+            {
+                Node(g, "Sub", p + Next, p, update);
+            }
+            foreach (var name in names) g.Output.Add(new ValueInfoProto { Name = name + Next, Type = info.Type.Clone() });
         }
         Node(g, "Add", T + Next, T, "adam/one");
         Node(g, "Add", LossSum + Next, LossSum, Node(g, "Cast", "adam/loss_double", bindings.LossOutput, to: (long)DataType.Double));
-
-        foreach (var name in FloatState(x, step)) g.Output.Add(new ValueInfoProto { Name = name + Next, Type = xInfo.Type.Clone() });
         g.Output.Add(new ValueInfoProto { Name = T + Next, Type = Scalar(DataType.Int64) });
         g.Output.Add(new ValueInfoProto { Name = LossSum + Next, Type = Scalar(DataType.Double) });
-        _ = lossInfo;
         return copy;
     }
-
     private static string Node(GraphProto g, string op, string output, string a, string? b = null, long? to = null)
     {
         var n = new NodeProto { OpType = op, Name = output + "/" + op };

@@ -4,71 +4,102 @@ using OnnxAudit.Onnx;
 
 namespace OnnxAudit.Runtime;
 
+/// <summary>What a step of <see cref="AdamStepSession.Step"/> brings back to the host.</summary>
+public enum StepRead
+{
+    /// <summary>Nothing: the state stays in device memory.</summary>
+    None,
+    /// <summary>The scalars (loss, loss sum, step count); the tensors stay in device memory.</summary>
+    Loss,
+    /// <summary>The whole state (tensors, moments, scalars).</summary>
+    All,
+}
+
 /// <summary>
-/// Runs an optimisation loop over a gradient model's data input with the Adam step inside the graph
-/// (<see cref="AdamStepGraph"/>): one run maps the state (x, m, v[, v̂], t, Σloss) to the next state and the loss, so a
-/// step needs nothing from the host. The state lives in four buffer sets: two "device" sets (CUDA memory on CUDA,
-/// pinned host arrays on the CPU) that alternate as input and output (ping-pong), and two pinned host sets. A step the
-/// caller wants to read (<c>Step(read: true)</c>: the first one, plateau checks, the last one) writes its outputs into a
-/// host set instead, and the next step starts from there. Each (input set, output set) pair keeps its own IoBinding, so
-/// device-to-device steps bind nothing. On CUDA ONNX Runtime copies a bound host input to the device when it is bound,
-/// so a binding that reads a host set is re-bound before its run; <see cref="RuntimeOptions.EmulateDeviceBinding"/>
-/// emulates that on the CPU by copying host inputs into staging buffers at bind time (a missed re-bind shows as stale
-/// values). The target, the per-sample scale, the Adam schedule and fed parameters are bound once per
-/// <see cref="Begin"/>. Not thread-safe. Dispose to release the native session.
+/// Runs an optimisation loop with the Adam step inside the graph (<see cref="AdamStepGraph"/>): one run maps the state
+/// (the optimised tensors and their moments, t, Σloss) to the next state and the loss, so a step needs nothing from the
+/// host but its data batch. The state lives in buffer sets: two "device" sets (CUDA memory on CUDA, pinned host arrays on
+/// the CPU) that alternate as input and output (ping-pong), two pinned host sets, and a scratch set for evaluations
+/// (<see cref="Evaluate"/>). A step the caller reads (<see cref="StepRead"/>) writes the scalars, or everything, into a
+/// host set instead, and the next step starts from there. Each combination of input and output sets (and batch size)
+/// keeps its own IoBinding, so device-to-device steps bind nothing. On CUDA ONNX Runtime copies a bound host input to the
+/// device when it is bound, so a binding re-binds the host inputs written since it last bound them (a version count per
+/// host buffer); <see cref="RuntimeOptions.EmulateDeviceBinding"/> emulates the upload on the CPU by copying host inputs
+/// into per-binding staging buffers at bind time, so a missed re-bind shows as stale values. Not thread-safe. Dispose to
+/// release the native session.
 /// </summary>
 public sealed class AdamStepSession : IDisposable
 {
-    private const int Host0 = 0, Host1 = 1, Device0 = 2, Device1 = 3;
+    private const int Host0 = 0, Host1 = 1, Device0 = 2, Device1 = 3, Scratch = 4;
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly WeightFeeds? _feeds;
     private readonly AdamStep _step;
-    private readonly string _x;
-    private readonly string? _targetName;
-    private readonly string _lossName;
-    private readonly IReadOnlyList<string> _floatState;
-    private readonly long[] _dims;
-    private readonly long _batch;
+    private readonly GradientBindings _bindings;
+    private readonly IReadOnlyList<string> _optimised;
+    private readonly Dictionary<string, long[]> _stateDims = new(StringComparer.Ordinal);
+    private readonly List<string> _floatInputs = [];
+    private readonly List<long[]> _floatDims = [];
+    private readonly Dictionary<string, int> _floatIndex = new(StringComparer.Ordinal);
+    private readonly bool _dataOptimised;
     private readonly bool _cuda;
     private readonly bool _emulate;
-    private readonly StateSet[] _sets = new StateSet[4];
-    private readonly Dictionary<(int, int), OrtIoBinding> _bindings = [];
+    private readonly StateSet[] _sets = new StateSet[5];
+    private readonly Dictionary<(int, int, int, int, long), Binding> _bindingCache = [];
     private readonly Dictionary<string, HostBound<float>> _fed = new(StringComparer.Ordinal);
-    private readonly Dictionary<(OrtIoBinding, string), IDisposable> _staging = [];
+    private readonly Dictionary<long, DataSet> _data = [];
     private readonly OrtAllocator? _deviceAllocator;
     private readonly OrtMemoryInfo? _deviceMemory;
-    private HostBound<float>? _target, _scale, _stepSize, _bc2;
-    private int _current = -1;
+    private HostBound<float>? _scale, _stepSize, _bc2;
+    private DataSet? _currentData;
+    private int _floatsAt = -1, _scalarsAt = -1;
+    private bool _floatsReadable, _scalarsReadable;
     private int _stepsLeft;
-    private bool _readable;
     private bool _disposed;
 
-    /// <summary>Appends <paramref name="step"/> to <paramref name="gradientModel"/> and opens the session for inputs of
-    /// shape <paramref name="inputDims"/> (dims[0] = batch).</summary>
+    /// <summary>Appends the step for <paramref name="optimised"/> to <paramref name="gradientModel"/> and opens the
+    /// session. The optimised tensors are parameter inputs (<see cref="GradientBindings.ParameterInputs"/>, their dims)
+    /// or the data input (then <paramref name="dataDims"/> gives its shape, batch included).</summary>
     /// <exception cref="Errors.ModelLoadException">ONNX Runtime cannot load the model.</exception>
-    public AdamStepSession(OnnxModel gradientModel, GradientBindings bindings, long[] inputDims, AdamStep step, RuntimeOptions? options = null)
+    public AdamStepSession(OnnxModel gradientModel, GradientBindings bindings, IReadOnlyList<string> optimised, AdamStep step,
+        RuntimeOptions? options = null, long[]? dataDims = null)
     {
         ArgumentNullException.ThrowIfNull(gradientModel);
         ArgumentNullException.ThrowIfNull(bindings);
-        ArgumentNullException.ThrowIfNull(inputDims);
-        if (inputDims.Length == 0 || inputDims.Any(d => d < 1)) throw new ArgumentException("input dims must be positive and include the batch", nameof(inputDims));
+        ArgumentNullException.ThrowIfNull(optimised);
+        ArgumentNullException.ThrowIfNull(step);
         options ??= RuntimeOptions.Default;
         _step = step;
-        _x = bindings.DataInput;
-        _targetName = bindings.TargetInput;
-        _lossName = bindings.LossOutput;
-        _dims = inputDims;
-        _batch = inputDims[0];
+        _bindings = bindings;
+        _optimised = [.. optimised];
         _cuda = options.Device == ExecutionDevice.Cuda;
         _emulate = !_cuda && options.EmulateDeviceBinding;
-        _floatState = AdamStepGraph.FloatState(_x, step);
-        Model = AdamStepGraph.Append(gradientModel, bindings, step);
-        if (bindings.LabelsInput is not null) throw new ArgumentException("the in-graph step supports squared-error gradient models (no labels input)", nameof(bindings));
-        if (bindings.ParameterInputs.Any(p => p.Dims.Length > 0))
-            throw new ArgumentException("the in-graph step optimises the data input; tensor parameter inputs are not supported", nameof(bindings));
-        foreach (var (name, values, dims) in bindings.ParameterInputs) _fed[name] = new HostBound<float>(dims, values);
+        _dataOptimised = _optimised.Contains(bindings.DataInput);
+        var parameterDims = bindings.ParameterInputs.ToDictionary(p => p.Name, p => p.Dims, StringComparer.Ordinal);
+        foreach (var p in _optimised)
+        {
+            long[] dims;
+            if (p == bindings.DataInput)
+            {
+                if (dataDims is null || dataDims.Length == 0 || dataDims.Any(d => d < 1)) throw new ArgumentException("optimising the data input needs its positive dims, batch included", nameof(dataDims));
+                dims = dataDims;
+            }
+            else if (!parameterDims.TryGetValue(p, out dims!))
+            {
+                throw new ArgumentException($"'{p}' is neither the data input nor a parameter input (build with ParametersAsInputs)", nameof(optimised));
+            }
+            _stateDims[p] = dims;
+            foreach (var name in AdamStepGraph.FloatState(p, step))
+            {
+                _floatIndex[name] = _floatInputs.Count;
+                _floatInputs.Add(name);
+                _floatDims.Add(dims);
+            }
+        }
+        Model = AdamStepGraph.Append(gradientModel, bindings, _optimised, step);
+        foreach (var (name, values, dims) in bindings.ParameterInputs)
+            if (!_stateDims.ContainsKey(name)) _fed[name] = new HostBound<float>(dims, values);
         try
         {
             (var toLoad, _feeds) = WeightFeeds.Split(Model);
@@ -87,7 +118,11 @@ public sealed class AdamStepSession : IDisposable
                 _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
                 _deviceAllocator = new OrtAllocator(_session, _deviceMemory);
             }
-            for (var i = 0; i < 4; i++) _sets[i] = new StateSet(this, onDevice: i >= Device0);
+            _sets[Host0] = new StateSet(this, floatsOnDevice: false, scalarsOnDevice: false);
+            _sets[Host1] = new StateSet(this, floatsOnDevice: false, scalarsOnDevice: false);
+            _sets[Device0] = new StateSet(this, floatsOnDevice: true, scalarsOnDevice: true);
+            _sets[Device1] = new StateSet(this, floatsOnDevice: true, scalarsOnDevice: true);
+            _sets[Scratch] = new StateSet(this, floatsOnDevice: true, scalarsOnDevice: false);
         }
         catch
         {
@@ -99,170 +134,251 @@ public sealed class AdamStepSession : IDisposable
     /// <summary>The gradient model with the step appended (for inspection or saving).</summary>
     public OnnxModel Model { get; }
 
-    /// <summary>Starts a run of at most <paramref name="maxSteps"/> steps from <paramref name="x0"/> with zero moments.
-    /// <paramref name="target"/> is the squared-error target (if the model has one), <paramref name="scale"/> one
-    /// gradient factor per sample (with <see cref="AdamStep.PerSampleScale"/>), <paramref name="fed"/> values of scalar
-    /// parameter inputs (e.g. λ_TV).</summary>
-    public void Begin(ReadOnlySpan<float> x0, ReadOnlySpan<float> target, ReadOnlySpan<float> scale, int maxSteps,
+    /// <summary>Starts a run of at most <paramref name="maxSteps"/> steps from <paramref name="initial"/> (a value for every
+    /// optimised tensor) with zero moments, t = 0 and Σloss = 0. <paramref name="scale"/>: one gradient factor per sample
+    /// (with <see cref="AdamStep.PerSampleScale"/>); <paramref name="fed"/>: values of the parameter inputs that are not
+    /// optimised (e.g. λ_TV).</summary>
+    public void Begin(IReadOnlyDictionary<string, float[]> initial, int maxSteps, ReadOnlySpan<float> scale = default,
         IReadOnlyDictionary<string, float[]>? fed = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(initial);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
         var h = _sets[Host0];
-        if (x0.Length != h.Floats[0].Data.Length) throw new ArgumentException($"x0 has {x0.Length} values, expected {h.Floats[0].Data.Length}", nameof(x0));
-        x0.CopyTo(h.Floats[0].Data);
-        for (var i = 1; i < h.Floats.Count; i++) Array.Clear(h.Floats[i].Data);
+        foreach (var p in _optimised)
+        {
+            if (!initial.TryGetValue(p, out var values)) throw new ArgumentException($"no initial value for '{p}'", nameof(initial));
+            var names = AdamStepGraph.FloatState(p, _step);
+            var target = h.Floats[_floatIndex[names[0]]].Data;
+            if (values.Length != target.Length) throw new ArgumentException($"'{p}' has {values.Length} values, expected {target.Length}", nameof(initial));
+            values.CopyTo(target, 0);
+            for (var i = 1; i < names.Count; i++) Array.Clear(h.Floats[_floatIndex[names[i]]].Data);
+        }
         h.T.Data[0] = 0;
         h.LossSum.Data[0] = 0;
-        if (_targetName is not null)
-        {
-            _target ??= new HostBound<float>(TargetDims());
-            if (target.Length != _target.Data.Length) throw new ArgumentException($"target has {target.Length} values, expected {_target.Data.Length}", nameof(target));
-            target.CopyTo(_target.Data);
-        }
+        h.Written();
         if (_step.PerSampleScale)
         {
-            _scale ??= new HostBound<float>([_batch, .. Enumerable.Repeat(1L, _dims.Length - 1)]);
-            if (scale.Length != _batch) throw new ArgumentException($"scale has {scale.Length} values, expected {_batch}", nameof(scale));
+            var batch = _stateDims[_bindings.DataInput][0];
+            _scale ??= new HostBound<float>([batch, .. Enumerable.Repeat(1L, _stateDims[_bindings.DataInput].Length - 1)]);
+            if (scale.Length != batch) throw new ArgumentException($"scale has {scale.Length} values, expected {batch}", nameof(scale));
             scale.CopyTo(_scale.Data);
+            _scale.Version++;
         }
         if (_stepSize is null || _stepSize.Data.Length != maxSteps)
         {
+            var (a, b) = _step.Schedule(maxSteps);
+            // why: a binding holds the schedule it was created with; a new length needs new bindings.
+            ClearBindings();
             _stepSize?.Dispose();
             _bc2?.Dispose();
-            var (a, b) = _step.Schedule(maxSteps);
             _stepSize = new HostBound<float>([maxSteps], a);
             _bc2 = new HostBound<float>([maxSteps], b);
         }
         if (fed is not null)
             foreach (var (name, values) in fed)
             {
-                if (!_fed.TryGetValue(name, out var f)) throw new ArgumentException($"'{name}' is not a parameter input of this model", nameof(fed));
+                if (!_fed.TryGetValue(name, out var f)) throw new ArgumentException($"'{name}' is not a fed parameter input of this model", nameof(fed));
                 if (values.Length != f.Data.Length) throw new ArgumentException($"parameter '{name}' has {values.Length} values, expected {f.Data.Length}", nameof(fed));
                 values.CopyTo(f.Data, 0);
+                f.Version++;
             }
-        // why: the run's constant inputs changed; on CUDA they are uploaded when bound, so every binding is rebuilt.
-        ClearBindings();
-        _current = Host0;
+        _floatsAt = _scalarsAt = Host0;
+        _floatsReadable = _scalarsReadable = false;
         _stepsLeft = maxSteps;
-        _readable = false;
     }
 
-    /// <summary>One optimiser step. With <paramref name="read"/> the new state and the loss go to a host set
-    /// (<see cref="Loss"/>, <see cref="LossSum"/>, <see cref="X"/>); otherwise they stay in device memory.</summary>
-    /// <exception cref="InvalidOperationException">No <see cref="Begin"/>, or more steps than its schedule.</exception>
-    public void Step(bool read)
+    /// <summary>Sets the data of the following steps and evaluations: the data input (unless it is optimised; shape
+    /// <paramref name="dims"/>, dims[0] = batch), the labels and/or the squared-error target, as the gradient model has
+    /// them. Each batch size keeps its own pinned buffers; on CUDA the data is uploaded once per binding that reads it.</summary>
+    public void SetData(ReadOnlySpan<long> dims, ReadOnlySpan<float> input, ReadOnlySpan<long> labels = default, ReadOnlySpan<float> target = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_current < 0) throw new InvalidOperationException("call Begin first");
-        if (_stepsLeft <= 0) throw new InvalidOperationException("more steps than the schedule given to Begin");
-        var output = read ? (_current == Host0 ? Host1 : Host0) : (_current == Device0 ? Device1 : Device0);
-        if (!_bindings.TryGetValue((_current, output), out var binding))
+        if (dims.Length == 0) throw new ArgumentException("dims must include the batch dimension", nameof(dims));
+        var batch = dims[0];
+        if (!_data.TryGetValue(batch, out var d))
         {
-            binding = _session.CreateIoBinding();
-            _bindings[(_current, output)] = binding;
-            BindConstants(binding);
-            BindState(binding, _sets[_current]);
-            var o = _sets[output];
-            for (var i = 0; i < _floatState.Count; i++) binding.BindOutput(_floatState[i] + AdamStepGraph.Next, o.Floats[i].Value);
-            binding.BindOutput(AdamStepGraph.T + AdamStepGraph.Next, o.T.Value);
-            binding.BindOutput(AdamStepGraph.LossSum + AdamStepGraph.Next, o.LossSum.Value);
-            binding.BindOutput(_lossName, o.Loss.Value);
+            d = new DataSet(batch);
+            if (!_dataOptimised) d.Input = new HostBound<float>(dims.ToArray());
+            if (_bindings.LabelsInput is not null) d.Labels = new HostBound<long>([batch]);
+            if (_bindings.TargetInput is not null) d.Target = new HostBound<float>(Resolve(Declared(_bindings.TargetInput), batch));
+            _data[batch] = d;
         }
-        else if (_current < Device0 && (_cuda || _emulate))
+        else if (d.Input is not null && !dims.SequenceEqual(d.Input.Dims))
         {
-            // why: the host set was written by the previous run (or Begin / ResetLossSum) after this binding last
-            // uploaded it; ONNX Runtime copies host inputs at bind time, so bind them again.
-            BindState(binding, _sets[_current]);
+            throw new ArgumentException($"input shape [{string.Join(", ", dims.ToArray())}] differs from [{string.Join(", ", d.Input.Dims)}] of batch {batch}", nameof(dims));
+        }
+        Fill(d.Input, input, "input");
+        Fill(d.Labels, labels, "labels");
+        Fill(d.Target, target, "target");
+        _currentData = d;
+    }
+
+    private static void Fill<T>(HostBound<T>? buffer, ReadOnlySpan<T> values, string what) where T : unmanaged
+    {
+        if (buffer is null) return;
+        if (values.Length != buffer.Data.Length) throw new ArgumentException($"{what} has {values.Length} values, expected {buffer.Data.Length}", what);
+        values.CopyTo(buffer.Data);
+        buffer.Version++;
+    }
+
+    /// <summary>One optimiser step on the current data (<see cref="SetData"/>); <paramref name="read"/> says what comes
+    /// back to the host (<see cref="Loss"/>, <see cref="LossSum"/>, <see cref="StepsTaken"/>, <see cref="Values"/>).</summary>
+    /// <exception cref="InvalidOperationException">No <see cref="Begin"/> or <see cref="SetData"/>, or more steps than
+    /// the schedule given to Begin.</exception>
+    public void Step(StepRead read)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_floatsAt < 0) throw new InvalidOperationException("call Begin first");
+        if (_stepsLeft <= 0) throw new InvalidOperationException("more steps than the schedule given to Begin");
+        var floatsOut = read == StepRead.All ? OtherHost(_floatsAt) : OtherDevice(_floatsAt);
+        var scalarsOut = read != StepRead.None ? OtherHost(_scalarsAt) : OtherDevice(_scalarsAt);
+        Run(_floatsAt, _scalarsAt, floatsOut, scalarsOut);
+        (_floatsAt, _scalarsAt) = (floatsOut, scalarsOut);
+        _floatsReadable = read == StepRead.All;
+        _scalarsReadable = read != StepRead.None;
+        _stepsLeft--;
+    }
+
+    /// <summary>The loss at the current state on the current data, without a step (the state is left as it is; the
+    /// step's outputs go to a scratch set). Used for held-out losses.</summary>
+    public float Evaluate()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_floatsAt < 0) throw new InvalidOperationException("call Begin first");
+        Run(_floatsAt, _scalarsAt, Scratch, Scratch);
+        return _sets[Scratch].Loss.Data[0];
+    }
+
+    private static int OtherHost(int set) => set == Host0 ? Host1 : Host0;
+
+    private static int OtherDevice(int set) => set == Device0 ? Device1 : Device0;
+
+    private void Run(int floatsIn, int scalarsIn, int floatsOut, int scalarsOut)
+    {
+        var data = _currentData;
+        if (data is null && (_bindings.TargetInput is not null || _bindings.LabelsInput is not null || !_dataOptimised))
+            throw new InvalidOperationException("call SetData first");
+        var key = (floatsIn, scalarsIn, floatsOut, scalarsOut, data?.Batch ?? 0);
+        if (!_bindingCache.TryGetValue(key, out var b))
+        {
+            b = new Binding(_session.CreateIoBinding());
+            _bindingCache[key] = b;
+            var fi = _sets[floatsIn];
+            var si = _sets[scalarsIn];
+            for (var i = 0; i < _floatInputs.Count; i++) BindInput(b, _floatInputs[i], fi.Floats[i], fi.FloatsOnDevice);
+            BindInput(b, AdamStepGraph.T, si.T, si.ScalarsOnDevice);
+            BindInput(b, AdamStepGraph.LossSum, si.LossSum, si.ScalarsOnDevice);
+            if (data?.Input is { } x) BindInput(b, _bindings.DataInput, x);
+            if (data?.Labels is { } l) BindInput(b, _bindings.LabelsInput!, l);
+            if (data?.Target is { } t) BindInput(b, _bindings.TargetInput!, t);
+            if (_scale is not null) BindInput(b, AdamStepGraph.Scale, _scale);
+            BindInput(b, AdamStepGraph.StepSize, _stepSize!);
+            BindInput(b, AdamStepGraph.Bc2Sqrt, _bc2!);
+            foreach (var (name, f) in _fed) BindInput(b, name, f);
+            if (_feeds is not null)
+                for (var i = 0; i < _feeds.Names.Count; i++) b.Io.BindInput(_feeds.Names[i], _feeds.Values[i]);
+            var fo = _sets[floatsOut];
+            var so = _sets[scalarsOut];
+            for (var i = 0; i < _floatInputs.Count; i++) b.Io.BindOutput(_floatInputs[i] + AdamStepGraph.Next, fo.Floats[i].Value);
+            b.Io.BindOutput(AdamStepGraph.T + AdamStepGraph.Next, so.T.Value);
+            b.Io.BindOutput(AdamStepGraph.LossSum + AdamStepGraph.Next, so.LossSum.Value);
+            b.Io.BindOutput(_bindings.LossOutput, so.Loss.Value);
+        }
+        else if (_cuda || _emulate)
+        {
+            // why: ONNX Runtime copies host inputs at bind time; the ones written since this binding bound them
+            // (the previous run's host outputs, Begin, SetData, ResetLossSum) are bound again.
+            foreach (var h in b.HostInputs)
+                if (h.Buffer.Version != h.BoundVersion) Upload(b, h);
         }
         try
         {
-            _session.RunWithBinding(_runOptions, binding);
+            _session.RunWithBinding(_runOptions, b.Io);
         }
         catch (OnnxRuntimeException ex)
         {
-            throw ModelSession.Wrap(ex, Model.Origin, _x, _dims, [_lossName]);
+            throw ModelSession.Wrap(ex, Model.Origin, _bindings.DataInput, data?.Input?.Dims ?? _stateDims.GetValueOrDefault(_bindings.DataInput) ?? [], [_bindings.LossOutput]);
         }
-        _current = output;
-        _stepsLeft--;
-        _readable = read;
+        if (!_sets[floatsOut].FloatsOnDevice) _sets[floatsOut].WrittenFloats();
+        if (!_sets[scalarsOut].ScalarsOnDevice) _sets[scalarsOut].WrittenScalars();
     }
 
-    /// <summary>The loss of the latest step (a read step).</summary>
-    public float Loss => HostSet().Loss.Data[0];
-
-    /// <summary>The sum, in double, of the losses since <see cref="Begin"/> or the last <see cref="ResetLossSum"/>.</summary>
-    public double LossSum => HostSet().LossSum.Data[0];
-
-    /// <summary>Restarts the loss sum at 0 for the following steps (after a read step).</summary>
-    public void ResetLossSum() => HostSet().LossSum.Data[0] = 0;
-
-    /// <summary>The optimised tensor after the latest step (a read step); overwritten by later read steps.</summary>
-    public ReadOnlySpan<float> X => HostSet().Floats[0].Data;
-
-    /// <summary>Steps taken since <see cref="Begin"/> (the t input of the next step; a read step's value).</summary>
-    public long StepsTaken => HostSet().T.Data[0];
-
-    private StateSet HostSet()
+    private void BindInput<T>(Binding b, string name, Bound<T> buffer, bool deviceSide = false) where T : unmanaged
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_readable)
-            throw new InvalidOperationException(_current is Device0 or Device1 ? "the latest step kept its state on the device: use Step(read: true)" : "call Begin and Step(read: true) first");
-        return _sets[_current];
-    }
-
-    private void BindConstants(OrtIoBinding binding)
-    {
-        if (_target is not null) BindHost(binding, _targetName!, _target);
-        if (_scale is not null) BindHost(binding, AdamStepGraph.Scale, _scale);
-        BindHost(binding, AdamStepGraph.StepSize, _stepSize!);
-        BindHost(binding, AdamStepGraph.Bc2Sqrt, _bc2!);
-        foreach (var (name, f) in _fed) BindHost(binding, name, f);
-        if (_feeds is null) return;
-        for (var i = 0; i < _feeds.Names.Count; i++) binding.BindInput(_feeds.Names[i], _feeds.Values[i]);
-    }
-
-    private void BindState(OrtIoBinding binding, StateSet s)
-    {
-        for (var i = 0; i < _floatState.Count; i++) Bind(binding, _floatState[i], s, s.Floats[i]);
-        Bind(binding, AdamStepGraph.T, s, s.T);
-        Bind(binding, AdamStepGraph.LossSum, s, s.LossSum);
-    }
-
-    private void Bind<T>(OrtIoBinding binding, string name, StateSet s, Bound<T> t) where T : unmanaged
-    {
-        if (s.OnDevice || t is not HostBound<T> host) binding.BindInput(name, t.Value);
-        else BindHost(binding, name, host);
-    }
-
-    // Binds a host input: in place on the CPU; uploaded by ONNX Runtime at bind time on CUDA; copied into a staging
-    // buffer at bind time under the emulation (what the device then holds).
-    private void BindHost<T>(OrtIoBinding binding, string name, HostBound<T> host) where T : unmanaged
-    {
-        if (!_emulate)
+        if (deviceSide || buffer is not HostBound<T> host || (!_cuda && !_emulate))
         {
-            binding.BindInput(name, host.Value);
+            b.Io.BindInput(name, buffer.Value);
             return;
         }
-        // why: one staging buffer per binding and input, as ONNX Runtime keeps one device copy per bound input.
-        if (!_staging.TryGetValue((binding, name), out var s)) _staging[(binding, name)] = s = new HostBound<T>(host.Dims);
-        var staged = (HostBound<T>)s;
-        host.Data.CopyTo(staged.Data, 0);
-        binding.BindInput(name, staged.Value);
+        var h = new HostInput(name, host);
+        b.HostInputs.Add(h);
+        Upload(b, h);
     }
 
-    private long[] TargetDims()
+    // The upload of a host input: ONNX Runtime copies it when bound (CUDA); the emulation copies it into a staging
+    // buffer of this binding now, which is what the run then reads.
+    private void Upload(Binding b, HostInput h)
     {
-        var vi = Model.Graph.Input.First(i => i.Name == _targetName);
-        return [.. vi.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : _batch)];
+        h.BoundVersion = h.Buffer.Version;
+        if (!_emulate)
+        {
+            b.Io.BindInput(h.Name, h.Buffer.Value);
+            return;
+        }
+        if (!b.Staging.TryGetValue(h.Name, out var staged)) b.Staging[h.Name] = staged = h.Buffer.NewLike();
+        h.Buffer.CopyTo(staged);
+        b.Io.BindInput(h.Name, staged.Value);
     }
+
+    /// <summary>The loss of the latest step (one read with <see cref="StepRead.Loss"/> or <see cref="StepRead.All"/>).</summary>
+    public float Loss => Scalars().Loss.Data[0];
+
+    /// <summary>The sum, in double, of the step losses since <see cref="Begin"/> or the last <see cref="ResetLossSum"/>.</summary>
+    public double LossSum => Scalars().LossSum.Data[0];
+
+    /// <summary>Steps taken since <see cref="Begin"/>.</summary>
+    public long StepsTaken => Scalars().T.Data[0];
+
+    /// <summary>Restarts the loss sum at 0 for the following steps (after a read step).</summary>
+    public void ResetLossSum()
+    {
+        var s = Scalars();
+        s.LossSum.Data[0] = 0;
+        ((HostBound<double>)s.LossSum).Version++;
+    }
+
+    /// <summary>The values of optimised tensor <paramref name="name"/> after the latest step (one read with
+    /// <see cref="StepRead.All"/>); overwritten by later read steps.</summary>
+    public ReadOnlySpan<float> Values(string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_floatsReadable)
+            throw new InvalidOperationException(_floatsAt is Device0 or Device1 ? "the latest step kept the tensors on the device: use Step(StepRead.All)" : "call Begin and Step(StepRead.All) first");
+        if (!_stateDims.ContainsKey(name)) throw new ArgumentException($"'{name}' is not optimised by this session", nameof(name));
+        return _sets[_floatsAt].Floats[_floatIndex[name]].Data;
+    }
+
+    private StateSet Scalars()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_scalarsReadable)
+            throw new InvalidOperationException(_scalarsAt is Device0 or Device1 ? "the latest step kept its loss on the device: use Step(StepRead.Loss)" : "call Begin and a reading Step first");
+        return _sets[_scalarsAt];
+    }
+
+    private long[] Declared(string input)
+    {
+        var vi = Model.Graph.Input.First(i => i.Name == input);
+        return [.. vi.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1L)];
+    }
+
+    private static long[] Resolve(long[] dims, long batch) => [.. dims.Select(d => d < 0 ? batch : d)];
 
     private void ClearBindings()
     {
-        foreach (var b in _bindings.Values) b.Dispose();
-        _bindings.Clear();
-        foreach (var s in _staging.Values) s.Dispose();
-        _staging.Clear();
+        foreach (var b in _bindingCache.Values) b.Dispose();
+        _bindingCache.Clear();
     }
 
     /// <inheritdoc />
@@ -272,7 +388,7 @@ public sealed class AdamStepSession : IDisposable
         _disposed = true;
         ClearBindings();
         foreach (var s in _sets) s?.Dispose();
-        _target?.Dispose();
+        foreach (var d in _data.Values) d.Dispose();
         _scale?.Dispose();
         _stepSize?.Dispose();
         _bc2?.Dispose();
@@ -284,24 +400,83 @@ public sealed class AdamStepSession : IDisposable
         _feeds?.Dispose();
     }
 
-    /// <summary>One copy of the loop state: the float tensors (x first), t, Σloss and the loss.</summary>
+    private sealed class Binding(OrtIoBinding io) : IDisposable
+    {
+        public OrtIoBinding Io { get; } = io;
+        public List<HostInput> HostInputs { get; } = [];
+        public Dictionary<string, IHostBuffer> Staging { get; } = new(StringComparer.Ordinal);
+
+        public void Dispose()
+        {
+            Io.Dispose();
+            foreach (var s in Staging.Values) s.Dispose();
+        }
+    }
+
+    private sealed class HostInput(string name, IHostBuffer buffer)
+    {
+        public string Name { get; } = name;
+        public IHostBuffer Buffer { get; } = buffer;
+        public long BoundVersion { get; set; } = -1;
+    }
+
+    /// <summary>The data buffers of one batch size.</summary>
+    private sealed class DataSet(long batch) : IDisposable
+    {
+        public long Batch { get; } = batch;
+        public HostBound<float>? Input { get; set; }
+        public HostBound<long>? Labels { get; set; }
+        public HostBound<float>? Target { get; set; }
+
+        public void Dispose()
+        {
+            Input?.Dispose();
+            Labels?.Dispose();
+            Target?.Dispose();
+        }
+    }
+
+    /// <summary>One copy of the loop state: the float tensors (in <c>_floatInputs</c> order), t, Σloss and the loss.</summary>
     private sealed class StateSet : IDisposable
     {
-        public StateSet(AdamStepSession owner, bool onDevice)
+        public StateSet(AdamStepSession owner, bool floatsOnDevice, bool scalarsOnDevice)
         {
-            OnDevice = onDevice;
-            var device = onDevice && owner._cuda ? owner._deviceAllocator : null;
-            Floats = [.. owner._floatState.Select(_ => Bound<float>.Create(owner._dims, device, TensorElementType.Float))];
-            T = Bound<long>.Create([], device, TensorElementType.Int64);
-            LossSum = Bound<double>.Create([], device, TensorElementType.Double);
-            Loss = Bound<float>.Create([], device, TensorElementType.Float);
+            FloatsOnDevice = floatsOnDevice;
+            ScalarsOnDevice = scalarsOnDevice;
+            var floats = floatsOnDevice && owner._cuda ? owner._deviceAllocator : null;
+            var scalars = scalarsOnDevice && owner._cuda ? owner._deviceAllocator : null;
+            Floats = [.. owner._floatDims.Select(d => Bound<float>.Create(d, floats, TensorElementType.Float))];
+            T = Bound<long>.Create([], scalars, TensorElementType.Int64);
+            LossSum = Bound<double>.Create([], scalars, TensorElementType.Double);
+            Loss = Bound<float>.Create([], scalars, TensorElementType.Float);
         }
 
-        public bool OnDevice { get; }
+        /// <summary>True for the sets that stand for device memory: CUDA memory on CUDA, pinned host arrays on the CPU
+        /// (bound in place, never uploaded, never read by the host).</summary>
+        public bool FloatsOnDevice { get; }
+        public bool ScalarsOnDevice { get; }
         public IReadOnlyList<Bound<float>> Floats { get; }
         public Bound<long> T { get; }
         public Bound<double> LossSum { get; }
         public Bound<float> Loss { get; }
+
+        public void WrittenFloats()
+        {
+            foreach (var f in Floats) ((HostBound<float>)f).Version++;
+        }
+
+        public void WrittenScalars()
+        {
+            ((HostBound<long>)T).Version++;
+            ((HostBound<double>)LossSum).Version++;
+            ((HostBound<float>)Loss).Version++;
+        }
+
+        public void Written()
+        {
+            WrittenFloats();
+            WrittenScalars();
+        }
 
         public void Dispose()
         {
@@ -312,6 +487,14 @@ public sealed class AdamStepSession : IDisposable
         }
     }
 
+    private interface IHostBuffer : IDisposable
+    {
+        long Version { get; }
+        OrtValue Value { get; }
+        IHostBuffer NewLike();
+        void CopyTo(IHostBuffer other);
+    }
+
     /// <summary>A bound tensor: pinned host memory (readable) or, on CUDA, device memory (not readable here).</summary>
     private class Bound<T> : IDisposable where T : unmanaged
     {
@@ -320,7 +503,7 @@ public sealed class AdamStepSession : IDisposable
         public OrtValue Value { get; }
 
         /// <summary>The host array (host memory only).</summary>
-        public virtual T[] Data => throw new InvalidOperationException("a device buffer is not readable on the host; read a step with Step(read: true)");
+        public virtual T[] Data => throw new InvalidOperationException("a device buffer is not readable on the host; read it with a reading step");
 
         public static Bound<T> Create(long[] dims, OrtAllocator? device, TensorElementType type) =>
             device is null ? new HostBound<T>(dims) : new Bound<T>(OrtValue.CreateAllocatedTensorValue(device, type, dims));
@@ -328,8 +511,10 @@ public sealed class AdamStepSession : IDisposable
         public void Dispose() => Value.Dispose();
     }
 
-    private sealed class HostBound<T> : Bound<T> where T : unmanaged
+    private sealed class HostBound<T> : Bound<T>, IHostBuffer where T : unmanaged
     {
+        private readonly T[] _data;
+
         public HostBound(long[] dims, T[]? init = null)
             : this(Pinned(dims, init), dims)
         {
@@ -342,10 +527,15 @@ public sealed class AdamStepSession : IDisposable
             Dims = dims;
         }
 
-        private readonly T[] _data;
-
         public override T[] Data => _data;
         public long[] Dims { get; }
+
+        /// <summary>Incremented whenever the host or a run writes the buffer.</summary>
+        public long Version { get; set; }
+
+        public IHostBuffer NewLike() => new HostBound<T>(Dims);
+
+        public void CopyTo(IHostBuffer other) => _data.CopyTo(((HostBound<T>)other)._data, 0);
 
         private static T[] Pinned(long[] dims, T[]? init)
         {

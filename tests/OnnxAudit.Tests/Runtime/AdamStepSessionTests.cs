@@ -76,22 +76,37 @@ public sealed class AdamStepSessionTests
         var request = new GradientRequest(new SquaredErrorLoss(p.Tensor), [ModelEditor.DataInputInfo(m)!.Name]);
         var gm = GradientGraphBuilder.Build(m, request);
         var bindings = GradientSessions.Bindings(m, request);
-        using var s = new AdamStepSession(gm, bindings, [1, 1, 28, 28], new AdamStep(0.05, Clamp01: true, PerSampleScale: true), InGraphDevice);
-        Assert.DoesNotContain(s.Model.Graph.Output, o => o.Name == bindings.GradientOutputs[bindings.DataInput]);
+        var x = bindings.DataInput;
+        using var s = new AdamStepSession(gm, bindings, [x], new AdamStep(0.05, Clamp01: true, PerSampleScale: true), InGraphDevice, [1, 1, 28, 28]);
+        Assert.DoesNotContain(s.Model.Graph.Output, o => o.Name == bindings.GradientOutputs[x]);
         var x0 = Enumerable.Repeat(0.5f, 784).ToArray();
-        s.Begin(x0, target, [1f], 3);
+        s.Begin(new Dictionary<string, float[]> { [x] = x0 }, 5, [1f]);
+        s.SetData([1, 1, 28, 28], default, target: target);
         Assert.Throws<InvalidOperationException>(() => s.Loss);
-        s.Step(read: true);
+        var atStart = s.Evaluate();
+        s.Step(StepRead.Loss);
         var first = s.Loss;
+        Assert.Equal(atStart, first);
         Assert.Equal(first, s.LossSum);
+        Assert.Throws<InvalidOperationException>(() => s.Values(x));
         s.ResetLossSum();
-        s.Step(read: true);
+        s.Step(StepRead.All);
         Assert.Equal(s.Loss, s.LossSum);
         Assert.True(s.Loss < first, $"loss {s.Loss} after one step, {first} before");
-        // the third step runs the first step's binding again (host set 0 → host set 1): it must see the new state
-        s.Step(read: true);
+        var afterTwo = s.Values(x).ToArray();
+        // an evaluation leaves the state alone; the next step starts from the host set the last step wrote
+        var evaluated = s.Evaluate();
+        Assert.Equal(afterTwo, s.Values(x).ToArray());
+        s.Step(StepRead.Loss);
+        Assert.Equal(evaluated, s.Loss);
         Assert.Equal(3, s.StepsTaken);
-        Assert.Throws<InvalidOperationException>(() => s.Step(read: false));
-        Assert.All(s.X.ToArray(), v => Assert.InRange(v, 0f, 1f));
+        s.Step(StepRead.None);
+        Assert.Throws<InvalidOperationException>(() => s.Loss);
+        // the last step runs a binding used before (device set → host set 1): it must upload nothing stale
+        s.Step(StepRead.All);
+        Assert.Equal(5, s.StepsTaken);
+        Assert.Throws<InvalidOperationException>(() => s.Step(StepRead.None));
+        Assert.All(s.Values(x).ToArray(), v => Assert.InRange(v, 0f, 1f));
+        Assert.NotEqual(afterTwo, s.Values(x).ToArray());
     }
 }

@@ -208,13 +208,14 @@ internal sealed class WhiteBoxAttack : IDisposable
     /// as <see cref="RunCore"/>'s host loop, so on the CPU the same images bit for bit (tested).</summary>
     private WhiteBoxRun RunInGraph(ReadOnlySpan<float> target, IProgressStage? stage, int steps, Dictionary<string, float[]>? fed)
     {
-        _stepSession ??= new AdamStepSession(_gradientModel, _bindings, _dims,
-            new AdamStep(Hyper.LearningRate, Epsilon: Epsilon, AmsGrad: true, Clamp01: true, PerSampleScale: true), _runtime);
+        _stepSession ??= new AdamStepSession(_gradientModel, _bindings, [_bindings.DataInput],
+            new AdamStep(Hyper.LearningRate, Epsilon: Epsilon, AmsGrad: true, Clamp01: true, PerSampleScale: true), _runtime, _dims);
         var scale = new float[_batch];
         for (var i = 0; i < _batch; i++) scale[i] = (float)(_batch * _energyScale[i]);
         var x0 = new float[_batch * _imageSize];
         Array.Fill(x0, StartValue);
-        _stepSession.Begin(x0, target, scale, steps, fed);
+        _stepSession.Begin(new Dictionary<string, float[]>(StringComparer.Ordinal) { [_bindings.DataInput] = x0 }, steps, scale, fed);
+        _stepSession.SetData(_dims, default, target: target);
         double initial = double.NaN, last = double.NaN;
         var report = Math.Max(1, steps / 100);
         var plateauStop = steps >= PlateauMinIterations;
@@ -225,10 +226,12 @@ internal sealed class WhiteBoxAttack : IDisposable
         {
             taken = it + 1;
             var windowEnd = plateauStop && taken % PlateauWindow == 0;
-            var read = it == 0 || taken == steps || windowEnd;
+            // why: only the first loss, every plateau window's end and the last step leave the device; at a window's
+            // end the whole state comes back, since the loop may stop there.
+            var read = taken == steps || windowEnd ? StepRead.All : it == 0 ? StepRead.Loss : StepRead.None;
             _stepSession.Step(read);
             if (stage is not null && taken % report == 0) stage.Advance(report);
-            if (!read) continue;
+            if (read == StepRead.None) continue;
             double loss = _stepSession.Loss;
             if (it == 0) initial = loss;
             last = loss;
@@ -243,7 +246,7 @@ internal sealed class WhiteBoxAttack : IDisposable
             }
             previousWindow = mean;
         }
-        return new WhiteBoxRun(_stepSession.X.ToArray(), initial, last, taken, plateaued);
+        return new WhiteBoxRun(_stepSession.Values(_bindings.DataInput).ToArray(), initial, last, taken, plateaued);
     }
 
     private WhiteBoxRun RunCopying(ReadOnlySpan<float> target, int steps, Dictionary<string, float[]>? fed, double tvPerElement)
