@@ -165,15 +165,16 @@ public sealed class AdamStepSession : IDisposable
             scale.CopyTo(_scale.Data);
             _scale.Version++;
         }
-        if (_stepSize is null || _stepSize.Data.Length != maxSteps)
+        // why: one entry more than the steps, read (and discarded) by an evaluation after the last step.
+        if (_stepSize is null || _stepSize.Data.Length != maxSteps + 1)
         {
-            var (a, b) = _step.Schedule(maxSteps);
+            var (a, b) = _step.Schedule(maxSteps + 1);
             // why: a binding holds the schedule it was created with; a new length needs new bindings.
             ClearBindings();
             _stepSize?.Dispose();
             _bc2?.Dispose();
-            _stepSize = new HostBound<float>([maxSteps], a);
-            _bc2 = new HostBound<float>([maxSteps], b);
+            _stepSize = new HostBound<float>([maxSteps + 1], a);
+            _bc2 = new HostBound<float>([maxSteps + 1], b);
         }
         if (fed is not null)
             foreach (var (name, values) in fed)

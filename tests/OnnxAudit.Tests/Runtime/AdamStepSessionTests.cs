@@ -109,4 +109,81 @@ public sealed class AdamStepSessionTests
         Assert.All(s.Values(x).ToArray(), v => Assert.InRange(v, 0f, 1f));
         Assert.NotEqual(afterTwo, s.Values(x).ToArray());
     }
+
+    /// <summary>A small decoder 4 → 1×8×8 (squared error) and lenet5's fc layers (cross-entropy with labels): the
+    /// in-graph trainer takes the same steps, stops at the same check and returns the same parameters as the host loop.</summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Trainer_InGraphAdam_SameParametersAndStopAsTheHostLoop(bool crossEntropy, bool device)
+    {
+        OnnxModel model;
+        GradientRequest request;
+        var rng = new Random(7);
+        List<TrainingBatch> batches, heldOut;
+        if (crossEntropy)
+        {
+            model = OnnxModel.Load(RepoPaths.Model("lenet5"));
+            var names = FederatedNames(model);
+            request = new GradientRequest(new SoftmaxCrossEntropyLoss(), names, ParametersAsInputs: true);
+            var data = ModelSplitterTests.Samples(40);
+            TrainingBatch Rows(int from, int n)
+            {
+                var (x, dims, y) = data.Batch([.. Enumerable.Range(from, n)]);
+                return new TrainingBatch(x, dims, y, null);
+            }
+            batches = [.. Enumerable.Range(0, 6).Select(i => Rows(i * 4, 4))];
+            heldOut = [Rows(24, 8), Rows(32, 3)];
+        }
+        else
+        {
+            var (g, _) = InverseNetwork.Build([1, 4], (1, 8, 8), new Random(3));
+            model = g;
+            request = new GradientRequest(new SquaredErrorLoss(InverseNetwork.Output), InverseNetwork.ParameterNames(g), ParametersAsInputs: true);
+            TrainingBatch Make(int b)
+            {
+                var z = new float[b * 4];
+                var x = new float[b * 64];
+                for (var i = 0; i < z.Length; i++) z[i] = (float)rng.NextDouble();
+                for (var k = 0; k < b; k++)
+                    for (var p = 0; p < 64; p++) x[k * 64 + p] = 0.2f + 0.6f * z[k * 4 + p % 4];
+                return new TrainingBatch(z, [b, 4], null, x);
+            }
+            batches = [.. Enumerable.Range(0, 7).Select(_ => Make(8))];
+            heldOut = [Make(8), Make(5)];
+        }
+        var budget = new TrainingBudget(40, 6, 2, 0.05);
+        var options = (device ? InGraphDevice : InGraph);
+        var initial = GradientSessions.Bindings(model, request).ParameterInputs.ToDictionary(p => p.Name, p => p.Values, StringComparer.Ordinal);
+        var hostParameters = initial.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+        var graphParameters = initial.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+        using var hostSession = GradientSessions.Create(model, request, Host);
+        using var graphSession = GradientSessions.Create(model, request, options);
+        var h = Trainer.Train(hostSession, hostParameters, i => batches[i % batches.Count], heldOut, budget, 1e-2);
+        var g2 = Trainer.Train(graphSession, graphParameters, i => batches[i % batches.Count], heldOut, budget, 1e-2);
+        Assert.Equal(h.Steps, g2.Steps);
+        Assert.Equal(h.StoppedEarly, g2.StoppedEarly);
+        Assert.Equal(h.BestStep, g2.BestStep);
+        Assert.Equal(h.BestHeldOutLoss, g2.BestHeldOutLoss);
+        Assert.Equal(h.FirstLoss, g2.FirstLoss, 1e-9 * Math.Abs(h.FirstLoss));
+        Assert.Equal(h.LastLoss, g2.LastLoss, 1e-9 * Math.Abs(h.LastLoss));
+        Assert.True(h.Steps > 12, $"{h.Steps} steps: the toy stopped too early to compare");
+        foreach (var (name, values) in hostParameters)
+        {
+            Assert.Equal(values, graphParameters[name]);
+            Assert.NotEqual(initial[name], values);
+        }
+        // without held-out images: the whole budget, the last step's parameters
+        var hp = initial.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+        var gp = initial.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+        var hn = Trainer.Train(hostSession, hp, i => batches[i % batches.Count], [], budget with { MaxSteps = 9 }, 1e-2);
+        var gn = Trainer.Train(graphSession, gp, i => batches[i % batches.Count], [], budget with { MaxSteps = 9 }, 1e-2);
+        Assert.Equal((hn.Steps, hn.BestStep), (gn.Steps, gn.BestStep));
+        Assert.Equal(hn.LastLoss, gn.LastLoss, 1e-9 * Math.Abs(hn.LastLoss));
+        foreach (var (name, values) in hp) Assert.Equal(values, gp[name]);
+    }
+
+    private static string[] FederatedNames(OnnxModel model) =>
+        [.. FederatedGradient.FloatInitializers(model).Where(n => n.StartsWith("fc", StringComparison.Ordinal))];
 }
