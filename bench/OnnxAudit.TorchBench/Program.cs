@@ -318,6 +318,27 @@ void Decoder(string path, string at, int batch, int blocks, int steps)
     if (Math.Abs(la - lb) > 1e-3 * lb) throw new InvalidOperationException("sides disagree: " + check);
     var sides = new List<(string, Action)> { ("ours", () => OursStep(ours, pOurs, adams)), ("libtorch", () => TorchStep()) };
     if (old is not null) sides.Add(("ours-legacy", () => OursStep(old, pOld, adamsOld)));
+    // INGRAPH=1: Adam inside the graph (AdamStepSession, the CUDA path), first checked bit-identical to 20 host steps
+    using var stepper = Environment.GetEnvironmentVariable("INGRAPH") == "1"
+        ? new AdamStepSession(ours.GradientModel, ours.Bindings, names, new AdamStep(1e-3), runtime)
+        : null;
+    if (stepper is not null)
+    {
+        var pHost = Init();
+        var aHost = names.ToDictionary(n => n, n => new Adam(pHost[n].Length, 1e-3), StringComparer.Ordinal);
+        for (var k = 0; k < 20; k++) OursStep(ours, pHost, aHost);
+        stepper.Begin(Init(), 20);
+        stepper.SetData(zd, z, target: x);
+        for (var k = 0; k < 20; k++) stepper.Step(k == 19 ? StepRead.All : StepRead.None);
+        var diff = names.Max(n => pHost[n].Zip(stepper.Values(n).ToArray(), (u, v) => Math.Abs(u - v)).Max());
+        if (device == ExecutionDevice.Cpu ? diff != 0 : diff > 1e-4) throw new InvalidOperationException($"in-graph and host Adam differ by {diff} after 20 steps");
+        stepper.Begin(Init(), 1 << 20);
+        sides.Add(("ours-ingraph", () =>
+        {
+            stepper.SetData(zd, z, target: x);
+            stepper.Step(StepRead.None);
+        }));
+    }
     var res = AbTimer.Run(blocks, steps, 1, [.. sides]);
     Console.WriteLine(AbTimer.Line($"decoder {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/step)", res, check));
 }
