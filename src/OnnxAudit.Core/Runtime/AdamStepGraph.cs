@@ -13,19 +13,25 @@ namespace OnnxAudit.Runtime;
 /// <param name="AmsGrad">Keep the running maximum of v (AMSGrad).</param>
 /// <param name="Clamp01">Clamp the updated tensor to [0, 1] (max with 0, then min with 1).</param>
 /// <param name="PerSampleScale">Multiply the gradient by a per-sample factor (input [N, 1, …]) before the step.</param>
+/// <param name="SignGradient">Step on sign(g) instead of g (Inverting Gradients' signed Adam).</param>
+/// <param name="OneMinusBeta1">The float constant (1−β1) of the m update; null = 1f − (float)β1, as <c>Audits.Adam</c>.</param>
+/// <param name="OneMinusBeta2">The float constant (1−β2) of the v update; null = 1f − (float)β2.</param>
 public sealed record AdamStep(double LearningRate, double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-8,
-    bool AmsGrad = false, bool Clamp01 = false, bool PerSampleScale = false)
+    bool AmsGrad = false, bool Clamp01 = false, bool PerSampleScale = false, bool SignGradient = false,
+    float? OneMinusBeta1 = null, float? OneMinusBeta2 = null)
 {
     /// <summary>Adam's step size lr/(1−β1ᵗ) and √(1−β2ᵗ) for t = 1…<paramref name="steps"/>, computed in double and
-    /// rounded to float exactly as <c>Audits.Adam.Step</c> does.</summary>
-    public (float[] StepSize, float[] Bc2Sqrt) Schedule(int steps)
+    /// rounded to float exactly as <c>Audits.Adam.Step</c> does; <paramref name="learningRates"/> gives lr per step
+    /// (index t − 1; null = <see cref="LearningRate"/> throughout).</summary>
+    public (float[] StepSize, float[] Bc2Sqrt) Schedule(int steps, IReadOnlyList<double>? learningRates = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var a = new float[steps];
         var b = new float[steps];
         for (var t = 1; t <= steps; t++)
         {
-            a[t - 1] = (float)(LearningRate / (1 - Math.Pow(Beta1, t)));
+            var lr = learningRates is null ? LearningRate : learningRates[Math.Min(t, learningRates.Count) - 1];
+            a[t - 1] = (float)(lr / (1 - Math.Pow(Beta1, t)));
             b[t - 1] = (float)Math.Sqrt(1 - Math.Pow(Beta2, t));
         }
         return (a, b);
@@ -77,8 +83,8 @@ internal static class AdamStepGraph
         var b2 = (float)step.Beta2;
         Constant(g, "adam/b1", b1);
         Constant(g, "adam/b2", b2);
-        Constant(g, "adam/c1", 1f - b1);
-        Constant(g, "adam/c2", 1f - b2);
+        Constant(g, "adam/c1", step.OneMinusBeta1 ?? 1f - b1);
+        Constant(g, "adam/c2", step.OneMinusBeta2 ?? 1f - b2);
         Constant(g, "adam/eps", (float)step.Epsilon);
         g.Initializer.Add(TensorData.FromInt64s("adam/one", [], [1L]));
         if (step.Clamp01)
@@ -113,6 +119,7 @@ internal static class AdamStepGraph
                 AddInput(g, Scale, new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } });
                 grad = Node(g, "Mul", $"adam/g:{p}", gradient, Scale);
             }
+            if (step.SignGradient) grad = Node(g, "Sign", $"adam/sign:{p}", grad);
             var mNext = Node(g, "Add", m + Next, Node(g, "Mul", $"adam/m_b1:{p}", m, "adam/b1"), Node(g, "Mul", $"adam/c1_g:{p}", "adam/c1", grad));
             var vNext = Node(g, "Add", v + Next, Node(g, "Mul", $"adam/v_b2:{p}", v, "adam/b2"),
                 Node(g, "Mul", $"adam/c2_g_g:{p}", Node(g, "Mul", $"adam/c2_g:{p}", "adam/c2", grad), grad));

@@ -56,6 +56,7 @@ public sealed class AdamStepSession : IDisposable
     private int _floatsAt = -1, _scalarsAt = -1;
     private bool _floatsReadable, _scalarsReadable;
     private int _stepsLeft;
+    private bool _scheduleVaried;
     private bool _disposed;
 
     /// <summary>Appends the step for <paramref name="optimised"/> to <paramref name="gradientModel"/> and opens the
@@ -137,9 +138,10 @@ public sealed class AdamStepSession : IDisposable
     /// <summary>Starts a run of at most <paramref name="maxSteps"/> steps from <paramref name="initial"/> (a value for every
     /// optimised tensor) with zero moments, t = 0 and Σloss = 0. <paramref name="scale"/>: one gradient factor per sample
     /// (with <see cref="AdamStep.PerSampleScale"/>); <paramref name="fed"/>: values of the parameter inputs that are not
-    /// optimised (e.g. λ_TV).</summary>
+    /// optimised (e.g. λ_TV, observed gradients); <paramref name="learningRates"/>: lr per step (null = the step's
+    /// constant <see cref="AdamStep.LearningRate"/>).</summary>
     public void Begin(IReadOnlyDictionary<string, float[]> initial, int maxSteps, ReadOnlySpan<float> scale = default,
-        IReadOnlyDictionary<string, float[]>? fed = null)
+        IReadOnlyDictionary<string, float[]>? fed = null, IReadOnlyList<double>? learningRates = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(initial);
@@ -166,9 +168,10 @@ public sealed class AdamStepSession : IDisposable
             _scale.Version++;
         }
         // why: one entry more than the steps, read (and discarded) by an evaluation after the last step.
-        if (_stepSize is null || _stepSize.Data.Length != maxSteps + 1)
+        if (_stepSize is null || _stepSize.Data.Length != maxSteps + 1 || learningRates is not null || _scheduleVaried)
         {
-            var (a, b) = _step.Schedule(maxSteps + 1);
+            _scheduleVaried = learningRates is not null;
+            var (a, b) = _step.Schedule(maxSteps + 1, learningRates);
             // why: a binding holds the schedule it was created with; a new length needs new bindings.
             ClearBindings();
             _stepSize?.Dispose();
