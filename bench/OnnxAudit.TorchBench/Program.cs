@@ -453,6 +453,18 @@ void Inverting(string path, int batch, int blocks, int iters)
     }
     var sides = new List<(string, Action)> { ("ours", () => ours.RunInverting(observed, labels)), ("libtorch", TorchLoop) };
     if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", OursCopy));
+    // INGRAPH=1: the other optimiser placement (signed Adam inside the graph on the CPU, on the host on CUDA)
+    using var otherInv = Environment.GetEnvironmentVariable("INGRAPH") == "1"
+        ? new GradientInversion(model, o, null, runtime with { AdamInGraph = !runtime.OptimizerInGraph })
+        : null;
+    if (otherInv is not null)
+    {
+        var a = ours.RunInverting(observed, labels).Images;
+        var b = otherInv.RunInverting(observed, labels).Images;
+        var diff = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
+        if (device == ExecutionDevice.Cpu ? diff != 0 : diff > 1e-3) throw new InvalidOperationException($"in-graph and host signed Adam differ by {diff}");
+        sides.Add((runtime.OptimizerInGraph ? "ours-hostadam" : "ours-ingraph", () => otherInv.RunInverting(observed, labels)));
+    }
     var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
     Console.WriteLine(AbTimer.Line($"inverting {Path.GetFileNameWithoutExtension(path)} b{batch} (ms/iteration)", res, check));
 }
