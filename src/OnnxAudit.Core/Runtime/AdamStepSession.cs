@@ -299,6 +299,9 @@ public sealed class AdamStepSession : IDisposable
         try
         {
             _session.RunWithBinding(_runOptions, b.Io);
+            // why: the host reads these outputs next; on CUDA wait for the device (a no-op on the CPU). Steps whose
+            // outputs stay on the device do not wait.
+            if (_cuda && (!_sets[floatsOut].FloatsOnDevice || !_sets[scalarsOut].ScalarsOnDevice)) b.Io.SynchronizeBoundOutputs();
         }
         catch (OnnxRuntimeException ex)
         {
