@@ -209,4 +209,18 @@ public sealed class AdamStepSessionTests
         var observed2 = observed.Select(o => o.Select(v => v * 0.5f).ToArray()).ToList();
         Assert.Equal(host.RunInverting(observed2, l).Images, graph.RunInverting(observed2, l).Images);
     }
+
+    [Fact]
+    public void Inverting_InGraph_WithFedWeights_SameReconstruction()
+    {
+        // fcn-512's fc1 weight (1.6 MB) is fed from the model's bytes (WeightFeeds) once the model threshold is lowered
+        using var _ = WeightFeeds.WithModelThreshold(1);
+        var model = OnnxModel.Load(RepoPaths.Model("fcn-512"));
+        var (x, l) = BundledModelGradientTests.Samples([589]);
+        var options = new InvertingOptions(Iterations: 4, Restarts: 1);
+        using var host = new GradientInversion(model, options, null, Host);
+        using var graph = new GradientInversion(model, options, null, InGraphDevice);
+        var observed = FederatedGradient.ComputeFor(model, x, [1, 1, 28, 28], l, Host, host.Parameters).Parameters.Select(p => p.Values).ToList();
+        Assert.Equal(host.RunInverting(observed, l).Images, graph.RunInverting(observed, l).Images);
+    }
 }
