@@ -23,6 +23,6 @@ public sealed record RuntimeOptions(ExecutionDevice Device = ExecutionDevice.Cpu
     internal bool? AdamInGraph { get; init; }
 
     /// <summary>Whether the attack loops run Adam inside the graph: on CUDA (the state stays in device memory), not on
-    /// the CPU, where the host step measured faster (bench/README.md, "CUDA").</summary>
+    /// the CPU, where the host step measured as fast or faster (bench/README.md, "CUDA").</summary>
     internal bool OptimizerInGraph => AdamInGraph ?? Device == ExecutionDevice.Cuda;
 }

@@ -18,8 +18,9 @@ internal sealed record WhiteBoxRun(float[] Images, double InitialLoss, double Fi
 /// He et al.'s white-box regularised maximum-likelihood attack (rMLE) on a batch of images at once:
 /// x* = argmin_x mean((f1(x) − f1(x0))²) + λ·TV(x) per image, constant start, Adam with AMSGrad, clamped to [0,1] after
 /// every step. One <see cref="GradientSession"/> (built for one batch size) is reused for every iteration and every run —
-/// also runs with another λ_TV (see <see cref="Run"/>) when the session was built with λ_TV &gt; 0; dispose it.
-/// Not thread-safe.
+/// also runs with another λ_TV (see <see cref="Run"/>) when the session was built with λ_TV &gt; 0; dispose it. On CUDA
+/// (<see cref="RuntimeOptions"/>.OptimizerInGraph) an <see cref="AdamStepSession"/> takes the Adam step inside the graph
+/// instead, with the same results. Not thread-safe.
 /// </summary>
 internal sealed class WhiteBoxAttack : IDisposable
 {
@@ -145,7 +146,7 @@ internal sealed class WhiteBoxAttack : IDisposable
             _energyScale[i] = e > 0 && double.IsFinite(e) ? _imageSize / e : 1;
         }
         if (copying) return RunCopying(target, steps, fed, tvPerElement);
-        if (_runtime.OptimizerInGraph && (_tvInGraph || tvPerElement == 0)) return RunInGraph(target, stage, steps, fed);
+        if (_runtime.OptimizerInGraph && steps > 0 && (_tvInGraph || tvPerElement == 0)) return RunInGraph(target, stage, steps, fed);
         // why: x, the target and the gradient live in the session's bound buffers (written once / updated in place), so
         // an iteration copies nothing: ONNX Runtime reads x where Adam writes it and writes the gradient Adam reads.
         var x = Session.InputBuffer(_dims);
