@@ -441,6 +441,19 @@ def error_line(results, name, verb):
     return lines[-1][:160] if lines else ""
 
 
+def ties_notes(results, name):
+    """The note lines of `ties` for a failed comparison: its summary and the points it took the other way."""
+    path = os.path.join(results, f"{name}.ties")
+    if not os.path.exists(path):
+        return []
+    lines = [l.rstrip() for l in open(path) if l.strip()]
+    if not lines:
+        return []
+    taken = [l.strip() for l in lines[1:] if l.endswith("(taken the other way)")]
+    shown = taken[:8] + ([f"… {len(taken) - 8} more"] if len(taken) > 8 else [])
+    return [f"- {name}: `zoo_export.py ties`: {lines[0]}"] + [f"  - {t}" for t in shown]
+
+
 def table(results):
     table_models, _ = models()
     timeout = os.environ.get("REPORT_TIMEOUT", "1800")
@@ -480,6 +493,7 @@ def table(results):
             except (ValueError, IndexError):
                 share = "error"
                 notes.append(f"- {name}: comparison: {open(cmp_path).read().strip()[:200]}")
+        notes += ties_notes(results, name)
         threats, rexit = "—", "—"
         r = timing(results, name, "report")
         if r is not None:
@@ -505,18 +519,31 @@ def table(results):
     rows = [(verb, timing(results, m, verb)) for verb in ("inspect", "gradient", "exclusivity")]
     if any(t is not None for _, t in rows):
         before = os.path.join(os.path.dirname(os.path.abspath(results)), "zoo-before")
+        # why: the "before" runs need main at fc9f219; when their results are not kept here, the cells of the table this
+        # one replaces (bench/zoo-table.md as committed) are carried over rather than lost.
+        previous = {}
+        old_table = os.path.join(ROOT, "bench", "zoo-table.md")
+        if not os.path.isdir(before) and os.path.exists(old_table):
+            for line in open(old_table):
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if len(cells) == 7 and cells[0] in ("inspect", "gradient", "exclusivity"):
+                    previous[cells[0]] = (cells[3], cells[4])
         out += ["", "## Memory targets: vgg11_bn at 224×224", "",
                 "\"before\": the same runs with main at fc9f219 (results in bench/results/zoo-before/, if kept).", "",
                 "| verb | time | peak RSS MB | before: time | before: MB | target | exit |", "|---|---|---:|---|---:|---|---:|"]
         targets = {"inspect": "< 1024", "gradient": "< 2048 (batch 8)", "exclusivity": "< 2048 (batch 8, 100 batches)"}
         for verb, t in rows:
             tt, tm = cell(t)
-            bt, bm = cell(timing(before, m, verb)) if os.path.isdir(before) else ("—", "—")
+            bt, bm = cell(timing(before, m, verb)) if os.path.isdir(before) else previous.get(verb, ("—", "—"))
             out.append(f"| {verb} | {tt} | {tm} | {bt} | {bm} | {targets[verb]} | {t[0] if t else '—'} |")
         cmp_path = os.path.join(results, f"{m}.compare")
         words = open(cmp_path).read().split() if os.path.exists(cmp_path) else []
         if words:
             out += ["", f"vgg11_bn@224 gradient vs PyTorch float32: worst share {words[0]} (at {words[4] if len(words) > 4 else '?'})."]
+            text = open(cmp_path).read()
+            if "vs float64" in text:
+                out += ["", f"vgg11_bn@224 {text.strip().splitlines()[-1]} (float64 reference from `zoo_export.py export64`)."]
+        notes += ties_notes(results, m)
     if notes:
         out += ["", "## Failures and notes", ""] + notes
     print("\n".join(out))
