@@ -118,26 +118,6 @@ internal sealed class GraphEmitter
             : Op("ReduceSum", [x], NodeAttributes.MakeInts("axes", axes), keep);
     }
 
-    /// <summary>
-    /// ReduceSum of a float tensor, accumulated in float64 (Cast, ReduceSum, Cast back) when each output sums at least
-    /// <see cref="LongSumMinTerms"/> statically known terms <paramref name="terms"/> (callers pass the spatial extent
-    /// H·W; the batch is excluded, it is symbolic); float32 otherwise and in the earlier graphs
-    /// (<see cref="GradientGraphVariants.Legacy"/>, which the gradient-matching builder differentiates again).
-    /// why: issue 17, vgg11_bn@224: the bias gradients of the first conv and BatchNormalization are sums over
-    /// N·224·224 = 401,408 terms; ONNX Runtime's float32 ReduceSum left them 1.43× the tolerance away from float64
-    /// autograd (PyTorch's float32 2.22×). The casts cost one pass over dy for these few large maps.
-    /// </summary>
-    public string LongReduceSum(string x, long[] axes, bool keepDims, long terms)
-    {
-        if (GradientGraphVariants.Legacy || terms < LongSumMinTerms) return ReduceSum(x, axes, keepDims);
-        var sum = ReduceSum(Cast(x, TensorProto.Types.DataType.Double), axes, keepDims);
-        return Cast(sum, TensorProto.Types.DataType.Float);
-    }
-
-    /// <summary>Smallest statically known sum length (spatial H·W) that <see cref="LongReduceSum"/> accumulates in float64;
-    /// settable for tests and benchmarks only.</summary>
-    internal static long LongSumMinTerms { get; set; } = 1024;
-
     public string Unsqueeze(string x, long[] axes) =>
         Opset >= 13 ? Op("Unsqueeze", [x, ConstI64(axes)]) : Op("Unsqueeze", [x], NodeAttributes.MakeInts("axes", axes));
 

@@ -3,7 +3,7 @@ namespace OnnxAudit.Autodiff.Rules;
 /// <summary>
 /// BatchNormalization in inference mode: y = (x − μ)·γ/√(σ² + ε) + β with per-channel (axis 1) parameters.
 /// dx = dy·γ·r, dγ = Σ dy·(x − μ)·r, dβ = Σ dy, dμ = −Σ dy·γ·r, dσ² = −½·Σ dy·(x − μ)·γ·r³ with r = 1/√(σ² + ε),
-/// sums over every axis but 1 (in float64 for large maps, see GraphEmitter.LongReduceSum). training_mode = 1 is rejected.
+/// sums over every axis but 1. training_mode = 1 is rejected.
 /// </summary>
 internal sealed class BatchNormalizationRule : IGradientRule
 {
@@ -23,10 +23,8 @@ internal sealed class BatchNormalizationRule : IGradientRule
         var gammaR = e.Mul(c.X(1), r);
         if (c.Needs(0)) c.Add(0, e.Mul(dy, R(gammaR)));
         string? centered = c.Needs(1) || c.Needs(4) ? e.Sub(c.X(0), R(c.X(3))) : null;
-        // the spatial extent: a statically known count of terms per channel (the batch may be symbolic)
-        var terms = xs.Skip(2).Aggregate(1L, (p, d) => p * Math.Max(d, 0));
-        string? sumDy = c.Needs(2) || c.Needs(3) ? e.LongReduceSum(dy, axes, keepDims: false, terms) : null;
-        string? sumDyC = c.Needs(1) || c.Needs(4) ? e.LongReduceSum(e.Mul(dy, centered!), axes, keepDims: false, terms) : null;
+        string? sumDy = c.Needs(2) || c.Needs(3) ? e.ReduceSum(dy, axes, keepDims: false) : null;
+        string? sumDyC = c.Needs(1) || c.Needs(4) ? e.ReduceSum(e.Mul(dy, centered!), axes, keepDims: false) : null;
         if (c.Needs(1)) c.Add(1, e.Mul(sumDyC!, r));
         if (c.Needs(2)) c.Add(2, sumDy!);
         if (c.Needs(3)) c.Add(3, e.Neg(e.Mul(sumDy!, gammaR)));

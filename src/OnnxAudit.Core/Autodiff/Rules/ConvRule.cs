@@ -7,7 +7,7 @@ namespace OnnxAudit.Autodiff.Rules;
 /// dX = ConvTranspose(dY, W) with the same strides/pads/dilations/group and the output_padding that restores H×W, or at
 /// stride 1 with ≥ 16 channels on both sides a Conv with the flipped weight (see
 /// <see cref="ConvBackward.PreferFlippedConvInputGrad"/>); dW = Conv over batch-transposed tensors (see
-/// <see cref="ConvBackward.WeightGrad"/>); dB = Σ_{n,h,w} dY (in float64 for large maps, see GraphEmitter.LongReduceSum).
+/// <see cref="ConvBackward.WeightGrad"/>); dB = Σ_{n,h,w} dY.
 /// </summary>
 internal sealed class ConvRule : IGradientRule
 {
@@ -28,6 +28,6 @@ internal sealed class ConvRule : IGradientRule
                 : ConvBackward.InputGradViaConvTranspose(c.E, dy, c.X(1), xs[2..], group, geo));
         }
         if (c.Needs(1)) c.Add(1, ConvBackward.WeightGrad(c.E, c.X(0), xs, dy, group, geo, ws[0]));
-        if (c.HasInput(2) && c.Needs(2)) c.Add(2, c.E.LongReduceSum(dy, [0, 2, 3], keepDims: false, Math.Max(geo.Output[0], 0) * Math.Max(geo.Output[1], 0)));
+        if (c.HasInput(2) && c.Needs(2)) c.Add(2, c.E.ReduceSum(dy, [0, 2, 3], keepDims: false));
     }
 }
