@@ -275,8 +275,8 @@ def near_ties(calls):
 def ties(name, ours_dir):
     """Diagnosis of a gradient miss: the non-differentiable points the batch comes near (near_ties), our worst share
     against float64 autograd, and the share again with the near points that feed a failing output channel taken the
-    other way (all at once: the channels of the Conv2d/Linear that ran last before the pool or ReLU whose weight
-    gradient misses there). A share ≤ 1 then means our backward is exact for the float32 forward we computed, and the
+    other way (all at once: the channels of the Conv2d/Linear that ran last before the pool or ReLU whose weight or
+    bias gradient misses there). A share ≤ 1 then means our backward is exact for the float32 forward we computed, and the
     miss is the forward's rounding choosing the other side of a point PyTorch's float32 happened to take like float64.
     Prints one summary line first, then one line per near point."""
     meta = json.load(open(os.path.join(OUT, name, "meta.json")))
@@ -296,9 +296,10 @@ def ties(name, ours_dir):
     base = worst(base_shares)
     chosen = []
     for flip, text, last, c in found:
-        s = base_shares.get(f"{last}.weight") if last else None
-        if s is not None and s.ndim >= 2 and c < s.shape[0] and float(s[c].max()) > 1:
-            chosen.append(flip)
+        for s in (base_shares.get(f"{last}.weight"), base_shares.get(f"{last}.bias")) if last else ():
+            if s is not None and s.ndim >= 1 and c < s.shape[0] and float(s[c].max()) > 1:
+                chosen.append(flip)
+                break
     after = worst(shares(float64_run(name, tuple(chosen))[1])) if chosen and base[0] > 1 else base
     print(f"{len(found)} near non-differentiable points (max-pool top two within {NEAR_TIE_RTOL:g}, ReLU inputs within "
           f"{NEAR_ZERO_RTOL:g}·RMS of 0, float64); ours vs float64 {base[0]:.4f} at {base[1]}; with the {len(chosen)} "
