@@ -225,7 +225,8 @@ def float64_run(name, flips=()):
                     else:
                         v = flat[n, c, f[4]]
                         flat[n, c, f[4]] = v - v.detach() + (-1e-30 if float(v) > 0 else 1e-30)
-            calls.append([kind, key, m, x.detach().clone(), None, state["last"]])
+            # the inputs are kept for near_ties, so only in the run without flips (a ReLU in place changes its input)
+            calls.append([kind, key, m, None if flips else x.detach().clone(), None, state["last"]])
             return (x,) if mine else None
 
         def post(m, args, out):
@@ -303,7 +304,8 @@ def ties(name, ours_dir):
     after = worst(shares(float64_run(name, tuple(chosen))[1])) if chosen and base[0] > 1 else base
     print(f"{len(found)} near non-differentiable points (max-pool top two within {NEAR_TIE_RTOL:g}, ReLU inputs within "
           f"{NEAR_ZERO_RTOL:g}·RMS of 0, float64); ours vs float64 {base[0]:.4f} at {base[1]}; with the {len(chosen)} "
-          f"feeding a failing channel taken the other way {after[0]:.4f} at {after[1]}")
+          f"feeding a failing channel taken the other way {after[0]:.4f} at {after[1]}"
+          + ("" if not chosen or after[0] < base[0] else " (no better: the compared forward did not take all of them the other way)"))
     # the points taken the other way, then the first 10 of the others in forward order
     rest = [t for t in found if t[0] not in chosen]
     for flip, text, last, c in [t for t in found if t[0] in chosen] + rest[:10]:
