@@ -135,13 +135,28 @@ public sealed class AuditContext : IDisposable
         return f;
     }
 
+    /// <summary>Sessions (inference, gradient, feature matching) the context holds now.</summary>
+    internal int SessionCount => _sessions.Count + _gradients.Count + _featureMatching.Count;
+
+    /// <summary>Disposes the sessions held so far (memoised results stay); a later request builds its session again.
+    /// Called between stages that do not share sessions.</summary>
+    // why: issue 17: on alexnet@64 the exclusivity and gradient-attack sessions (ONNX Runtime's copies of 228 MB of
+    // weights and their arenas) were still held while the federated stage built its own first- and second-order sessions.
+    public void ReleaseSessions()
+    {
+        foreach (var f in _featureMatching.Values) f.Dispose();
+        foreach (var s in _gradients.Values) s.Dispose();
+        foreach (var s in _sessions.Values) s.Dispose();
+        _featureMatching.Clear();
+        _gradients.Clear();
+        _sessions.Clear();
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var f in _featureMatching.Values) f.Dispose();
-        foreach (var s in _gradients.Values) s.Dispose();
-        foreach (var s in _sessions.Values) s.Dispose();
+        ReleaseSessions();
     }
 }

@@ -163,6 +163,8 @@ public static class AuditPipeline
                     notAssessed[auditor.Threat] = "Not assessed: " + ex.Message;
                     progress.Message($"{auditor.Threat}: not assessed — {ex.Message}");
                 }
+                // why: issue 17: each phase builds the sessions it needs; none is shared with the next phase (see ReleaseSessions).
+                context.ReleaseSessions();
                 timings.Add(new TimingEntry(auditor.Threat, clock.Elapsed - t0));
             }
             progress.Phase(Auditors.Count, Auditors.Count, "writing the report");
@@ -330,6 +332,7 @@ public static class AuditPipeline
     private static AuditContribution FederatedContribution(FederatedLeakageAuditor exclusivity, AuditContext context, ReportRequest request, IAuditProgress progress)
     {
         var excl = exclusivity.NotApplicable(context) is null ? ExclusivityReport.Build(exclusivity.Run(context, ExclusivityOptions(request), progress)) : null;
+        context.ReleaseSessions();
         var inversion = GradientInversionAuditor.Instance;
         if (inversion.NotApplicable(context) is { } why)
             return excl ?? ExclusivityReport.NotApplicable(why);

@@ -15,6 +15,7 @@ namespace OnnxAudit.Runtime;
 public sealed class GradientMatchingSession : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly WeightFeeds? _feeds;
     private readonly OrtIoBinding _binding;
     private readonly RunOptions _runOptions = new();
     private readonly long[] _inputDims;
@@ -49,10 +50,21 @@ public sealed class GradientMatchingSession : IDisposable
         options ??= RuntimeOptions.Default;
         _uploadEachRun = options.UploadsBoundInputs;
         Options = options;
-        _session = SessionFactory.Create(MatchingModel.ToBytes(), options, matchingModel.Origin);
+        // why: issue 17: see WeightFeeds.DefaultSecondOrderThresholdBytes.
+        (var toLoad, _feeds) = WeightFeeds.Split(MatchingModel, WeightFeeds.SecondOrderThresholdBytes);
+        try
+        {
+            _session = SessionFactory.Create(toLoad.ToBytes(), options, matchingModel.Origin, lowMemory: _feeds is not null);
+        }
+        catch
+        {
+            _feeds?.Dispose();
+            throw;
+        }
         try
         {
             _binding = _session.CreateIoBinding();
+            BindFeeds();
             foreach (var (p, target, dims) in parameters)
             {
                 var buf = new Pinned<float>(dims);
@@ -66,8 +78,18 @@ public sealed class GradientMatchingSession : IDisposable
         {
             foreach (var b in _targets.Values) b.Dispose();
             _session.Dispose();
+            _feeds?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>True when the large weights are fed from the model's bytes (and the session runs without a memory arena).</summary>
+    internal bool FedWeights => _feeds is not null;
+
+    private void BindFeeds()
+    {
+        if (_feeds is null) return;
+        for (var i = 0; i < _feeds.Names.Count; i++) _binding.BindInput(_feeds.Names[i], _feeds.Values[i]);
     }
 
     /// <summary>The device and threads it was created with.</summary>
@@ -169,6 +191,7 @@ public sealed class GradientMatchingSession : IDisposable
         _binding.BindInput(InputName, _x.Value);
         _binding.BindInput(_names.Labels, _labels.Value);
         foreach (var p in Parameters) _binding.BindInput(_targetInputs[p], _targets[p].Value);
+        BindFeeds();
         _binding.BindOutput(_names.Loss, _loss.Value);
         _binding.BindOutput(_names.InputGradient, _grad.Value);
         _binding.BindOutput(_names.Distance, _distance.Value);
@@ -185,6 +208,7 @@ public sealed class GradientMatchingSession : IDisposable
         _x?.Dispose(); _labels?.Dispose(); _loss?.Dispose(); _grad?.Dispose(); _distance?.Dispose();
         foreach (var b in _targets.Values) b.Dispose();
         _session.Dispose();
+        _feeds?.Dispose();
     }
 
     private sealed class Pinned<T> : IDisposable where T : unmanaged

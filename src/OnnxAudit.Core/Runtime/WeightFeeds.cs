@@ -24,6 +24,16 @@ internal sealed class WeightFeeds : IDisposable
     /// <summary>The threshold in effect (<see cref="DefaultModelThresholdBytes"/> unless a test scope lowered it).</summary>
     internal static long ModelThresholdBytes => ThresholdOverride.Value ?? DefaultModelThresholdBytes;
 
+    /// <summary>Second-order (gradient-matching) models with at least this many bytes of float initializer data get feeds.</summary>
+    // why: issue 17: alexnet@64 (228 MB of weights, below the first-order threshold) peaked at 11.8 GB RSS in the federated
+    // stage, where the Inverting and DLG sessions each held ONNX Runtime's copy of the weights and an arena sized to the
+    // second-order graph's intermediates. First-order sessions keep the higher threshold: fed weights lose ONNX Runtime's
+    // weight pre-packing, which made the split-stage white-box loops on alexnet 2-7x slower at 64 MB.
+    internal const long DefaultSecondOrderThresholdBytes = 64L << 20;
+
+    /// <summary>The second-order threshold in effect (a test scope that lowers <see cref="ModelThresholdBytes"/> lowers it too).</summary>
+    internal static long SecondOrderThresholdBytes => Math.Min(ModelThresholdBytes, DefaultSecondOrderThresholdBytes);
+
     /// <summary>Sets the model threshold for the calling flow until the scope is disposed (tests).</summary>
     internal static IDisposable WithModelThreshold(long bytes)
     {
@@ -61,12 +71,15 @@ internal sealed class WeightFeeds : IDisposable
     /// <summary>The model to serialise for ONNX Runtime and the feeds it needs: <paramref name="model"/> itself and null
     /// when its float initializers are below <see cref="ModelThresholdBytes"/>; otherwise a copy whose large float
     /// initializers (raw little-endian data of at least <see cref="TensorThresholdBytes"/>) are graph inputs instead.</summary>
-    public static (OnnxModel Model, WeightFeeds? Feeds) Split(OnnxModel model)
+    public static (OnnxModel Model, WeightFeeds? Feeds) Split(OnnxModel model) => Split(model, ModelThresholdBytes);
+
+    /// <summary><see cref="Split(OnnxModel)"/> with a model threshold of <paramref name="thresholdBytes"/>.</summary>
+    public static (OnnxModel Model, WeightFeeds? Feeds) Split(OnnxModel model, long thresholdBytes)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!BitConverter.IsLittleEndian) return (model, null);
         var candidates = model.Graph.Initializer.Where(Feedable).ToList();
-        if (candidates.Sum(t => (long)t.RawData.Length) < ModelThresholdBytes) return (model, null);
+        if (candidates.Sum(t => (long)t.RawData.Length) < thresholdBytes) return (model, null);
         var feeds = new WeightFeeds();
         try
         {

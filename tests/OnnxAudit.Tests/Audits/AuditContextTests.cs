@@ -52,6 +52,25 @@ public class AuditContextTests
     }
 
     [Fact]
+    public void ReleaseSessions_DisposesHeldSessionsKeepsResults()
+    {
+        // issue 17: the pipeline releases a phase's sessions before the next phase builds its own
+        using var context = Context();
+        var accuracy = context.Accuracy();
+        var session = context.Session(context.Model);
+        var gradient = context.GradientSession(context.Model, "federated", () => new OnnxAudit.Autodiff.GradientRequest(new OnnxAudit.Autodiff.SoftmaxCrossEntropyLoss(), OnnxAudit.Autodiff.FederatedGradient.FloatInitializers(context.Model)));
+        Assert.Equal(2, context.SessionCount);
+
+        context.ReleaseSessions();
+
+        Assert.Equal(0, context.SessionCount);
+        Assert.Throws<ObjectDisposedException>(() => session.RunAll(context.Images, context.InputDims));
+        Assert.Same(accuracy, context.Accuracy());
+        Assert.NotSame(session, context.Session(context.Model));
+        Assert.NotSame(gradient, context.GradientSession(context.Model, "federated", () => new OnnxAudit.Autodiff.GradientRequest(new OnnxAudit.Autodiff.SoftmaxCrossEntropyLoss(), OnnxAudit.Autodiff.FederatedGradient.FloatInitializers(context.Model))));
+    }
+
+    [Fact]
     public void FederatedGradient_SameAsFreshComputation()
     {
         using var context = Context();

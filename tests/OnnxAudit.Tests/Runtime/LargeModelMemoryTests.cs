@@ -73,6 +73,39 @@ public class LargeModelMemoryTests
             Numerics.AssertClose(expected: e.Values, actual: a.Values, atol: 1e-6, rtol: 1e-5, what: $"gradient of {e.Name} with fed weights");
     }
 
+    [Fact]
+    public void GradientMatchingSession_ForcedFeedsOnFcn512_FedAndSameLossAndInputGradient()
+    {
+        // issue 17 (alexnet@64 report peaked at 11.8 GB): the second-order Inverting/DLG sessions now feed large weights
+        // and run without an arena like the first-order ones; same loss and d loss/dx, across a batch-size change.
+        var model = OnnxModel.Load(RepoPaths.Model("fcn-512"));
+        var (x, labels) = BundledModelGradientTests.Samples(Batch);
+        long[] dims = [8, 1, 28, 28];
+        var runtime = new RuntimeOptions(IntraOpThreads: 1);
+        var parameters = FederatedGradient.TrainableParameters(model);
+        var observed = FederatedGradient.ComputeFor(model, x, dims, labels, runtime, parameters).Parameters.Select(p => p.Values).ToList();
+        var dummy = x.Select((v, i) => 0.5f * v + 0.01f * (i % 7)).ToArray();
+        (float Loss, float[] Grad, float Loss2, float[] Grad2, bool Fed) Run()
+        {
+            using var s = GradientMatchingSessions.Create(model, new GradientMatchingRequest(GradientDistance.Cosine, parameters, 1e-4), runtime);
+            s.SetTargets(observed);
+            var g = new float[dummy.Length];
+            var loss = s.Run(dummy, 8, labels, g);
+            var g2 = new float[784 * 2];
+            var loss2 = s.Run(dummy.AsSpan(0, 784 * 2), 2, labels.AsSpan(0, 2), g2);
+            return (loss, g, loss2, g2, s.FedWeights);
+        }
+        var plain = Run();
+        Assert.False(plain.Fed);
+        (float Loss, float[] Grad, float Loss2, float[] Grad2, bool Fed) fed;
+        using (WeightFeeds.WithModelThreshold(0)) fed = Run();
+        Assert.True(fed.Fed);
+        Assert.Equal(plain.Loss, fed.Loss, 5);
+        Assert.Equal(plain.Loss2, fed.Loss2, 5);
+        Numerics.AssertClose(expected: plain.Grad, actual: fed.Grad, atol: 1e-7, rtol: 1e-4, what: "d loss/dx with fed weights");
+        Numerics.AssertClose(expected: plain.Grad2, actual: fed.Grad2, atol: 1e-7, rtol: 1e-4, what: "d loss/dx with fed weights, batch 2");
+    }
+
     [Theory]
     [InlineData("lenet5")]
     [InlineData("fcn-512")]
