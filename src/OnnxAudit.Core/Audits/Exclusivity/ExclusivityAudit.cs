@@ -117,6 +117,9 @@ public static class ExclusivityAudit
                 smaller = GradientAttackSimulation.Run(context, model, layers, ao with { BatchSize = ms, InsecureBatches = attackBatches, RandomBatches = 0 }, progress);
             }
         }
+        // why: issue 17: the hardened copy gets its own sessions; the audited model's (masks, head input, feature matcher,
+        // victim gradient: 1.5 GB on alexnet@64) are not used again in this phase.
+        context.ReleaseSessions();
         if (options.Harden)
             hardening = ExclusivityHardening.Verify(context, layers, options.BatchSize, options.Quick ? 100 : 200, attackBatches, options.Seed,
                 progress, options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default);
