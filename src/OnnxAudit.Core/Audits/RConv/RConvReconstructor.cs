@@ -128,39 +128,45 @@ internal sealed class RConvReconstructor
     }
 
     /// <summary>
-    /// Solves every input channel of a conv layer from its weight gradient: per group, one SVD of the
+    /// Solves every input channel of a conv layer from its weight gradient: per group, one factorisation of the
     /// (F/G)·Kh·Kw × H·W matrix of ∂ℓ/∂O coefficients (shared by the group's channels, which are its right-hand
     /// sides). Singular values below tol·σ_max are dropped: X is the minimum-norm solution and the dropped right
-    /// singular vectors span what the gradient leaves free.
+    /// singular vectors span what the gradient leaves free. Needs rows ≥ H·W.
     /// </summary>
+    // why: issue 16 — a thin Householder QR with a rank certificate (ThinLeastSquares), the SVD of the small R only when
+    // full rank is not certified; the former full SVD of A (MathNet forms the m × m U) was ~10× slower than LibTorch.
     internal static GradientSolution SolveGradientSystem(ConvGeometry g, ReadOnlySpan<double> dO, ReadOnlySpan<float> dW, double rankTolerance)
     {
         var hw = g.InH * g.InW;
+        var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
+        var k = g.ChannelsPerGroup;
         var x = new double[g.InChannels * hw];
         var ranks = new int[g.Groups];
         var nulls = new Matrix<double>[g.Groups];
         double res2 = 0, rhs2 = 0;
         for (var grp = 0; grp < g.Groups; grp++)
         {
-            var a = ConvConstraints.GradientMatrix(g, dO, grp);
-            var b = ConvConstraints.GradientRhs(g, dW, grp);
-            var svd = a.Svd(computeVectors: true);
-            var sv = svd.S;
-            var max = sv.Count > 0 ? sv.AbsoluteMaximum() : 0;
-            var r = max == 0 ? 0 : sv.Count(v => v > rankTolerance * max);
-            ranks[grp] = r;
-            var v = svd.VT.Transpose();
-            // x = V_r · S_r⁻¹ · U_rᵀ · b
-            var utb = svd.U.SubMatrix(0, a.RowCount, 0, r).TransposeThisAndMultiply(b);
-            for (var i = 0; i < r; i++) utb.SetRow(i, utb.Row(i) / sv[i]);
-            var sol = v.SubMatrix(0, hw, 0, r) * utb;
-            nulls[grp] = v.SubMatrix(0, hw, r, hw - r);
-            var resid = (a * sol) - b;
-            res2 += resid.FrobeniusNorm() * resid.FrobeniusNorm();
-            rhs2 += b.FrobeniusNorm() * b.FrobeniusNorm();
-            for (var cl = 0; cl < g.ChannelsPerGroup; cl++)
-                for (var p = 0; p < hw; p++)
-                    x[((((grp * g.ChannelsPerGroup) + cl) * hw) + p)] = sol[p, cl];
+            var a = ConvConstraints.GradientMatrixColumnMajor(g, dO, grp);
+            var b = ConvConstraints.GradientRhsColumnMajor(g, dW, grp);
+            var a0 = (double[])a.Clone();
+            var b0 = (double[])b.Clone();
+            var sol = ThinLeastSquares.Solve(a, rows, hw, b, k, rankTolerance);
+            ranks[grp] = sol.Rank;
+            nulls[grp] = sol.NullSpace;
+            // residual A·X − B in original units (explicit, not from the factorisation)
+            var ax = new double[rows];
+            for (var c = 0; c < k; c++)
+            {
+                Array.Clear(ax);
+                var xc = sol.X.AsSpan(c * hw, hw);
+                for (var j = 0; j < hw; j++)
+                    if (xc[j] != 0) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(a0.AsSpan(j * rows, rows), xc[j], ax, ax);
+                var bc = b0.AsSpan(c * rows, rows);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(ax, bc, ax);
+                res2 += System.Numerics.Tensors.TensorPrimitives.Dot(ax, ax);
+                rhs2 += System.Numerics.Tensors.TensorPrimitives.Dot(bc, bc);
+                xc.CopyTo(x.AsSpan(((grp * k) + c) * hw, hw));
+            }
         }
         return new GradientSolution(x, rhs2 > 0 ? Math.Sqrt(res2 / rhs2) : 0, ranks, nulls);
     }
@@ -221,16 +227,23 @@ internal sealed class RConvReconstructor
     internal static IReadOnlyList<RConvRankCheck> RankCheck(ConvGeometry g, ReadOnlySpan<double> dO, double tolerance, string source)
     {
         var list = new List<RConvRankCheck>();
+        var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
+        var hw = g.InH * g.InW;
         for (var grp = 0; grp < g.Groups; grp++)
         {
-            var a = ConvConstraints.GradientMatrix(g, dO, grp);
+            // the thin factorisation needs a tall matrix: a short A (rows < H·W) is factorised as Aᵀ (same singular values)
+            var tall = rows >= hw;
+            var a = ConvConstraints.GradientMatrixColumnMajor(g, dO, grp, transpose: !tall);
             var zero = 0;
-            for (var r = 0; r < a.RowCount; r++)
-                if (a.Row(r).AbsoluteMaximum() == 0) zero++;
-            var sv = a.Svd(computeVectors: false).S;
-            var max = sv.Count > 0 ? sv.AbsoluteMaximum() : 0;
-            var rank = max == 0 ? 0 : sv.Count(v => v > tolerance * max);
-            list.Add(new RConvRankCheck(g.Name, grp, a.RowCount, a.ColumnCount, zero, rank, tolerance, source));
+            for (var r = 0; r < rows; r++)
+            {
+                var nonzero = false;
+                if (tall) { for (var c = 0; c < hw && !nonzero; c++) nonzero = a[((long)c * rows) + r] != 0; }
+                else nonzero = a.AsSpan(r * hw, hw).ContainsAnyExcept(0.0);
+                if (!nonzero) zero++;
+            }
+            var (rank, _) = tall ? ThinLeastSquares.Rank(a, rows, hw, tolerance) : ThinLeastSquares.Rank(a, hw, rows, tolerance);
+            list.Add(new RConvRankCheck(g.Name, grp, rows, hw, zero, rank, tolerance, source));
         }
         return list;
     }
