@@ -50,7 +50,7 @@ public static class RConvAuditor
         var blocked = net.StoppedAtUnsupportedOperator ? net.StopReason : null;
         if (!net.Convs.Any())
             return CountingOnly(model, analysis, shape, options, net.StopReason is { } stop
-                ? $"no convolution lies on a linear chain from the input to a fully-connected layer ({stop})"
+                ? $"no convolution lies on the paths from the input to a fully-connected layer ({stop})"
                 : "no convolution lies on the chain from the input to the first fully-connected layer") with { UnassessedChain = blocked };
         if (net.Head is null)
             return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}") with { UnassessedChain = blocked };
@@ -223,32 +223,71 @@ public static class RConvAuditor
         }
     }
 
-    /// <summary>Walking down from the FC layer: the first node where the attack must stop whatever the gradient values.</summary>
+    /// <summary>
+    /// Walking down from the FC layer (reverse topological order, as the reconstruction does): where the attack must
+    /// stop whatever the gradient values, or (null, null) when the counting conditions let it reach the image.
+    /// </summary>
     internal static (string? Layer, string? Reason) ChainBreak(RConvNetwork net, IReadOnlyList<RConvLayerCondition> conditions)
     {
         var gemm = net.Head!;
         if (gemm.BiasName is null) return (gemm.NodeName, "the first fully-connected layer has no bias, so its input cannot be obtained by division");
         var byName = conditions.ToDictionary(c => c.Geometry.Name);
-        var outputKnown = true; // the value above the current stage is reconstructed and (so far) invertible
-        for (var i = net.Stages.Count - 2; i >= 0; i--)
+        // per tensor: its gradient is complete (no reader failed to pass it on) / its value can be recovered
+        var gradOk = new HashSet<string>(StringComparer.Ordinal) { gemm.Inputs[0] };
+        var poisoned = new HashSet<string>(StringComparer.Ordinal);
+        var valueOk = new HashSet<string>(StringComparer.Ordinal) { gemm.Inputs[0] };
+        (string, string)? cause = null, consequence = null;
+        var stages = net.Stages;
+        for (var i = stages.Count - 2; i >= 0; i--)
         {
-            switch (net.Stages[i])
+            var st = stages[i];
+            if (poisoned.Contains(st.Output) || !gradOk.Contains(st.Output))
+            {
+                foreach (var x in st.Inputs) poisoned.Add(x);
+                continue;
+            }
+            var outputKnown = valueOk.Contains(st.Output);
+            var x0 = st.Inputs[0];
+            switch (st)
             {
                 case BlockingStage b:
-                    return (b.NodeName, $"{b.OpType} '{b.NodeName}' lies between the fully-connected layer and the conv layers below it: {b.Reason}");
+                    cause ??= (b.NodeName, $"{b.OpType} '{b.NodeName}' lies between the fully-connected layer and the conv layers below it: {b.Reason}");
+                    poisoned.Add(x0);
+                    break;
                 case ActivationStage a:
-                    outputKnown = a.Activation.IsInvertible;
+                    if (!outputKnown)
+                    {
+                        consequence ??= (a.NodeName, $"the output of {a.OpType} '{a.NodeName}' cannot be recovered (the activation above it is not invertible, or it is mixed into a residual sum), so its derivative cannot be evaluated");
+                        poisoned.Add(x0);
+                        break;
+                    }
+                    gradOk.Add(x0);
+                    if (a.Activation.IsInvertible) valueOk.Add(x0);
+                    break;
+                case AffineStage f:
+                    gradOk.Add(x0);
+                    if (outputKnown && f.Invertible) valueOk.Add(x0);
+                    break;
+                case PassThroughStage or ConcatStage:
+                    foreach (var x in st.Inputs) { gradOk.Add(x); if (outputKnown) valueOk.Add(x); }
+                    break;
+                case AddStage:
+                    foreach (var x in st.Inputs) gradOk.Add(x);
                     break;
                 case ConvStage c:
+                    gradOk.Add(x0);
+                    if (valueOk.Contains(x0)) break;
                     var cond = byName[c.NodeName];
                     var joint = outputKnown && cond.ForwardConstraintsA + (cond.Geometry.InChannels * cond.RowsPerChannel) >= cond.UnknownsX;
                     if (!cond.GradientConditionHolds && !joint && !(outputKnown && cond.Verdict == RConvVerdict.LeaksThroughCombinedConstraints))
-                        return (c.NodeName, $"conv '{c.NodeName}' is not solvable: {cond.Explanation}");
-                    outputKnown = true;
+                        cause = (c.NodeName, $"conv '{c.NodeName}' is not solvable: {cond.Explanation}");
+                    else valueOk.Add(x0);
                     break;
             }
         }
-        return (null, null);
+        if (valueOk.Contains(net.InputName)) return (null, null);
+        var (layer, reason) = cause ?? consequence ?? (net.InputName, "no reader of the input can recover it");
+        return (layer, reason);
     }
 
     /// <summary>A copy of the model with O + 0 after every chain conv, the zero being an initializer whose gradient is ∂ℓ/∂O.</summary>

@@ -22,6 +22,9 @@ internal sealed class RConvReconstructor
         _options = options;
     }
 
+    /// <summary>Multiple of the most negative recovered ReLU output (its noise) below which a recovered value counts as zero.</summary>
+    internal const double ReluNoiseFactor = 2;
+
     /// <summary>∂ℓ/∂O of each conv layer as computed on the last reconstruction (for the rank check).</summary>
     public Dictionary<string, double[]> LastOutputGradients { get; } = [];
 
@@ -84,40 +87,115 @@ internal sealed class RConvReconstructor
             }
         steps.Add(new RConvLayerStep(gemm.NodeName, "Gemm", RConvSolveMethod.FullyConnectedDivision, outF, inF, n2 > 0 ? Math.Sqrt(r2 / n2) : 0, sw.Elapsed.TotalSeconds));
 
-        // 2. walk down. valueKnown: `value` holds the reconstructed output of stage i (the input of stage i+1).
-        var valueKnown = true;
+        // 2. walk down the stages in reverse topological order. A tensor's gradient is the sum over its readers (all
+        //    processed before its producer); its value comes from the first reader that recovers its input (a conv
+        //    solve, an invertible activation or affine map, a pass-through or a concat slice).
+        // why: issue 17 item 4 — residual and branched graphs: a residual Add passes ∂ℓ/∂y to both inputs, so the block
+        //    convs are solved as in a chain and the shortcut's gradient joins the block input's; a tensor read by a conv
+        //    that cannot be solved still gets its value when another reader's solve gives it.
+        var values = new Dictionary<string, double[]>(StringComparer.Ordinal) { [gemm.Inputs[0]] = value };
+        var grads = new Dictionary<string, double[]>(StringComparer.Ordinal) { [gemm.Inputs[0]] = grad };
+        var poisoned = new HashSet<string>(StringComparer.Ordinal); // a reader could not pass its gradient share on
+        (string Layer, string Reason)? cause = null, consequence = null;
+        void AddGrad(string t, double[] d)
+        {
+            if (grads.TryGetValue(t, out var acc)) { for (var j = 0; j < acc.Length; j++) acc[j] += d[j]; }
+            else grads[t] = d;
+        }
+        void SetValue(string t, double[] v) => values.TryAdd(t, v);
         for (var i = stages.Count - 2; i >= 0; i--)
         {
             var st = stages[i];
+            if (poisoned.Contains(st.Output) || !grads.TryGetValue(st.Output, out var g))
+            {
+                foreach (var x in st.Inputs) poisoned.Add(x);
+                continue;
+            }
+            values.TryGetValue(st.Output, out var v);
+            var x0 = st.Inputs[0];
             switch (st)
             {
-                case PassThroughStage: break;
+                case PassThroughStage:
+                    AddGrad(x0, (double[])g.Clone());
+                    if (v is not null) SetValue(x0, v);
+                    break;
                 case BlockingStage b:
-                    return Fail(b.NodeName, $"{b.OpType} '{b.NodeName}' sits between the recovered layer above and the conv layer below: {b.Reason}");
+                    cause ??= (b.NodeName, $"{b.OpType} '{b.NodeName}' sits between the recovered layer above and the conv layer below: {b.Reason}");
+                    poisoned.Add(x0);
+                    break;
                 case ActivationStage a:
                 {
                     // why: R-CONV "Propagating Gradient Through Activation Function": ∂ℓ/∂O = ∂ℓ/∂X · A'(O), A' written in X = A(O).
-                    if (!valueKnown) return Fail(a.NodeName, "the activation output is unknown, so its derivative cannot be evaluated");
-                    for (var j = 0; j < grad.Length; j++) grad[j] *= a.Activation.DerivativeFromOutput(value[j]);
-                    if (a.Activation.IsInvertible) for (var j = 0; j < value.Length; j++) value[j] = a.Activation.Inverse(value[j]);
-                    else valueKnown = false;
+                    if (v is null)
+                    {
+                        consequence ??= (a.NodeName, "the activation output is unknown, so its derivative cannot be evaluated");
+                        poisoned.Add(x0);
+                        break;
+                    }
+                    var d = new double[g.Length];
+                    // why: a ReLU output recovered by the conv solve above is exact only to ~1e-7 relative (float32
+                    // gradients), so its true zeros come back as ±noise and y > 0 would switch about half of them on
+                    // (measured: Conv-BN-ReLU-Conv fixture, conv1 residual 0.1 and 1–3 dB). A ReLU output is never
+                    // negative, so the most negative value measures that noise: values within ReluNoiseFactor times it
+                    // count as 0. The FC division reproduces exact zeros (no negatives, floor 0); a fixed relative floor
+                    // zeroed true small activations there (16 dB on one residual-fixture image).
+                    var floor = a.Activation.Kind == RConvActivationKind.Relu ? ReluNoiseFactor * Math.Max(0, -v.Min()) : 0;
+                    for (var j = 0; j < d.Length; j++) d[j] = g[j] * a.Activation.DerivativeFromOutput(v[j] > floor || v[j] < -floor ? v[j] : 0);
+                    AddGrad(x0, d);
+                    if (a.Activation.IsInvertible) SetValue(x0, v.Select(a.Activation.Inverse).ToArray());
+                    break;
+                }
+                case AffineStage f:
+                {
+                    // y = s·x + t: ∂ℓ/∂x = s·∂ℓ/∂y, x = (y − t)/s
+                    var d = new double[g.Length];
+                    for (var j = 0; j < d.Length; j++) d[j] = g[j] * f.Scale[j];
+                    AddGrad(x0, d);
+                    if (v is not null && f.Invertible)
+                    {
+                        var xv = new double[v.Length];
+                        for (var j = 0; j < xv.Length; j++) xv[j] = (v[j] - f.Shift[j]) / f.Scale[j];
+                        SetValue(x0, xv);
+                    }
+                    break;
+                }
+                case AddStage:
+                    AddGrad(st.Inputs[0], (double[])g.Clone());
+                    AddGrad(st.Inputs[1], (double[])g.Clone());
+                    break;
+                case ConcatStage cc:
+                {
+                    var off = 0;
+                    for (var k = 0; k < cc.Inputs.Length; k++)
+                    {
+                        AddGrad(cc.Inputs[k], g[off..(off + cc.Sizes[k])]);
+                        if (v is not null) SetValue(cc.Inputs[k], v[off..(off + cc.Sizes[k])]);
+                        off += cc.Sizes[k];
+                    }
                     break;
                 }
                 case ConvStage c:
                 {
-                    var r = SolveConv(c.Geometry, gradients, grad, valueKnown ? value : null, steps, out var fail);
-                    if (r is null) return Fail(c.NodeName, fail!);
-                    LastOutputGradients[c.NodeName] = (double[])grad.Clone();
-                    grad = ConvConstraints.InputGradient(c.Geometry, grad, W(c.Geometry.WeightName));
-                    value = r;
-                    valueKnown = true;
+                    LastOutputGradients[c.NodeName] = (double[])g.Clone();
+                    AddGrad(x0, ConvConstraints.InputGradient(c.Geometry, g, W(c.Geometry.WeightName)));
+                    if (values.ContainsKey(x0)) break; // another reader already recovered the input
+                    var r = SolveConv(c.Geometry, gradients, g, v, steps, out var fail);
+                    if (r is null) cause = (c.NodeName, fail!);
+                    else SetValue(x0, r);
                     break;
                 }
                 default:
-                    return Fail(st.NodeName, $"operator {st.OpType} is not supported by the reconstruction");
+                    cause ??= (st.NodeName, $"operator {st.OpType} is not supported by the reconstruction");
+                    poisoned.Add(x0);
+                    break;
             }
         }
-        var img = value.Select(v => (float)v).ToArray();
+        if (!values.TryGetValue(_net.InputName, out var image))
+        {
+            var (layer, reason) = cause ?? consequence ?? (_net.InputName, "no reader of the input recovered it");
+            return Fail(layer, reason);
+        }
+        var img = image.Select(v => (float)v).ToArray();
         return new RConvReconstruction(true, img, steps, null, null, total.Elapsed.TotalSeconds);
     }
 
