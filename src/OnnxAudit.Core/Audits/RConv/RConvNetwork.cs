@@ -183,7 +183,9 @@ internal sealed class RConvNetwork
         NodeProto? head = null;
         foreach (var n in graph.Node)
         {
-            if (!n.Input.Any(data.Contains)) continue;
+            // why: Shape / Size read a data tensor's shape, not its values: their outputs are shape arithmetic (a
+            // Reshape target), constant per model, and carry no gradient.
+            if (!n.Input.Any(data.Contains) || n.OpType is "Shape" or "Size") continue;
             dataNodes.Add(n);
             if (n.OpType == "Gemm" && data.Contains(n.Input[0])) { head = n; break; }
             foreach (var o in n.Output) if (!string.IsNullOrEmpty(o)) data.Add(o);
@@ -217,7 +219,7 @@ internal sealed class RConvNetwork
             // why: the gradient of a tensor is the sum over all its readers; a reader that does not lead to the Gemm
             // (a second output, an auxiliary head) adds a term the walk cannot compute, so the walk stops there.
             foreach (var x in node.Input.Where(data.Contains).Distinct())
-                if (consumers[x].FirstOrDefault(c => !onPath.Contains(c)) is { } side)
+                if (consumers[x].FirstOrDefault(c => !onPath.Contains(c) && c.OpType is not ("Shape" or "Size")) is { } side)
                 {
                     stop = $"tensor '{x}' also feeds {side.OpType} '{NameOf(side)}', which does not lead to the fully-connected layer '{NameOf(head)}'; its share of the gradient is outside the walk: a side branch {UnsupportedMarker}";
                     break;

@@ -104,4 +104,20 @@ public class RConvBranchTests(ITestOutputHelper output)
         Assert.Contains("not solvable", r.ChainBreakReason, StringComparison.Ordinal);
         Assert.All(r.Images, i => Assert.False(i.Detail.Succeeded));
     }
+
+    [Fact]
+    public void TooLargeLayer_SkipsTheReconstruction_ButTheOtherLayersGetRankChecks()
+    {
+        // 1×72×72: conv1 (5,184 unknowns per channel > the 4,096 budget) is too large; conv2 (36×36) fits
+        var model = new ChainModelBuilder(1, 72, 72, seed: 7).Conv(1, 4, 3, 2, 1).Act("Relu").Conv(4, 16, 3, 1, 1).Act("Relu")
+            .Flatten().Gemm(16 * 36 * 36, 10).Build("too-large(test)");
+        var analysis = ModelAnalysis.Analyze(model);
+        var r = RConvAuditor.Run(model, analysis, Images(2, 1, 72, 72, 8), RConvOptions.Default with { Images = 2 }, NullProgress.Instance);
+        Assert.Equal(2, r.Conditions.Count);
+        Assert.Contains("too large to solve here (5,184 unknowns", r.ChainBreakReason, StringComparison.Ordinal);
+        Assert.Empty(r.Images);
+        Assert.Equal(2, r.RankChecks.Count);
+        Assert.All(r.RankChecks, k => Assert.Equal((r.Conditions[1].Geometry.Name, 144, 1296), (k.Layer, k.Rows, k.Unknowns)));
+        Assert.All(r.RankChecks, k => Assert.True(k.Rank <= 144));
+    }
 }
