@@ -135,7 +135,10 @@ public static class RConvAuditor
                 if (psnr is { } p) stage.Describe(string.Create(CultureInfo.InvariantCulture, $"R-CONV: image {idx} PSNR {p:F1} dB"));
             }
         }
-        return new RConvAuditResult(model.Origin, model.Sha256, null, net.InputShape, conditions, ranks, images, breakLayer, breakReason, options.Seed, gradSeconds);
+        // the walk stops first at an operator it does not support: the reconstruction is a gap, not a finding
+        var gap = net.Stages.OfType<BlockingStage>().FirstOrDefault(b => b.Unsupported && b.NodeName == breakLayer);
+        return new RConvAuditResult(model.Origin, model.Sha256, null, net.InputShape, conditions, ranks, images, breakLayer, breakReason, options.Seed, gradSeconds)
+            { UnassessedChain = gap?.Reason };
     }
 
     /// <summary>

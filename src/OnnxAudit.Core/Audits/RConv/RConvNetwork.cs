@@ -42,7 +42,11 @@ internal sealed record AddStage(string NodeName, int[] OutputShape) : RConvStage
 internal sealed record ConcatStage(string NodeName, int[] Sizes, int[] OutputShape) : RConvStage(NodeName, "Concat", OutputShape);
 
 /// <summary>An operator the attack cannot invert or differentiate through without its input (e.g. MaxPool).</summary>
-internal sealed record BlockingStage(string NodeName, string OpType, int[] OutputShape, string Reason) : RConvStage(NodeName, OpType, OutputShape);
+internal sealed record BlockingStage(string NodeName, string OpType, int[] OutputShape, string Reason) : RConvStage(NodeName, OpType, OutputShape)
+{
+    /// <summary>True when the walk stops here because it does not support the operator (a gap), not because the attack cannot pass.</summary>
+    public bool Unsupported { get; init; }
+}
 
 /// <summary>The first fully-connected layer: Y = α·X·B(ᵀ) + β·C.</summary>
 internal sealed record GemmStage(string NodeName, string WeightName, string? BiasName, bool TransB, double Alpha, double Beta,
@@ -149,6 +153,10 @@ internal sealed class RConvNetwork
         }
         return (null, "too deep");
     }
+
+    /// <summary>Element-wise operators whose output has the shape of their data inputs (scalar constants allowed).</summary>
+    private static readonly HashSet<string> ElementWise = ["Clip", "HardSwish", "HardSigmoid", "Gelu", "Erf", "Mul", "Add", "Sub", "Div", "Sum",
+        "Max", "Min", "Softplus", "Selu", "Celu", "Mish", "PRelu", "ThresholdedRelu", "Softsign", "Abs", "Neg", "Exp", "Log", "Sqrt", "Pow"];
 
     private static readonly string[] Supported = ["Conv", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "BatchNormalization (inference)",
         "Mul/Add/Sub/Div by a constant", "Add (residual)", "Concat (channels)", "Flatten", "Reshape", "Identity", "Dropout",
@@ -276,7 +284,7 @@ internal sealed class RConvNetwork
                     break;
                 case "GlobalAveragePool" or "GlobalMaxPool":
                     st = new BlockingStage(name, node.OpType, cur.Length == 3 ? [cur[0], 1, 1] : cur,
-                        $"global pooling is not invertible: it keeps one value per channel of the {(cur.Length == 3 ? cur[1] * cur[2] : 0)} below it");
+                        $"global pooling is not invertible: it keeps one value per channel of the {(cur.Length == 3 ? $"{cur[1]}×{cur[2]}" : "?")} map below it");
                     break;
                 case "Gemm" when ReferenceEquals(node, head):
                     var wName = node.Input[1];
@@ -286,6 +294,13 @@ internal sealed class RConvNetwork
                     int inF = (int)(transB ? w.Dims[1] : w.Dims[0]), outF = (int)(transB ? w.Dims[0] : w.Dims[1]);
                     st = new GemmStage(name, wName, node.Input.Count > 2 && !string.IsNullOrEmpty(node.Input[2]) ? node.Input[2] : null,
                         transB, FloatAttr(node, "alpha", 1f), FloatAttr(node, "beta", 1f), inF, outF);
+                    break;
+                // why: issue 17 item 4 — an element-wise operator the walk does not support (ReLU6 as Clip, HardSwish,
+                // SiLU as x·Sigmoid(x), GELU, …) keeps the shape: it becomes a stop for the reconstruction only, so the
+                // network, its conditions and the rank checks below it are still built; the stop is reported as a gap.
+                case var op when ElementWise.Contains(op) && BroadcastShape(ins.Select(x => shapes[x]).ToList()) is { } outShape
+                    && node.Input.Where(x => !string.IsNullOrEmpty(x) && !data.Contains(x)).All(x => Const(x) is { } c && c.Dims.Aggregate(1L, (a, d) => a * d) == 1):
+                    st = new BlockingStage(name, node.OpType, outShape, $"operator {node.OpType} (node '{name}') {UnsupportedMarker} (reconstruction); supported: [{string.Join(", ", Supported)}]") { Unsupported = true };
                     break;
                 default:
                     stop = $"operator {node.OpType} (node '{name}') {UnsupportedMarker}; supported: [{string.Join(", ", Supported)}]";
@@ -300,6 +315,20 @@ internal sealed class RConvNetwork
         foreach (var st in stages)
             foreach (var x in st.Inputs) (net._consumers.TryGetValue(x, out var l) ? l : net._consumers[x] = []).Add(st);
         return net;
+    }
+
+    /// <summary>The common shape of data tensors of equal rank under broadcasting (each dim equal or 1), or null.</summary>
+    private static int[]? BroadcastShape(IReadOnlyList<int[]> shapes)
+    {
+        var rank = shapes[0].Length;
+        if (shapes.Any(x => x.Length != rank)) return null;
+        var outShape = new int[rank];
+        for (var i = 0; i < rank; i++)
+        {
+            outShape[i] = shapes.Max(x => x[i]);
+            if (shapes.Any(x => x[i] != 1 && x[i] != outShape[i])) return null;
+        }
+        return outShape;
     }
 
     /// <summary>BatchNormalization in inference mode: y = γ·(x − μ)/√(σ² + ε) + β = s·x + t per channel.</summary>

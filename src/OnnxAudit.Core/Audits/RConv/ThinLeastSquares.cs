@@ -68,6 +68,25 @@ internal static class ThinLeastSquares
         if (m < n) throw new ArgumentException($"the system is short ({m} rows < {n} columns); pass its transpose");
         var hi = NormBound(a, m, m, n);
         if (hi == 0) return (0, true);
+        // why: a very tall system (alexnet@224 features.3: 4,800 × 729) costs 2·m·n² in the QR. Adding rows never lowers
+        // σ_min, so σ_min(A) ≥ σ_min(A_S) for any row subset S: the certificate of the 2n largest rows, against A's own
+        // norm bound, certifies A (3.3× fewer flops there); the full QR decides when it does not.
+        if (m > 3 * n)
+        {
+            var norms = new double[m];
+            for (var c = 0; c < n; c++)
+            {
+                var col = a.AsSpan(c * m, m);
+                for (var r = 0; r < m; r++) norms[r] += col[r] * col[r];
+            }
+            var rows = Enumerable.Range(0, m).OrderByDescending(r => norms[r]).Take(2 * n).Order().ToArray();
+            var ms = rows.Length;
+            var sub = new double[ms * n];
+            for (var c = 0; c < n; c++)
+                for (var i = 0; i < ms; i++) sub[(c * ms) + i] = a[(c * m) + rows[i]];
+            HouseholderInPlace(sub, ms, n, [], 0);
+            if (CertifiedInverse(sub, ms, n, hi, tolerance) is not null) return (n, true);
+        }
         HouseholderInPlace(a, m, n, [], 0);
         if (CertifiedInverse(a, m, n, hi, tolerance) is not null) return (n, true);
         var sv = UpperMatrix(a, m, n).Svd(computeVectors: false).S;

@@ -82,4 +82,17 @@ public class ThinLeastSquaresTests
             Assert.Equal(expected, rank);
         }
     }
+
+    [Theory]
+    [InlineData(200, 20, 20)]
+    [InlineData(200, 20, 12)]
+    public void Rank_VeryTall_RowSubsetCertificate_AgreesWithTheSvd(int m, int n, int rank)
+    {
+        // m > 3n: the 2n largest rows certify full rank; a rank-deficient A must not be certified by them
+        var rng = new Random(m + rank);
+        var a = Matrix<double>.Build.Dense(m, rank, (_, _) => rng.NextDouble() - 0.5) * Matrix<double>.Build.Dense(rank, n, (_, _) => rng.NextDouble() - 0.5);
+        var expected = FullSvd(a, Matrix<double>.Build.Dense(m, 1), 1e-6).Rank;
+        Assert.Equal(rank, expected);
+        Assert.Equal((rank, rank == n), ThinLeastSquares.Rank(a.ToColumnMajorArray(), m, n, 1e-6));
+    }
 }
