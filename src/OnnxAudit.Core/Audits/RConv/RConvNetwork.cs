@@ -53,9 +53,16 @@ internal sealed record GemmStage(string NodeName, string WeightName, string? Bia
     int InFeatures, int OutFeatures) : RConvStage(NodeName, "Gemm", [OutFeatures]);
 
 /// <summary>
-/// The linear chain of a CNN classifier from the image input to its first Gemm, with per-sample shapes.
-/// why: the R-CONV attack (batch size 1) walks this chain from the FC layer down to the image; its order and the
+/// The nodes of a CNN classifier on the paths from the image input to its first Gemm, in topological order, with
+/// per-sample shapes.
+/// why: the R-CONV attack (batch size 1) walks them from the FC layer down to the image; their order and the
 /// operators in between decide whether the walk can continue, which the per-conv geometry alone does not say.
+/// The rule (issue 17 item 4), in reverse topological order: a tensor's gradient is the sum of its readers' shares and
+/// is known when every reader passed its share on (a conv always does, by convᵀ; an activation only when its output
+/// value is known; an affine map, pass-through, residual Add or channel Concat always); a tensor's value is known when
+/// one reader recovers its input (a conv solve on its gradient — and forward — constraints, an invertible activation
+/// or affine map, a pass-through, a Concat slice; a residual Add gives no value to its inputs). The reconstruction
+/// reaches the image when the input's value is known; pooling and unsupported element-wise operators stop it.
 /// </summary>
 internal sealed class RConvNetwork
 {
