@@ -11,9 +11,9 @@ using OnnxAudit.Runtime;
 namespace OnnxAudit.Bench;
 
 /// <summary>
-/// usage: OnnxAudit.Bench federated-numbers &lt;repo root&gt; [threads]
+/// usage: OnnxAudit.Bench federated-numbers &lt;repo root&gt; [threads] [all|fcn|resnet|dp] [resnet iterations] [resnet restarts] [resnet TV weight]
 /// The issue-12 acceptance numbers at the default budgets: fcn-512 M = 8 on insecure batches (analytic vs Inverting vs DLG),
-/// resnet18_w16_32 M = 1 (Inverting PSNR, iDLG label accuracy), lenet5 DP-SGD sweep (σ = 0, 0.1, 0.5, 1.0).
+/// resnet18_w16_32 M = 1 (Inverting PSNR, iDLG label accuracy), lenet5 DP-SGD sweep (σ = 0, 1e-4 … 0.03, 0.1, 0.5, 1.0 and the noise floor).
 /// </summary>
 internal static class FederatedNumbers
 {
@@ -48,7 +48,10 @@ internal static class FederatedNumbers
         {
             var res = OnnxModel.Load(Path.Combine(root, "tests", "reference", "second_order", "resnet18_w16_32.onnx"));
             var head = FcnHead.Extract(res);
-            var opts = new InvertingOptions(Iterations: 600, Restarts: 1);
+            // args[3], args[4]: iterations and restarts (default 600 × 1); args[5]: TV weight (default 0.01)
+            var opts = new InvertingOptions(Iterations: args.Length > 3 ? int.Parse(args[3], ic) : 600, Restarts: args.Length > 4 ? int.Parse(args[4], ic) : 1,
+                TvWeight: args.Length > 5 ? double.Parse(args[5], ic) : 1e-2);
+            var swr = System.Diagnostics.Stopwatch.StartNew();
             using var inv = new GradientInversion(res, opts, null, rt);
             var hits = 0; var total = 0; var ps = new List<double>();
             foreach (var i in Enumerable.Range(0, 20).Select(k => 3 + 97 * k))
@@ -62,23 +65,12 @@ internal static class FederatedNumbers
                 total++; if (lab.Labels[0] == yy![0]) hits++;
                 if (ps.Count < 3) ps.Add(ReconstructionScore.Compute(x, inv.RunInverting(obs, lab.Labels).Images, yy, lab.Labels, dims[1..]).MeanPsnr);
             }
-            Console.WriteLine(string.Create(ic, $"resnet18_w16_32 M=1: Inverting ({opts.Iterations} it x {opts.Restarts}) mean PSNR {ps.Average():F2} dB over 3 samples [{string.Join(", ", ps.Select(p => p.ToString("F2", ic)))}], iDLG labels {hits}/{total}"));
+            Console.WriteLine(string.Create(ic, $"resnet18_w16_32 M=1: Inverting ({opts.Iterations} it x {opts.Restarts}, TV {opts.TvWeight:G3}, {swr.Elapsed.TotalSeconds:F0} s) mean PSNR {ps.Average():F2} dB over 3 samples [{string.Join(", ", ps.Select(p => p.ToString("F2", ic)))}], iDLG labels {hits}/{total}"));
         }
         if (only is "all" or "dp")
         {
-            var le = OnnxModel.Load(Path.Combine(root, "models", "lenet5.onnx"));
-            using var inv = new GradientInversion(le, new InvertingOptions(Iterations: 300, Restarts: 1), null, rt);
-            var (x, dims, y) = ds.Batch([3]);
-            var g = FederatedGradient.ComputeFor(le, x, dims, y!, rt, inv.Parameters).Parameters.Select(p => p.Values).ToList();
-            var line = new List<string>();
-            foreach (var s in new[] { 0.0, 0.1, 0.5, 1.0 })
-            {
-                var shared = GradientDefences.Apply(new DpSgdDefence(1.0, s, 5), g, [g]);
-                var lab = LabelInference.Infer(FcnHead.Extract(le).Layers[^1], inv.Parameters.Zip(shared).ToDictionary(t => t.First, t => t.Second), 1);
-                var p = ReconstructionScore.Compute(x, inv.RunInverting(shared, lab.Labels).Images, y!, lab.Labels, dims[1..]);
-                line.Add(string.Create(ic, $"σ={s}: {p.MeanPsnr:F2} dB, label {p.LabelAccuracy:P0}, distortion {GradientDefences.Distortion(g, shared):F2}"));
-            }
-            Console.WriteLine("lenet5 DP-SGD C=1 (Inverting 300 it, sample 3): " + string.Join("; ", line));
+            // the DP-SGD sweep of bench/README.md: lenet5, M = 1, 6 victims × 2 noise × 2 restart seeds, 300 iterations, with the floor
+            DpSgdSweepBench.Run([root, rt.IntraOpThreads.ToString(ic), "300", "1", "6", "2", "2", "0,0.0001,0.0003,0.001,0.003,0.01,0.03,0.1,0.5,1"]);
         }
     }
 }

@@ -23,6 +23,11 @@ if (args.Length > 0 && args[0] == "federated-numbers")
     OnnxAudit.Bench.FederatedNumbers.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "dpsgd-sweep")
+{
+    OnnxAudit.Bench.DpSgdSweepBench.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "inverting")
 {
     OnnxAudit.Bench.InvertingBench.Run(args[1..]);

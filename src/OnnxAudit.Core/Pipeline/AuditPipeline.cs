@@ -212,7 +212,7 @@ public static class AuditPipeline
             case FederatedLeakageAuditor:
                 var f = FederatedOptions(request);
                 var perBatch = (f.Inverting is { } inv ? inv.Iterations * (double)inv.Restarts : 0) + (f.Dlg is { } dlg ? dlg.Evaluations * (double)dlg.Restarts : 0);
-                return f.Batches * (double)f.BatchSize * (1 + (f.Defences ?? FederatedAuditOptions.PaperDefences).Count) * perBatch * 2;
+                return f.Batches * (double)f.BatchSize * (1 + (f.Defences ?? FederatedAuditOptions.PaperDefences).Count + f.SweepRuns) * perBatch * 2;
             case ConvolutionalLeakageAuditor:
                 return 200;
             default:

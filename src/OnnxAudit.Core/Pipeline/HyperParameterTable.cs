@@ -47,6 +47,8 @@ public static class HyperParameterTable
             if (f.Dlg is { } dlg)
                 Row(t, "DLG (labels from the gradient)", string.Create(ic, $"{dlg.Evaluations} L-BFGS evaluations × {dlg.Restarts} restart(s)"));
             Row(t, "defences (attacked by Inverting)", string.Join("; ", (f.Defences ?? FederatedAuditOptions.PaperDefences).Select(d => d.Name)));
+            if (f.SweepRuns > 0)
+                Row(t, "DP-SGD sweep", string.Create(ic, $"added σ rows: {{1, 3}}·10^k with noise ÷ clipped signal ρ = σC√P/‖Σ clip_C(g_m)‖ in [{G(Audits.Federated.DpSgdSweep.RhoLow)}, {G(Audits.Federated.DpSgdSweep.RhoHigh)}) on the audited batches; noise floor = Inverting on the noise alone; a row is at the floor within {G(Audits.Federated.DpSgdSweep.FloorMarginDb)} dB"));
             Row(t, "thresholds", string.Create(ic, $"an attack leaks at mean PSNR ≥ {G(f.LeakPsnr)} dB; a sample is recovered at ≥ {G(Audits.LeakageThresholds.RecoveredPsnr)} dB; seed {f.Seed}"));
         }
         if (Ran(ReportAssembler.ConvolutionalThreat))

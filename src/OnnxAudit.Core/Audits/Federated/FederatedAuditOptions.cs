@@ -31,9 +31,18 @@ public sealed record FederatedAuditOptions(int BatchSize = 1, int Batches = 2, I
     /// already fails at this budget measures nothing); the time budget is then planned for the attack runs alone.</summary>
     public bool DefencesOnlyWhenLeaking { get; init; }
 
+    /// <summary>Whether the DP-SGD rows are extended by <see cref="DpSgdSweep"/>: the σ of the 1–3 series whose noise-to-signal
+    /// ratio on the audited batches lies in [0.3, 30) (where the attack's PSNR falls) and the noise floor (the attack on the noise
+    /// alone). Needs a DP-SGD defence in the list; skipped when the planned Inverting run is a first look only.</summary>
+    public bool SweepDpSgd { get; init; }
+
+    /// <summary>The Inverting runs per batch the DP-SGD sweep may add (<see cref="DpSgdSweep.MaxRuns"/> when it is on and the list has a
+    /// DP-SGD defence, else 0); the time planner and the ETA count them.</summary>
+    public int SweepRuns => SweepDpSgd && (Defences ?? PaperDefences).Any(d => d is DpSgdDefence) ? DpSgdSweep.MaxRuns : 0;
+
     /// <summary>Default budgets (at most <see cref="InvertingOptions.Default"/>, <see cref="DlgOptions.Default"/>), 2 batches, the paper's
-    /// defences, loops planned into 300 s.</summary>
-    public static FederatedAuditOptions Default { get; } = new(Inverting: InvertingOptions.Default, Dlg: DlgOptions.Default) { SecondsBudget = 300 };
+    /// defences with the DP-SGD sweep, loops planned into 300 s.</summary>
+    public static FederatedAuditOptions Default { get; } = new(Inverting: InvertingOptions.Default, Dlg: DlgOptions.Default) { SecondsBudget = 300, SweepDpSgd = true };
 
     /// <summary>report --quick: 1 batch, at most <see cref="InvertingOptions.Quick"/> and <see cref="DlgOptions.Quick"/> planned into 45 s,
     /// one defence (DP-SGD C = 1, σ = 0.1) attacked only when Inverting leaks (session builds and stage 2 come on top: resnet18@64 took 108–130 s at load ~50 with 60 s), stage 2 at <see cref="FeatureMatchingOptions.Quick"/> with 100 iterations.</summary>

@@ -31,6 +31,10 @@ public sealed record DefenceOutcome(GradientDefence Defence, double MeanPsnr, do
     /// <summary>Mean cos(g̃, g) of the shared update to the clean gradient (how much of the direction the attack matches survives);
     /// NaN for defences that change the model or the batch.</summary>
     public double Cosine { get; init; } = double.NaN;
+
+    /// <summary>DP-SGD only: mean over the batches of ρ = σC√P / ‖Σ_m clip_C(g_m)‖, the noise norm over the clipped signal
+    /// (<see cref="DpSgdSweep.NoiseToSignal"/>); NaN for other defences.</summary>
+    public double NoiseToSignal { get; init; } = double.NaN;
 }
 
 /// <summary>Exclusivity of the features entering a single-Linear head (the analogue of ExANs for that layer).</summary>
@@ -63,6 +67,16 @@ public sealed record FederatedAuditResult(string ModelOrigin, long[] SampleDims,
 {
     /// <summary>Why the defences were not attacked (quick runs whose undefended attack fails); null when they were.</summary>
     public string? DefenceNote { get; init; }
+
+    /// <summary>The DP-SGD noise floor: mean PSNR of the Inverting attack whose target is the DP-SGD noise alone (the same draw,
+    /// no signal; <see cref="GradientDefences.NoiseOnly"/>) on the same batches and budget; NaN when not measured.</summary>
+    public double NoiseFloorPsnr { get; init; } = double.NaN;
+
+    /// <summary>Label accuracy of the noise-floor run (labels read from the noise alone).</summary>
+    public double NoiseFloorLabelAccuracy { get; init; } = double.NaN;
+
+    /// <summary>Why the DP-SGD sweep was not run although asked for; null otherwise.</summary>
+    public string? DpSgdSweepNote { get; init; }
 
     /// <summary>The attack with the highest mean PSNR (the one the verdict uses).</summary>
     public FederatedAttackOutcome? Strongest => Attacks.Where(a => double.IsFinite(a.MeanPsnr)).MaxBy(a => a.MeanPsnr);

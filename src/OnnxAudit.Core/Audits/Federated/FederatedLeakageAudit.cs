@@ -76,7 +76,15 @@ public static class FederatedLeakageAudit
             }
         }
 
-        if (options.SecondsBudget is { } budget && batches.Count > 0) Plan(inversion, options, budget, observed[0], inferred[0].Labels);
+        var sweep = options.SweepRuns > 0;
+        string? sweepNote = null;
+        if (options.SecondsBudget is { } budget && batches.Count > 0)
+        {
+            sweep = Plan(inversion, options, budget, observed[0], inferred[0].Labels, sweep);
+            if (!sweep && options.SweepRuns > 0)
+                sweepNote = string.Create(CultureInfo.InvariantCulture,
+                    $"the DP-SGD sweep (σ where the noise-to-signal ratio is {DpSgdSweep.RhoLow:G3}–{DpSgdSweep.RhoHigh:G3}, and the noise floor) was not run: with its {DpSgdSweep.MaxRuns} extra runs per batch the planned Inverting run would be under {InvertingOptions.FirstLookIterations} iterations");
+        }
         var attacks = new List<FederatedAttackOutcome>();
         if (options.Analytic) attacks.Add(Analytic(model, head, batches, originals, truths, observed, Dict, sampleDims, options, progress));
         if (inversion.Inverting is { } inv)
@@ -90,6 +98,7 @@ public static class FederatedLeakageAudit
 
         var defences = new List<DefenceOutcome>();
         string? defenceNote = null;
+        double floorPsnr = double.NaN, floorLabels = double.NaN;
         var invertingPsnr = attacks.FirstOrDefault(a => a.Attack == "Inverting Gradients")?.MeanPsnr ?? double.NaN;
         if (options.Inverting is not null && options.DefencesOnlyWhenLeaking && !(invertingPsnr >= options.LeakPsnr))
             defenceNote = string.Create(CultureInfo.InvariantCulture,
@@ -97,6 +106,37 @@ public static class FederatedLeakageAudit
         else if (options.Inverting is not null)
         {
             var list = options.Defences ?? FederatedAuditOptions.PaperDefences;
+            // why: DP-SGD's effect is set by ρ = σC√P / ‖Σ clip_C(g_m)‖ (DpSgdSweep), so the signal of every batch is measured
+            // once: it gives each DP-SGD row its ρ and the sweep its σ values.
+            var template = list.OfType<DpSgdDefence>().FirstOrDefault();
+            var parameterCount = observed.Count > 0 ? observed[0].Sum(a => (long)a.Length) : 0;
+            double[] signals = template is null ? [] : [.. batches.Select(b =>
+                Math.Sqrt(GradientDefences.ClippedSum([.. b.Select(i => Observed(model, [i]))], template.Clip).Sum(a => a.Sum(v => v * v))))];
+            if (sweep && template is not null)
+            {
+                // the noise floor first: the same noise draw with no signal under it, attacked with the same budget and restart seeds
+                using (var fs = progress.Start("federated: DP-SGD noise floor", batches.Count))
+                {
+                    var fp = new List<double>();
+                    var fa = new List<double>();
+                    for (var k = 0; k < batches.Count; k++)
+                    {
+                        var noise = GradientDefences.NoiseOnly(template, observed[k], batches[k].Length);
+                        var y = Infer(noise, batches[k].Length);
+                        var sc = ReconstructionScore.Compute(originals[k], inversion.RunInverting(noise, y.Labels).Images, truths[k], y.Labels, sampleDims);
+                        fp.Add(sc.MeanPsnr);
+                        fa.Add(sc.LabelAccuracy);
+                        fs.Advance();
+                    }
+                    floorPsnr = fp.Average();
+                    floorLabels = fa.Average();
+                }
+                if (invertingPsnr >= floorPsnr + DpSgdSweep.MinimumGainDb)
+                    list = DpSgdSweep.Merge(list, DpSgdSweep.TransitionSigmas(signals.Average(), parameterCount, template.Clip));
+                else
+                    sweepNote = string.Create(CultureInfo.InvariantCulture,
+                        $"no σ rows added: the undefended Inverting attack ({invertingPsnr:F1} dB) is within {DpSgdSweep.MinimumGainDb:G3} dB of what it scores on the noise alone ({floorPsnr:F1} dB), so no σ can lower it measurably");
+            }
             using var st = progress.Start("federated: defences", list.Count);
             foreach (var d in list)
             {
@@ -146,7 +186,11 @@ public static class FederatedLeakageAudit
                 st.Advance();
                 if (!applicable) continue;
                 var mean = psnrs.Average();
-                defences.Add(new DefenceOutcome(d, mean, accs.Average(), dist.Average(), mean >= options.LeakPsnr) { Cosine = cos.Average() });
+                defences.Add(new DefenceOutcome(d, mean, accs.Average(), dist.Average(), mean >= options.LeakPsnr)
+                {
+                    Cosine = cos.Average(),
+                    NoiseToSignal = d is DpSgdDefence dp ? signals.Average(sg => DpSgdSweep.NoiseToSignal(dp.Sigma, dp.Clip, parameterCount, sg)) : double.NaN,
+                });
             }
         }
 
@@ -165,7 +209,7 @@ public static class FederatedLeakageAudit
                 : string.Create(CultureInfo.InvariantCulture, $"none of the evaluated defences brings Inverting below {options.LeakPsnr:G3} dB; use a stronger DP-SGD noise or larger batches");
         return new FederatedAuditResult(model.Origin, sampleDims, m, batches, originals, truths, [.. inferred.Select(i => i.Labels)],
             inferred.Count > 0 ? inferred[0].Method : LabelMethod.Idlg, attacks, defences, headStats, verdict, Rule(options.LeakPsnr), recommendation, leaks)
-        { DefenceNote = defenceNote };
+        { DefenceNote = defenceNote, NoiseFloorPsnr = floorPsnr, NoiseFloorLabelAccuracy = floorLabels, DpSgdSweepNote = sweepNote };
     }
 
     /// <summary>Estimated seconds of one second-order evaluation per trainable parameter per sample (1.5e-7: lenet5 9 ms unloaded;
@@ -176,7 +220,9 @@ public static class FederatedLeakageAudit
     /// Inverting gets ¾ (all when DLG is off) spread over its runs (batches × restarts × (1 + defence runs), a larger batch
     /// weighted by its factor), DLG ¼ over batches × restarts; a second Inverting restart is dropped first when the count
     /// would fall below half the configured one.</summary>
-    private static void Plan(GradientInversion inversion, FederatedAuditOptions options, double budget, IReadOnlyList<float[]> observed, long[] labels)
+    /// <returns>Whether the DP-SGD sweep (<paramref name="sweep"/> asked for it) fits: its <see cref="DpSgdSweep.MaxRuns"/> runs per batch
+    /// are counted as defence runs, and dropped when they would push the Inverting run under <see cref="InvertingOptions.FirstLookIterations"/>.</returns>
+    private static bool Plan(GradientInversion inversion, FederatedAuditOptions options, double budget, IReadOnlyList<float[]> observed, long[] labels, bool sweep)
     {
         // why: a wall-clock calibration made the iteration counts (and so the report) differ between runs with the same seed;
         // the estimate is deterministic: SecondsPerParameter per trainable parameter per sample (lenet5 unloaded: 9 ms measured).
@@ -189,16 +235,19 @@ public static class FederatedLeakageAudit
         var dlgShare = inv is null ? budget : 0.25 * budget;
         if (inv is not null && double.IsFinite(tInv) && tInv > 0)
         {
-            var defenceWeight = options.DefencesOnlyWhenLeaking ? 0
+            var listWeight = options.DefencesOnlyWhenLeaking ? 0
                 : (options.Defences ?? FederatedAuditOptions.PaperDefences).Sum(d => d is LargerBatchDefence lb ? lb.Factor : 1.0);
-            int Iterations(int restarts) => (int)Math.Min(inv.Iterations, Math.Floor(invShare / (options.Batches * restarts * (1 + defenceWeight) * tInv)));
+            var configured = inv;
+            double Weight() => listWeight + (sweep && !options.DefencesOnlyWhenLeaking ? options.SweepRuns : 0);
+            int Iterations(int restarts) => (int)Math.Min(configured.Iterations, Math.Floor(invShare / (options.Batches * restarts * (1 + Weight()) * tInv)));
+            if (sweep && Math.Max(Iterations(1), Iterations(configured.Restarts)) < InvertingOptions.FirstLookIterations) sweep = false;
             var restarts = inv.Restarts;
             if (restarts > 1 && Iterations(restarts) < inv.Iterations / 2) restarts = 1;
             var it = Math.Min(inv.Iterations, Math.Max(InvertingOptions.MinimumIterations, Iterations(restarts)));
             inv = inv with
             {
                 Iterations = it, Restarts = restarts,
-                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation (1.5e-7 s per parameter per sample, so that runs repeat); configured at most {inv.Iterations} × {inv.Restarts}") +
+                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation (1.5e-7 s per parameter per sample, so that runs repeat) over {1 + Weight():G3} Inverting runs per batch; configured at most {inv.Iterations} × {inv.Restarts}") +
                     (it < InvertingOptions.FirstLookIterations ? string.Create(ic, $"; fewer than {InvertingOptions.FirstLookIterations} iterations: a first look only, published runs use 4,800+") : ""),
             };
         }
@@ -212,6 +261,7 @@ public static class FederatedLeakageAudit
             };
         }
         inversion.SetBudgets(inv, dlg);
+        return sweep;
     }
 
     private static int[] Draw(Random rng, int n, int m, int[] include)

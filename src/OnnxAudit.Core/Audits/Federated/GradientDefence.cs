@@ -64,14 +64,7 @@ public static class GradientDefences
                 {
                     if (perSample is null || perSample.Count == 0) throw new ArgumentException("DP-SGD needs the per-sample gradients", nameof(perSample));
                     var m = perSample.Count;
-                    var sum = averaged.Select(a => new double[a.Length]).ToArray();
-                    foreach (var s in perSample)
-                    {
-                        var norm = Math.Sqrt(s.Sum(t => t.Sum(v => (double)v * v)));
-                        var factor = Math.Min(1.0, d.Clip / Math.Max(norm, 1e-30));
-                        for (var l = 0; l < s.Count; l++)
-                            for (var i = 0; i < s[l].Length; i++) sum[l][i] += factor * s[l][i];
-                    }
+                    var sum = ClippedSum(perSample, d.Clip);
                     var rng = new Random(d.Seed);
                     var result = new float[sum.Length][];
                     for (var l = 0; l < sum.Length; l++)
@@ -85,6 +78,33 @@ public static class GradientDefences
             default:
                 throw new ArgumentException($"unknown defence {defence.GetType().Name}", nameof(defence));
         }
+    }
+
+    /// <summary>Σ_m clip_C(g_m): every per-sample gradient (all parameters concatenated) scaled to L2 norm ≤ <paramref name="clip"/>, summed.</summary>
+    public static double[][] ClippedSum(IReadOnlyList<IReadOnlyList<float[]>> perSample, double clip)
+    {
+        ArgumentNullException.ThrowIfNull(perSample);
+        if (perSample.Count == 0) throw new ArgumentException("no per-sample gradients", nameof(perSample));
+        var sum = perSample[0].Select(a => new double[a.Length]).ToArray();
+        foreach (var s in perSample)
+        {
+            var norm = Math.Sqrt(s.Sum(t => t.Sum(v => (double)v * v)));
+            var factor = Math.Min(1.0, clip / Math.Max(norm, 1e-30));
+            for (var l = 0; l < s.Count; l++)
+                for (var i = 0; i < s[l].Length; i++) sum[l][i] += factor * s[l][i];
+        }
+        return sum;
+    }
+
+    /// <summary>The DP-SGD update of a batch of <paramref name="m"/> samples whose gradients are all zero: the noise alone,
+    /// N(0, σ²C²)/M with the defence's seed (the same draw <see cref="Apply"/> adds), shaped like <paramref name="like"/>.
+    /// The Inverting attack on it measures the PSNR floor of an attack that sees no signal.</summary>
+    public static float[][] NoiseOnly(DpSgdDefence defence, IReadOnlyList<float[]> like, int m)
+    {
+        ArgumentNullException.ThrowIfNull(defence);
+        ArgumentNullException.ThrowIfNull(like);
+        IReadOnlyList<float[]> zero = [.. like.Select(a => new float[a.Length])];
+        return Apply(defence with { Sigma = defence.Sigma > 0 ? defence.Sigma : 1 }, zero, [.. Enumerable.Repeat(zero, Math.Max(1, m))]);
     }
 
     /// <summary>Relative L2 distortion ‖g̃ − g‖ / ‖g‖ over all parameters (the defence's cost on the update).</summary>

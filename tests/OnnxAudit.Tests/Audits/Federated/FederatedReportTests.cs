@@ -29,6 +29,8 @@ public class FederatedReportTests
         // exclusivity reduction applies to lenet5's three-layer ReLU head; all four defences are in the table
         Assert.Equal(4, r.Defences.Count);
         Assert.All(r.Defences.Where(d => d.Defence is DpSgdDefence or PruningDefence), d => Assert.True(d.Distortion > 0));
+        Assert.True(double.IsNaN(r.NoiseFloorPsnr), "no sweep was asked for");
+        Assert.True(r.Defences[0].NoiseToSignal > 0 && double.IsNaN(r.Defences[1].NoiseToSignal));
         var c = FederatedAttackReport.Build(r);
         Assert.NotEqual(Severity.NotAssessed, c.Verdict.Severity);
         var blocks = c.Sections.Single().Blocks;
@@ -70,6 +72,54 @@ public class FederatedReportTests
         Assert.Empty(skip.Defences);
         Assert.Contains("defences not attacked", skip.DefenceNote, StringComparison.Ordinal);
         Assert.Contains(FederatedAttackReport.Build(skip).Sections.Single().Blocks, b => b is NoteBlock n && n.Text.Contains("defences not attacked", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Lenet5_DpSgdSweep_AddsTransitionRowsInSigmaOrder_MeasuresTheNoiseFloor_AndDrawsIt()
+    {
+        var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var ds = FederatedAttackTests.Samples.Value;
+        var opts = Tiny with
+        {
+            Inverting = new InvertingOptions(Iterations: 100, Restarts: 1), Dlg = null, Analytic = false,
+            Defences = [new PruningDefence(10), new DpSgdDefence(1.0, 0.1), new DpSgdDefence(1.0, 1.0)], SweepDpSgd = true,
+        };
+        var r = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!, opts, NullProgress.Instance);
+        Assert.IsType<PruningDefence>(r.Defences[0].Defence);
+        var dp = r.Defences.Skip(1).Select(d => (DpSgdDefence)d.Defence).ToList();
+        Assert.Equal(dp.Select(d => d.Sigma).Order(), dp.Select(d => d.Sigma));
+        var added = r.Defences.Where(d => d.Defence is DpSgdDefence { Sigma: not (0.1 or 1.0) }).ToList();
+        Assert.InRange(added.Count, 3, 4);
+        Assert.All(added, d => Assert.InRange(d.NoiseToSignal, DpSgdSweep.RhoLow * (1 - 1e-9), DpSgdSweep.RhoHigh));
+        // ρ grows in proportion to σ (one batch: the same signal for every row)
+        Assert.All(r.Defences.Skip(1), d => Assert.Equal(dp[0].Sigma / r.Defences[1].NoiseToSignal, ((DpSgdDefence)d.Defence).Sigma / d.NoiseToSignal, 6));
+        Assert.True(double.IsFinite(r.NoiseFloorPsnr) && r.NoiseFloorPsnr > 0);
+        Assert.True(r.Attacks.Single().MeanPsnr >= r.NoiseFloorPsnr + DpSgdSweep.MinimumGainDb, "the rows are added only above the floor");
+        Assert.Null(r.DpSgdSweepNote);
+        var blocks = FederatedAttackReport.Build(r).Sections.Single().Blocks;
+        var table = blocks.OfType<TableBlock>().Single(t => t.Caption!.StartsWith("Defences", StringComparison.Ordinal));
+        Assert.Equal(r.Defences.Count + 1, table.Rows.Count);
+        Assert.Equal("DP-SGD noise alone (floor)", table.Rows[^1][0].Text);
+        var chart = blocks.OfType<ChartBlock>().Single();
+        Assert.True(chart.LogX);
+        Assert.Equal(dp.Count, chart.Series.Single().Points.Count);
+        Assert.Contains(chart.Thresholds, t => t.Y == r.NoiseFloorPsnr);
+        Assert.Contains(blocks, b => b is ParagraphBlock p && p.Runs.Any(x => x.Text.Contains("With the noise alone as its target", StringComparison.Ordinal)));
+        // a time budget that leaves the run a first look only drops the sweep and says so
+        var low = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!, opts with { SecondsBudget = 1e-3 }, NullProgress.Instance);
+        Assert.Equal(3, low.Defences.Count);
+        Assert.True(double.IsNaN(low.NoiseFloorPsnr));
+        Assert.Contains("was not run", low.DpSgdSweepNote, StringComparison.Ordinal);
+        // an attack that does not beat the floor by MinimumGainDb gets the floor but no σ rows: with 0 iterations the attack and
+        // the floor run both return the same random start, so they score the same
+        var none = FederatedLeakageAudit.Run(model, ds.Pixels.ToArray(), [ds.N, ds.C, ds.H, ds.W], ds.Labels!,
+            opts with { Inverting = new InvertingOptions(Iterations: 0, Restarts: 1) }, NullProgress.Instance);
+        Assert.Equal(3, none.Defences.Count);
+        Assert.Equal(none.Attacks.Single().MeanPsnr, none.NoiseFloorPsnr, 9);
+        Assert.Contains("no σ rows added", none.DpSgdSweepNote, StringComparison.Ordinal);
+        var noneBlocks = FederatedAttackReport.Build(none).Sections.Single().Blocks;
+        Assert.Contains(noneBlocks, b => b is NoteBlock n && n.Text.Contains("no σ rows added", StringComparison.Ordinal));
+        Assert.DoesNotContain(noneBlocks, b => b is ParagraphBlock p && p.Runs.Any(x => x.Text.Contains("were added", StringComparison.Ordinal)));
     }
 
     [Fact]
