@@ -5,7 +5,8 @@
 # with the reference within 1e-5 + 1e-3·|e| on every parameter) and `report --quick`, and write bench/zoo-table.md.
 #
 # usage: bench/zoo-table.sh [PHASE] [MODEL...]
-#   PHASE  grad    export + inspect + gradient + comparison (default models: all)
+#   PHASE  grad    export + inspect + gradient + comparison (default models: all); a failed comparison is diagnosed
+#                  by `zoo_export.py ties` into <model>.ties (TIES=0 skips it)
 #          report  report --quick (REPORT_TIMEOUT seconds each, default 1800; a run stopped by it is marked so)
 #          memory  inspect / gradient / exclusivity on vgg11_bn_224 (the issue's memory targets)
 #          table   write bench/zoo-table.md from the rows measured so far (every phase rewrites it)
@@ -37,6 +38,15 @@ run() {
   set -e
 }
 
+# ties_of NAME: when the comparison failed (exit 1), the diagnosis of `zoo_export.py ties` (float64 runs of the model:
+# the non-differentiable points the batch comes near and the share with them taken the other way) into
+# $R/NAME.ties; TIES=0 skips it. A stale diagnosis of an earlier failing run is removed.
+ties_of() {
+  rm -f "$R/$1.ties"
+  [ "${TIES:-1}" = 1 ] && [ "$(cat "$R/$1.compare.rc")" = 1 ] || return 0
+  nice $PY "$ROOT/bench/zoo_export.py" ties "$1" "$R/$1.gradient.dir" 2>&1 | grep -v -i -e warn -e 'assert condition' > "$R/$1.ties" || true
+}
+
 grad_phase() {
   for m in $MODELS; do
     px=$(px_of "$m")
@@ -48,6 +58,7 @@ grad_phase() {
     $PY "$ROOT/bench/zoo_export.py" compare "$m" "$R/$m.gradient.dir" > "$R/$m.compare" 2>&1
     echo $? > "$R/$m.compare.rc"
     set -e
+    ties_of "$m"
     # the gradients of vgg11_bn are 0.5 GB; keep only the comparison
     rm -rf "$R/$m.gradient.dir"
     echo "$m: inspect rc $(cat "$R/$m.inspect.rc"), gradient rc $(cat "$R/$m.gradient.rc"), compare: $(cat "$R/$m.compare")"
@@ -64,6 +75,7 @@ memory_phase() {
   $PY "$ROOT/bench/zoo_export.py" compare "$m" "$R/$m.gradient.dir" > "$R/$m.compare" 2>&1
   echo $? > "$R/$m.compare.rc"
   set -e
+  ties_of "$m"
   rm -rf "$R/$m.gradient.dir"
   run "$m" exclusivity "$BIN" exclusivity "$Z/$m.onnx" --data "$Z/data224.npy" --batches 100 --json
   echo "$m: inspect rc $(cat "$R/$m.inspect.rc"), gradient rc $(cat "$R/$m.gradient.rc"), exclusivity rc $(cat "$R/$m.exclusivity.rc"), compare: $(cat "$R/$m.compare")"
@@ -88,5 +100,7 @@ case $PHASE in
   all) grad_phase; memory_phase; report_phase ;;
   *) echo "unknown phase $PHASE; use grad, report, memory, table or all" >&2; exit 2 ;;
 esac
-$PY "$ROOT/bench/zoo_export.py" table "$R" > "$ROOT/bench/zoo-table.md"
+# written beside and then moved: the table step reads the committed table's "before" cells (see zoo_export.py table)
+$PY "$ROOT/bench/zoo_export.py" table "$R" > "$ROOT/bench/zoo-table.md.new"
+mv "$ROOT/bench/zoo-table.md.new" "$ROOT/bench/zoo-table.md"
 echo "wrote bench/zoo-table.md"

@@ -76,6 +76,29 @@ public partial class HandDerivedGradientTests
     }
 
     [Fact]
+    public void MaxPool_Backward_OneUlpLargerLaterElement_GetsTheGradient()
+    {
+        // why (issue 17, densenet121 conv0): the only miss there is a pool0 window whose two largest inputs differ by 0.84
+        // float32 ulps in float64; ONNX Runtime's conv rounded them the other way round and the gradient followed our
+        // forward. The backward must follow the forward's own order however close: every path (Indices-free blocks,
+        // ScatterElements on Indices, the opset-13 one-hot) gives the window's gradient to the element 1 ulp above the
+        // first in scan order. x = [a, a, a⁺, a]: y = a⁺, dy = 2a⁺ at index 2.
+        const float a = 0.23168048f;
+        var b = MathF.BitIncrement(a);
+        var x = new Dictionary<string, float[]> { ["x"] = [a, a, b, a] };
+        float[] expected = [0, 0, 2 * b, 0];
+        var blocks = new OpCase("mp", "MaxPool", ["x"], [("x", [1, 1, 2, 2])], [], [MakeInts("kernel_shape", [2, 2]), MakeInts("strides", [2, 2])]);
+        var padded = new OpCase("mp", "MaxPool", ["x"], [("x", [1, 1, 2, 2])], [],
+            [MakeInts("kernel_shape", [3, 3]), MakeInts("strides", [2, 2]), MakeInts("pads", [1, 1, 1, 1])]);
+        foreach (var (what, c) in new[] { ("2×2 blocks, opset 17", blocks), ("3×3 s2 p1, opset 17", padded), ("3×3 s2 p1, opset 13", padded with { Opset = 13 }) })
+        {
+            var dx = Grads(c, x, out _)["x"];
+            Assert.True(dx[0] == 0 && dx[1] == 0 && dx[3] == 0, $"{what}: gradient at the tied first elements: [{string.Join(", ", dx)}]");
+            Check(expected, dx, $"dx {what}");
+        }
+    }
+
+    [Fact]
     public void MaxPool_Backward_OverlappingWindowsAccumulate()
     {
         // x = [0, 3, 1], windows of 2 with stride 1: y = [3, 3], dy = [3, 3]; both land on index 1
