@@ -239,6 +239,19 @@ void WhiteBox(string path, string at, int batch, int blocks, int iters)
     // ours-copy: the pre-change loop (copies in and out of the session's buffers every iteration), same results bit for bit
     if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", () => ours.RunWithCopies(target, iterations: iters)));
     if (oldAttack is not null) sides.Add(("ours-legacy", () => oldAttack.Run(target, iterations: iters)));
+    // INGRAPH=1: a side with the other optimiser placement (Adam inside the graph on the CPU, on the host on CUDA),
+    // checked bit-identical on the CPU first (issue 16 item 5)
+    using var other = Environment.GetEnvironmentVariable("INGRAPH") == "1"
+        ? new WhiteBoxAttack(model, point.Tensor, batch, ((int)dims[1], (int)dims[2], (int)dims[3]), hyper, runtime with { AdamInGraph = !runtime.OptimizerInGraph })
+        : null;
+    if (other is not null)
+    {
+        var a = ours.Run(target, iterations: 100).Images;
+        var b = other.Run(target, iterations: 100).Images;
+        var diff = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
+        if (device == ExecutionDevice.Cpu ? diff != 0 : diff > 1e-3) throw new InvalidOperationException($"in-graph and host Adam differ by {diff} after 100 iterations");
+        sides.Add((other.InGraph ? "ours-ingraph" : "ours-hostadam", () => other.Run(target, iterations: iters)));
+    }
     var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
     Console.WriteLine(AbTimer.Line($"whitebox {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/iteration)", res, check));
 }
@@ -305,6 +318,27 @@ void Decoder(string path, string at, int batch, int blocks, int steps)
     if (Math.Abs(la - lb) > 1e-3 * lb) throw new InvalidOperationException("sides disagree: " + check);
     var sides = new List<(string, Action)> { ("ours", () => OursStep(ours, pOurs, adams)), ("libtorch", () => TorchStep()) };
     if (old is not null) sides.Add(("ours-legacy", () => OursStep(old, pOld, adamsOld)));
+    // INGRAPH=1: Adam inside the graph (AdamStepSession, the CUDA path), first checked bit-identical to 20 host steps
+    using var stepper = Environment.GetEnvironmentVariable("INGRAPH") == "1"
+        ? new AdamStepSession(ours.GradientModel, ours.Bindings, names, new AdamStep(1e-3), runtime)
+        : null;
+    if (stepper is not null)
+    {
+        var pHost = Init();
+        var aHost = names.ToDictionary(n => n, n => new Adam(pHost[n].Length, 1e-3), StringComparer.Ordinal);
+        for (var k = 0; k < 20; k++) OursStep(ours, pHost, aHost);
+        stepper.Begin(Init(), 20);
+        stepper.SetData(zd, z, target: x);
+        for (var k = 0; k < 20; k++) stepper.Step(k == 19 ? StepRead.All : StepRead.None);
+        var diff = names.Max(n => pHost[n].Zip(stepper.Values(n).ToArray(), (u, v) => Math.Abs(u - v)).Max());
+        if (device == ExecutionDevice.Cpu ? diff != 0 : diff > 1e-4) throw new InvalidOperationException($"in-graph and host Adam differ by {diff} after 20 steps");
+        stepper.Begin(Init(), 1 << 20);
+        sides.Add(("ours-ingraph", () =>
+        {
+            stepper.SetData(zd, z, target: x);
+            stepper.Step(StepRead.None);
+        }));
+    }
     var res = AbTimer.Run(blocks, steps, 1, [.. sides]);
     Console.WriteLine(AbTimer.Line($"decoder {Path.GetFileNameWithoutExtension(path)} {point.ProducerLabel} b{batch} (ms/step)", res, check));
 }
@@ -419,6 +453,18 @@ void Inverting(string path, int batch, int blocks, int iters)
     }
     var sides = new List<(string, Action)> { ("ours", () => ours.RunInverting(observed, labels)), ("libtorch", TorchLoop) };
     if (Environment.GetEnvironmentVariable("COPY") == "1") sides.Add(("ours-copy", OursCopy));
+    // INGRAPH=1: the other optimiser placement (signed Adam inside the graph on the CPU, on the host on CUDA)
+    using var otherInv = Environment.GetEnvironmentVariable("INGRAPH") == "1"
+        ? new GradientInversion(model, o, null, runtime with { AdamInGraph = !runtime.OptimizerInGraph })
+        : null;
+    if (otherInv is not null)
+    {
+        var a = ours.RunInverting(observed, labels).Images;
+        var b = otherInv.RunInverting(observed, labels).Images;
+        var diff = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
+        if (device == ExecutionDevice.Cpu ? diff != 0 : diff > 1e-3) throw new InvalidOperationException($"in-graph and host signed Adam differ by {diff}");
+        sides.Add((runtime.OptimizerInGraph ? "ours-hostadam" : "ours-ingraph", () => otherInv.RunInverting(observed, labels)));
+    }
     var res = AbTimer.Run(blocks, 1, iters, [.. sides]);
     Console.WriteLine(AbTimer.Line($"inverting {Path.GetFileNameWithoutExtension(path)} b{batch} (ms/iteration)", res, check));
 }

@@ -20,6 +20,7 @@ public sealed class GradientMatchingSession : IDisposable
     private readonly long[] _inputDims;
     private readonly Dictionary<string, Pinned<float>> _targets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _targetInputs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> _targetDims = new(StringComparer.Ordinal);
     private readonly (string Labels, string Loss, string InputGradient, string Distance) _names;
     private Pinned<float>? _x, _loss, _distance, _grad;
     private Pinned<long>? _labels;
@@ -47,6 +48,7 @@ public sealed class GradientMatchingSession : IDisposable
         Parameters = [.. parameters.Select(p => p.Name)];
         options ??= RuntimeOptions.Default;
         _uploadEachRun = options.UploadsBoundInputs;
+        Options = options;
         _session = SessionFactory.Create(MatchingModel.ToBytes(), options, matchingModel.Origin);
         try
         {
@@ -56,6 +58,7 @@ public sealed class GradientMatchingSession : IDisposable
                 var buf = new Pinned<float>(dims);
                 _targets[p] = buf;
                 _targetInputs[p] = target;
+                _targetDims[p] = dims;
                 _binding.BindInput(target, buf.Value);
             }
         }
@@ -66,6 +69,9 @@ public sealed class GradientMatchingSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>The device and threads it was created with.</summary>
+    internal RuntimeOptions Options { get; }
 
     /// <summary>The second-order model (for inspection or saving).</summary>
     public OnnxModel MatchingModel { get; }
@@ -133,6 +139,18 @@ public sealed class GradientMatchingSession : IDisposable
         _session.RunWithBinding(_runOptions, _binding);
         return _loss!.Data[0];
     }
+
+    /// <summary>The matching model's names as <see cref="GradientBindings"/> for an <see cref="AdamStepSession"/> over
+    /// <see cref="MatchingModel"/>: the dummy batch is the data input, the labels input, the loss and d loss/dx, and the
+    /// target inputs as parameter inputs holding the observed gradients of the latest <see cref="SetTargets"/>.</summary>
+    internal GradientBindings StepBindings() =>
+        new(InputName, _names.Labels, null, _names.Loss,
+            new Dictionary<string, string>(StringComparer.Ordinal) { [InputName] = _names.InputGradient },
+            [.. Parameters.Select(p => (_targetInputs[p], _targets[p].Data.ToArray(), (long[])_targetDims[p].Clone()))]);
+
+    /// <summary>The observed gradients of the latest <see cref="SetTargets"/>, by target input name.</summary>
+    internal Dictionary<string, float[]> TargetsByInput() =>
+        Parameters.ToDictionary(p => _targetInputs[p], p => _targets[p].Data, StringComparer.Ordinal);
 
     /// <summary>The distance term (without TV) of the latest <see cref="Run"/>.</summary>
     public float LastDistance => _distance?.Data[0] ?? float.NaN;

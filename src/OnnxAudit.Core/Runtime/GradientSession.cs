@@ -49,6 +49,7 @@ public sealed class GradientSession : IDisposable
         GradientModel = gradientModel;
         Bindings = bindings;
         options ??= RuntimeOptions.Default;
+        Options = options;
         _uploadEachRun = options.UploadsBoundInputs;
         var g = GradientModel.Graph;
         var initializers = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
@@ -88,6 +89,9 @@ public sealed class GradientSession : IDisposable
 
     /// <summary>The gradient model (for inspection or saving).</summary>
     public OnnxModel GradientModel { get; }
+
+    /// <summary>The device and threads it was created with.</summary>
+    internal RuntimeOptions Options { get; }
 
     /// <summary>The names this session binds.</summary>
     public GradientBindings Bindings { get; }

@@ -17,4 +17,12 @@ public sealed record RuntimeOptions(ExecutionDevice Device = ExecutionDevice.Cpu
     /// <summary>True when ONNX Runtime copies bound host inputs at bind time (CUDA), so inputs that change between runs
     /// must be re-bound before each run.</summary>
     internal bool UploadsBoundInputs => Device == ExecutionDevice.Cuda || EmulateDeviceBinding;
+
+    /// <summary>Test and bench switch: run the optimiser step of the attack loops inside the graph
+    /// (<see cref="AdamStepSession"/>) or on the host; null = by device (<see cref="OptimizerInGraph"/>).</summary>
+    internal bool? AdamInGraph { get; init; }
+
+    /// <summary>Whether the attack loops run Adam inside the graph: on CUDA (the state stays in device memory), not on
+    /// the CPU, where the host step measured as fast or faster (bench/README.md, "CUDA").</summary>
+    internal bool OptimizerInGraph => AdamInGraph ?? Device == ExecutionDevice.Cuda;
 }

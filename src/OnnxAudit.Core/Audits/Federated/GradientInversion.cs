@@ -17,6 +17,7 @@ public sealed class GradientInversion : IDisposable
     private readonly GradientMatchingSession? _cosine;
     private readonly GradientMatchingSession? _l2;
     private readonly long[] _sampleDims;
+    private readonly Dictionary<int, AdamStepSession> _invertingSteps = [];
 
     /// <summary>Builds the sessions. <paramref name="inverting"/> or <paramref name="dlg"/> null = that attack is not built.</summary>
     public GradientInversion(OnnxModel model, InvertingOptions? inverting, DlgOptions? dlg, RuntimeOptions? runtime = null, IReadOnlyList<string>? parameters = null)
@@ -76,11 +77,22 @@ public sealed class GradientInversion : IDisposable
         var bestLoss = double.PositiveInfinity;
         var evals = 0;
         var milestones = new[] { o.Iterations * 3 / 8, o.Iterations * 5 / 8, o.Iterations * 7 / 8 };
-        for (var r = 0; r < o.Restarts; r++)
+        float[] Start(int restart)
         {
-            var rng = new Random(StartSeed(o.Seed, r, 7919));
+            var rng = new Random(StartSeed(o.Seed, restart, 7919));
             var x = new float[n];
             for (var i = 0; i < n; i++) x[i] = (float)rng.NextDouble();
+            return x;
+        }
+        // issue 16 item 5: on CUDA the signed Adam steps inside the graph (InvertingInGraph), nothing per iteration leaves the device
+        if (session.Options.OptimizerInGraph && o.Iterations > 0 && o.Restarts > 0)
+        {
+            var (b, l, e) = InvertingInGraph.Run(session, _invertingSteps, o, labels, _sampleDims, Start);
+            return new Reconstruction(b, labels, l, e, sw.Elapsed.TotalSeconds);
+        }
+        for (var r = 0; r < o.Restarts; r++)
+        {
+            var x = Start(r);
             var adam = new SignedAdam(n);
             for (var it = 0; it < o.Iterations; it++)
             {
@@ -139,6 +151,7 @@ public sealed class GradientInversion : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        foreach (var s in _invertingSteps.Values) s.Dispose();
         _cosine?.Dispose();
         _l2?.Dispose();
     }

@@ -53,6 +53,7 @@ internal static class Trainer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(budget.EvalEvery, 1);
+        if (session.Options.OptimizerInGraph) return TrainInGraph(session, parameters, batch, heldOut, budget, learningRate, stage);
         var names = parameters.Keys.ToList();
         var adams = names.ToDictionary(n => n, n => new Adam(parameters[n].Length, learningRate), StringComparer.Ordinal);
         var steps = budget.MaxSteps;
@@ -106,6 +107,86 @@ internal static class Trainer
         if (heldOutImages == 0) bestStep = taken;
         return new TrainingSummary(taken, budget, stopped, firstCount > 0 ? first / firstCount : double.NaN,
             recent.Count > 0 ? recent.Average() : double.NaN, heldOutImages, heldOutImages > 0 ? best : double.NaN, bestStep);
+    }
+
+    /// <summary>
+    /// <see cref="Train"/> with Adam inside the graph (<see cref="AdamStepSession"/>, the CUDA path): the parameters and
+    /// their moments stay in device memory; per step only the batch goes up. The parameters come back to the host at the
+    /// held-out checks (every <see cref="TrainingBudget.EvalEvery"/> steps, for the best-parameter copy; the held-out
+    /// losses are evaluations without a step) and at the end; the losses of the first and the last window come back as
+    /// scalars. Same steps and stop as <see cref="Train"/>'s host loop (on the CPU the same parameters bit for bit, tested);
+    /// the window losses are differences of the graph's running double sum, so they may differ from the host loop's in
+    /// the last bits.
+    /// </summary>
+    internal static TrainingSummary TrainInGraph(GradientSession session, Dictionary<string, float[]> parameters,
+        Func<int, TrainingBatch> batch, IReadOnlyList<TrainingBatch> heldOut, TrainingBudget budget, double learningRate, IProgressStage? stage = null)
+    {
+        var names = parameters.Keys.ToList();
+        using var s = new AdamStepSession(session.GradientModel, session.Bindings, names, new AdamStep(learningRate), session.Options);
+        var steps = budget.MaxSteps;
+        s.Begin(parameters, steps);
+        var window = Math.Max(1, Math.Min(steps, budget.EvalEvery) / 2);
+        var report = Math.Max(1, steps / 100);
+        var heldOutImages = heldOut.Sum(b => (int)b.Dims[0]);
+        bool Check(int taken) => heldOutImages > 0 && (taken % budget.EvalEvery == 0 || taken == steps);
+        bool Candidate(int taken) => Check(taken) || taken == steps;
+        // the running loss sum is read where a window starts or ends: after step `window` (the first window) and
+        // `window` steps before and at every step where training may stop
+        var sums = new Dictionary<int, double> { [0] = 0 };
+        bool NeedsSum(int taken) => taken == window || Candidate(taken) || (taken + window <= steps && Candidate(taken + window));
+        var best = double.PositiveInfinity;
+        var reference = double.PositiveInfinity;
+        var bestStep = 0;
+        var sinceImprovement = 0;
+        Dictionary<string, float[]>? bestValues = null;
+        var taken = 0;
+        var stopped = false;
+        for (var step = 0; step < steps; step++)
+        {
+            var b = batch(step);
+            s.SetData(b.Dims, b.Input, b.Labels ?? default, b.Target ?? default);
+            taken = step + 1;
+            var candidate = Candidate(taken);
+            s.Step(candidate ? StepRead.All : NeedsSum(taken) ? StepRead.Loss : StepRead.None);
+            if (NeedsSum(taken)) sums[taken] = s.LossSum;
+            if (stage is not null && taken % report == 0) stage.Advance(report);
+            if (!Check(taken)) continue;
+            double sum = 0;
+            long count = 0;
+            foreach (var h in heldOut)
+            {
+                s.SetData(h.Dims, h.Input, h.Labels ?? default, h.Target ?? default);
+                sum += s.Evaluate() * h.Dims[0];
+                count += h.Dims[0];
+            }
+            var loss = sum / count;
+            if (loss < best)
+            {
+                best = loss;
+                bestStep = taken;
+                bestValues ??= names.ToDictionary(n => n, n => new float[parameters[n].Length], StringComparer.Ordinal);
+                foreach (var n in names) s.Values(n).CopyTo(bestValues[n]);
+            }
+            if (loss < reference * (1 - budget.MinRelativeImprovement) || double.IsPositiveInfinity(reference))
+            {
+                reference = loss;
+                sinceImprovement = 0;
+            }
+            else if (++sinceImprovement >= budget.Patience)
+            {
+                stopped = taken < steps;
+                break;
+            }
+        }
+        if (bestValues is not null)
+            foreach (var n in names) bestValues[n].CopyTo(parameters[n], 0);
+        else
+            foreach (var n in names) s.Values(n).CopyTo(parameters[n]);
+        if (heldOutImages == 0) bestStep = taken;
+        var firstCount = Math.Min(window, taken);
+        var lastCount = Math.Min(window, taken);
+        return new TrainingSummary(taken, budget, stopped, sums[firstCount] / firstCount,
+            (sums[taken] - sums[taken - lastCount]) / lastCount, heldOutImages, heldOutImages > 0 ? best : double.NaN, bestStep);
     }
 
     /// <summary>The image-weighted mean loss over <paramref name="heldOut"/> at the current parameters (gradients are

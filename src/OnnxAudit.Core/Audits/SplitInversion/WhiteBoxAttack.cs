@@ -18,8 +18,9 @@ internal sealed record WhiteBoxRun(float[] Images, double InitialLoss, double Fi
 /// He et al.'s white-box regularised maximum-likelihood attack (rMLE) on a batch of images at once:
 /// x* = argmin_x mean((f1(x) − f1(x0))²) + λ·TV(x) per image, constant start, Adam with AMSGrad, clamped to [0,1] after
 /// every step. One <see cref="GradientSession"/> (built for one batch size) is reused for every iteration and every run —
-/// also runs with another λ_TV (see <see cref="Run"/>) when the session was built with λ_TV &gt; 0; dispose it.
-/// Not thread-safe.
+/// also runs with another λ_TV (see <see cref="Run"/>) when the session was built with λ_TV &gt; 0; dispose it. On CUDA
+/// (<see cref="RuntimeOptions"/>.OptimizerInGraph) an <see cref="AdamStepSession"/> takes the Adam step inside the graph
+/// instead, with the same results. Not thread-safe.
 /// </summary>
 internal sealed class WhiteBoxAttack : IDisposable
 {
@@ -31,7 +32,11 @@ internal sealed class WhiteBoxAttack : IDisposable
     // why: the authors' white-box scripts pass eps = 1e-3 to torch.optim.Adam (not PyTorch's default 1e-8).
     public const double DefaultEpsilon = 1e-3;
 
-    private readonly GradientSession _session;
+    private readonly OnnxModel _gradientModel;
+    private readonly GradientBindings _bindings;
+    private readonly RuntimeOptions _runtime;
+    private GradientSession? _hostSession;
+    private AdamStepSession? _stepSession;
     private readonly int _batch;
     private readonly int _c, _h, _w;
     private readonly long[] _dims;
@@ -74,7 +79,11 @@ internal sealed class WhiteBoxAttack : IDisposable
         _tvFed = _tvInGraph && hyper.TvWeight != 0;
         var request = new GradientRequest(new SquaredErrorLoss(tensor), [input.Name],
             TotalVariationWeight: _tvFed ? TvPerElement(hyper.TvWeight) / batch : 0, TotalVariationAsInput: _tvFed);
-        _session = GradientSessions.Create(model, request, runtime);
+        _runtime = runtime ?? RuntimeOptions.Default;
+        _gradientModel = GradientGraphBuilder.Build(model, request);
+        _bindings = GradientSessions.Bindings(model, request);
+        // why: the session of the host loop is opened on first use, so the in-graph loop (CUDA) holds one session only.
+        if (!_runtime.OptimizerInGraph) _hostSession = new GradientSession(_gradientModel, _bindings, _runtime);
         _imageSize = _c * _h * _w;
         _energyScale = new double[batch];
     }
@@ -88,8 +97,13 @@ internal sealed class WhiteBoxAttack : IDisposable
     /// <summary>Adam ε.</summary>
     public double Epsilon { get; }
 
+    /// <summary>True when <see cref="Run"/> steps Adam inside the graph (<see cref="RuntimeOptions"/>: on CUDA).</summary>
+    internal bool InGraph => _runtime.OptimizerInGraph;
+
     /// <summary>The gradient model the attack runs (for profiling).</summary>
-    internal OnnxModel GradientModel => _session.GradientModel;
+    internal OnnxModel GradientModel => _gradientModel;
+
+    private GradientSession Session => _hostSession ??= new GradientSession(_gradientModel, _bindings, _runtime);
 
     private double TvPerElement(double tvWeight) => tvWeight / ((double)_c * (_h - 1) * _w);
 
@@ -132,15 +146,16 @@ internal sealed class WhiteBoxAttack : IDisposable
             _energyScale[i] = e > 0 && double.IsFinite(e) ? _imageSize / e : 1;
         }
         if (copying) return RunCopying(target, steps, fed, tvPerElement);
+        if (_runtime.OptimizerInGraph && steps > 0 && (_tvInGraph || tvPerElement == 0)) return RunInGraph(target, stage, steps, fed);
         // why: x, the target and the gradient live in the session's bound buffers (written once / updated in place), so
         // an iteration copies nothing: ONNX Runtime reads x where Adam writes it and writes the gradient Adam reads.
-        var x = _session.InputBuffer(_dims);
+        var x = Session.InputBuffer(_dims);
         if (x.Length != _batch * _imageSize) throw new InvalidOperationException($"the attack's input buffer has {x.Length} values, expected {_batch * _imageSize}");
         x.Fill(StartValue);
-        var boundTarget = _session.TargetBuffer;
+        var boundTarget = Session.TargetBuffer;
         if (target.Length != boundTarget.Length) throw new ArgumentException($"target has {target.Length} values, expected {boundTarget.Length}", nameof(target));
         target.CopyTo(boundTarget);
-        if (fed is not null) _session.BindParameters(fed);
+        if (fed is not null) Session.BindParameters(fed);
         var adam = new Adam(x.Length, Hyper.LearningRate, epsilon: Epsilon, amsGrad: true);
         double initial = double.NaN, last = double.NaN;
         var report = Math.Max(1, steps / 100);
@@ -153,8 +168,8 @@ internal sealed class WhiteBoxAttack : IDisposable
         var plateaued = false;
         for (var it = 0; it < steps; it++)
         {
-            var run = _session.RunBound();
-            var gradient = run.GradientBuffer(_session.InputName);
+            var run = Session.RunBound();
+            var gradient = run.GradientBuffer(Session.InputName);
             double loss = run.Loss;
             if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, gradient, tvPerElement / _batch);
             // why: the batch loss is the mean of the per-image losses, so its gradient is 1/B of each image's own;
@@ -188,6 +203,53 @@ internal sealed class WhiteBoxAttack : IDisposable
         return new WhiteBoxRun(x.ToArray(), initial, last, taken, plateaued);
     }
 
+    /// <summary>The loop with Adam (AMSGrad), the per-image gradient scale and the clamp inside the graph
+    /// (<see cref="AdamStepSession"/>): x and the moments stay in the session's device buffers, and only the steps whose
+    /// loss the loop needs (the first, every plateau window's end, the last) come back to the host. Same float operations
+    /// as <see cref="RunCore"/>'s host loop, so on the CPU the same images bit for bit (tested).</summary>
+    private WhiteBoxRun RunInGraph(ReadOnlySpan<float> target, IProgressStage? stage, int steps, Dictionary<string, float[]>? fed)
+    {
+        _stepSession ??= new AdamStepSession(_gradientModel, _bindings, [_bindings.DataInput],
+            new AdamStep(Hyper.LearningRate, Epsilon: Epsilon, AmsGrad: true, Clamp01: true, PerSampleScale: true), _runtime, _dims);
+        var scale = new float[_batch];
+        for (var i = 0; i < _batch; i++) scale[i] = (float)(_batch * _energyScale[i]);
+        var x0 = new float[_batch * _imageSize];
+        Array.Fill(x0, StartValue);
+        _stepSession.Begin(new Dictionary<string, float[]>(StringComparer.Ordinal) { [_bindings.DataInput] = x0 }, steps, scale, fed);
+        _stepSession.SetData(_dims, default, target: target);
+        double initial = double.NaN, last = double.NaN;
+        var report = Math.Max(1, steps / 100);
+        var plateauStop = steps >= PlateauMinIterations;
+        double previousWindow = double.NaN;
+        var taken = 0;
+        var plateaued = false;
+        for (var it = 0; it < steps; it++)
+        {
+            taken = it + 1;
+            var windowEnd = plateauStop && taken % PlateauWindow == 0;
+            // why: only the first loss, every plateau window's end and the last step leave the device; at a window's
+            // end the whole state comes back, since the loop may stop there.
+            var read = taken == steps || windowEnd ? StepRead.All : it == 0 ? StepRead.Loss : StepRead.None;
+            _stepSession.Step(read);
+            if (stage is not null && taken % report == 0) stage.Advance(report);
+            if (read == StepRead.None) continue;
+            double loss = _stepSession.Loss;
+            if (it == 0) initial = loss;
+            last = loss;
+            if (!windowEnd) continue;
+            // the graph sums the losses in double, as the host loop's window sum does
+            var mean = _stepSession.LossSum / PlateauWindow;
+            _stepSession.ResetLossSum();
+            if (double.IsFinite(previousWindow) && mean > previousWindow * (1 - PlateauImprovement))
+            {
+                plateaued = taken < steps;
+                break;
+            }
+            previousWindow = mean;
+        }
+        return new WhiteBoxRun(_stepSession.Values(_bindings.DataInput).ToArray(), initial, last, taken, plateaued);
+    }
+
     private WhiteBoxRun RunCopying(ReadOnlySpan<float> target, int steps, Dictionary<string, float[]>? fed, double tvPerElement)
     {
         var gradientCopy = new float[_batch * _imageSize];
@@ -197,8 +259,8 @@ internal sealed class WhiteBoxAttack : IDisposable
         double initial = double.NaN, last = double.NaN;
         for (var it = 0; it < steps; it++)
         {
-            var run = _session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
-            var g = run.Gradient(_session.InputName);
+            var run = Session.Run(x, _dims, target: target, parameters: it == 0 ? fed : null);
+            var g = run.Gradient(Session.InputName);
             g.CopyTo(gradientCopy);
             double loss = run.Loss;
             if (!_tvInGraph && tvPerElement != 0) loss += AddTotalVariation(x, gradientCopy, tvPerElement / _batch);
@@ -250,5 +312,9 @@ internal sealed class WhiteBoxAttack : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _hostSession?.Dispose();
+        _stepSession?.Dispose();
+    }
 }
