@@ -13,6 +13,11 @@ if (args.Length > 0 && args[0] == "split")
     OnnxAudit.Bench.SplitBench.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "split-plan")
+{
+    OnnxAudit.Bench.SplitPlanBench.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "exclusivity")
 {
     OnnxAudit.Bench.ExclusivityBench.Run(args[1..]);

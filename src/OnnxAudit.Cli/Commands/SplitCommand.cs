@@ -89,7 +89,7 @@ internal static class SplitCommand
             var contribution = SplitInversionReport.Build(result);
             // why: a quick verb run is provisional like a quick report (issue 13): the verdict carries its budget.
             if (options.Quick)
-                contribution = contribution with { Verdict = contribution.Verdict with { QuickBudget = SplitVerdict.QuickBudget(options), FullRunAdds = SplitVerdict.FullRunAdds } };
+                contribution = contribution with { Verdict = contribution.Verdict with { QuickBudget = SplitVerdict.QuickBudget(options, result.Plan), FullRunAdds = SplitVerdict.FullRunAdds } };
             if (parse.GetValue(json)) VerbJson.Write(console, "split", Summary(result, contribution.Verdict));
             else
             {
@@ -147,6 +147,7 @@ internal static class SplitCommand
             p.Depth,
             depthClass = WhiteBoxHyperparameters.Label(p.Class),
             @unsafe = p.Unsafe,
+            equivalent = p.Equivalent.Select(e => e.Tensor),
             attacks = p.Attacks.Select(a => new
             {
                 attack = SplitInversionReport.Name(a.Attack),
@@ -159,6 +160,7 @@ internal static class SplitCommand
                 a.Settings,
                 a.Seconds,
                 a.Note,
+                a.Budget,
             }),
         }),
     };

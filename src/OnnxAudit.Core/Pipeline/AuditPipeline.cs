@@ -135,7 +135,8 @@ public static class AuditPipeline
 
             var notAssessed = new Dictionary<string, string>();
             var contributions = new List<AuditContribution>();
-            progress.PhaseWeights(Auditors.Select(a => ExpectedCost(a, analysis, request)).ToList());
+            // why: issue 16/17: the overall ETA weights the phases by their planned seconds (the split phase's time plan).
+            progress.PhaseWeights(Auditors.Select(a => ExpectedCost(a, model, analysis, request, dataset)).ToList());
             for (var phase = 0; phase < Auditors.Count; phase++)
             {
                 var auditor = Auditors[phase];
@@ -182,7 +183,7 @@ public static class AuditPipeline
             ]);
             var report = ReportAssembler.Assemble(ModelCardBuilder.Build(analysis, request.ModelPath), analysis, dataSection, contributions, notAssessed, repro,
                 new ReportTiming(started, DateTimeOffset.UtcNow, [.. timings, new TimingEntry("total", clock.Elapsed)]),
-                HyperParameterTable.Build(request, contributions));
+                HyperParameterTable.Build(request, contributions, context is null ? null : SplitPlan(context, request)));
             // why: issue 11 — verdicts measured on labels that do not match the model are not silent: each one says so.
             return mismatch is null ? report : report with
             {
@@ -196,28 +197,50 @@ public static class AuditPipeline
         }
     }
 
-    /// <summary>The expected cost of <paramref name="auditor"/> in this report, for the overall ETA only, in passes of
-    /// one image forward and backward through the model: the federated attacks' batches × M × (1 + defences) ×
-    /// (Inverting iterations × restarts + DLG evaluations × restarts) × 2 (gradient matching is second order), R-CONV a
-    /// nominal 200 (a few gradient evaluations and solves), the split audit <see cref="SplitInversionAuditor.ExpectedCost"/>.</summary>
+    /// <summary>The expected seconds of <paramref name="auditor"/> in this report, for the overall ETA: the federated attacks'
+    /// planned seconds (<see cref="FederatedAuditOptions.SecondsBudget"/>, or less when the configured counts need less at
+    /// 1.5e-7 s per parameter per sample per evaluation), R-CONV a nominal 200 forward and backward passes of the model, the
+    /// split audit its time plan (<see cref="SplitInversionAuditor.ExpectedCost"/>); without data only the split plan's
+    /// shape is unknown and it counts 0.</summary>
     // why: issue 16: the ETA weighted the three phases equally while split inversion is 93–99.7 % of a report's time.
-    public static double ExpectedCost(IAuditor auditor, GraphAnalysis analysis, ReportRequest request)
+    public static double ExpectedCost(IAuditor auditor, OnnxModel model, GraphAnalysis analysis, ReportRequest request, Dataset? data)
     {
         ArgumentNullException.ThrowIfNull(auditor);
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(request);
         if (request.Threats is { } wanted && !wanted.Contains(auditor.Id, StringComparer.OrdinalIgnoreCase)) return 0;
         switch (auditor)
         {
             case FederatedLeakageAuditor:
-                var f = FederatedOptions(request);
-                var perBatch = (f.Inverting is { } inv ? inv.Iterations * (double)inv.Restarts : 0) + (f.Dlg is { } dlg ? dlg.Evaluations * (double)dlg.Restarts : 0);
-                return f.Batches * (double)f.BatchSize * (1 + (f.Defences ?? FederatedAuditOptions.PaperDefences).Count + f.SweepRuns) * perBatch * 2;
+                return FederatedSeconds(analysis, FederatedOptions(request, analysis));
             case ConvolutionalLeakageAuditor:
-                return 200;
+                return 200 * 3 * SplitBudgetPlanner.Forward(analysis, Enumerable.Range(0, analysis.Layers.Count)) * SplitBudgetPlanner.SecondsPerUnit;
             default:
-                return SplitInversionAuditor.ExpectedCost(analysis, SplitOptions(request));
+                return data is null ? 0 : SplitInversionAuditor.ExpectedCost(model, analysis, SplitOptions(request), data.N, (data.C, data.H, data.W));
         }
+    }
+
+    /// <summary>The federated phase's planned seconds: its loops' evaluations (batches × (Inverting iterations × restarts ×
+    /// (1 + defences and DP-SGD sweep runs unless they run only on a leak) + DLG evaluations × restarts)) at the federated planner's 1.5e-7 s per
+    /// parameter per sample, at most its <see cref="FederatedAuditOptions.SecondsBudget"/>.</summary>
+    public static double FederatedSeconds(GraphAnalysis analysis, FederatedAuditOptions f)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(f);
+        var defences = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? FederatedAuditOptions.PaperDefences).Count + f.SweepRuns;
+        var evaluations = f.Batches * ((f.Inverting is { } inv ? inv.Iterations * (double)inv.Restarts * (1 + defences) : 0) + (f.Dlg is { } dlg ? dlg.Evaluations * (double)dlg.Restarts : 0));
+        var seconds = evaluations * 1.5e-7 * analysis.ParameterCount * f.BatchSize;
+        return f.SecondsBudget is { } b ? Math.Min(b, seconds) : seconds;
+    }
+
+    /// <summary>The split audit's time plan in this report (the same plan the audit runs under).</summary>
+    public static SplitPlan? SplitPlan(AuditContext context, ReportRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        if (context.Analysis.SplitPoints.Count == 0) return null;
+        return SplitBudgetPlanner.Plan(context.Model, context.Analysis, SplitOptions(request), context.Data.N, (context.Data.C, context.Data.H, context.Data.W));
     }
 
     /// <summary>The mark put before every verdict when <see cref="LabelMismatch"/> finds a problem.</summary>
@@ -288,6 +311,20 @@ public static class AuditPipeline
         return (request.Quick ? FederatedAuditOptions.Quick : FederatedAuditOptions.Default) with { BatchSize = request.BatchSize, Seed = request.Seed, Runtime = request.Runtime };
     }
 
+    /// <summary><see cref="FederatedOptions(ReportRequest)"/> with a full run's time budget at most
+    /// <see cref="FederatedAuditOptions.FullToQuick"/> × the quick run's planned seconds on this model
+    /// (<see cref="FederatedSeconds"/>), so a small model whose quick loops need less than the quick budget does not get the
+    /// whole full budget.</summary>
+    // why: issue 17 item 6: lenet5's quick loops plan 41 s; 180 s full would be 4.4×.
+    public static FederatedAuditOptions FederatedOptions(ReportRequest request, GraphAnalysis analysis)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        var f = FederatedOptions(request);
+        if (request.Quick || f.SecondsBudget is not { } budget) return f;
+        var quick = FederatedSeconds(analysis, FederatedOptions(request with { Quick = true }));
+        return f with { SecondsBudget = Math.Min(budget, FederatedAuditOptions.FullToQuick * quick) };
+    }
+
     // why: issue 12 — the federated threat is never "not applicable" for a model the gradient builder supports: the
     // exclusivity analysis runs where it applies, gradient inversion (analytic / Inverting / DLG + defences) always.
     private static AuditContribution FederatedContribution(FederatedLeakageAuditor exclusivity, AuditContext context, ReportRequest request, IAuditProgress progress)
@@ -298,7 +335,7 @@ public static class AuditPipeline
             return excl ?? ExclusivityReport.NotApplicable(why);
         try
         {
-            return FederatedAttackReport.Combine(excl, FederatedAttackReport.Build(inversion.Run(context, FederatedOptions(request), progress)));
+            return FederatedAttackReport.Combine(excl, FederatedAttackReport.Build(inversion.Run(context, FederatedOptions(request, context.Analysis), progress)));
         }
         catch (OnnxAuditException ex) when (excl is not null && ex is not DataFormatException)
         {
@@ -318,7 +355,7 @@ public static class AuditPipeline
         {
             FederatedLeakageAuditor => (ExclusivityVerdict.QuickBudget, ExclusivityVerdict.FullRunAdds),
             ConvolutionalLeakageAuditor => (ConvolutionalVerdict.QuickBudget, ConvolutionalVerdict.FullRunAdds),
-            _ => (SplitVerdict.QuickBudget(SplitOptions(request)), SplitVerdict.FullRunAdds),
+            _ => (SplitVerdict.QuickBudget(SplitOptions(request), SplitPlan(context, request)), SplitVerdict.FullRunAdds),
         };
         return c with { Verdict = v with { QuickBudget = budget, FullRunAdds = adds } };
     }

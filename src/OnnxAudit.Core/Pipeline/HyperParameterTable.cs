@@ -25,7 +25,7 @@ public static class HyperParameterTable
     }
 
     /// <summary>The section for the threats that were assessed (a threat not assessed has no row).</summary>
-    public static ReportSection Build(ReportRequest request, IReadOnlyList<AuditContribution> contributions)
+    public static ReportSection Build(ReportRequest request, IReadOnlyList<AuditContribution> contributions, SplitPlan? splitPlan = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(contributions);
@@ -74,6 +74,16 @@ public static class HyperParameterTable
             Row(t, "white-box (Adam, AMSGrad)", string.Create(ic, $"{s.WhiteBoxIterations(WhiteBoxHyperparameters.Defaults(DepthClass.Conv1).Iterations)} iterations per point; {string.Join("; ", classes)}")
                 + (s.Tv is null ? "; a positive λ_TV is retried with λ_TV 0" : ""));
             Row(t, "black-box inverse network, query-free shadow", string.Create(ic, $"at most {s.Steps} Adam steps (early stop on a held-out loss), lr 1e-3, batch {s.TrainingBatch}, at most {s.MaxAuxImages} auxiliary images"));
+            if (splitPlan is not null)
+            {
+                // why: issue 17 item 6: every budget the time plan reduced is stated, per point and attack.
+                Row(t, "time plan", splitPlan.Describe());
+                foreach (var p in splitPlan.Points)
+                    foreach (var a in p.Attacks.Where(a => a.Capped))
+                        Row(t, $"capped: {p.Point.ProducerLabel}, {SplitVerdict.AttackName(a.Attack)}", a.Describe()!);
+                foreach (var p in splitPlan.Points.Where(p => p.Equivalent.Count > 0))
+                    Row(t, $"not attacked again: {string.Join(", ", p.Equivalent.Select(e => e.ProducerLabel))}", $"a reshape of {p.Point.ProducerLabel} ({p.Point.Tensor}): the same information, so it takes that point's verdict");
+            }
             Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {G(s.Thresholds.Psnr)} dB or mean SSIM ≥ {G(s.Thresholds.Ssim)}")
                 + (s.Quick ? string.Create(ic, $"; quick: within {G(SplitVerdict.QuickPsnrMargin)} dB / {G(SplitVerdict.QuickSsimMargin)} of them by the 95% upper bound") : ""));
         }

@@ -35,27 +35,50 @@ internal static class AffinePrefix
             why = "the prefix has no data input";
             return false;
         }
-        var data = new HashSet<string>(StringComparer.Ordinal) { input.Name };
-        foreach (var node in prefix.Graph.Node)
+        return IsAffine(prefix.Graph.Node.Select(n => (n.OpType, n.Name, (IReadOnlyList<string>)n.Input, (IReadOnlyList<string>)n.Output)), input.Name, out why);
+    }
+
+    /// <summary>True when the tensor <paramref name="tensor"/> of the analysed model is affine in the data input (the same
+    /// rule as <see cref="IsAffine(OnnxModel, out string)"/> on the prefix, read from the analysis' nodes: only the
+    /// tensor's ancestors count). Used by the time plan before any prefix is built.</summary>
+    public static bool IsAffine(Graph.GraphAnalysis analysis, string tensor)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        var producer = new Dictionary<string, Graph.GraphNode>(StringComparer.Ordinal);
+        foreach (var n in analysis.Nodes) foreach (var o in n.Outputs) producer[o] = n;
+        var ancestors = new HashSet<int>();
+        var stack = new Stack<string>([tensor]);
+        while (stack.Count > 0)
+        {
+            if (!producer.TryGetValue(stack.Pop(), out var n) || !ancestors.Add(n.Index)) continue;
+            foreach (var i in n.Inputs) if (i.Length > 0) stack.Push(i);
+        }
+        return IsAffine(analysis.Nodes.Where(n => ancestors.Contains(n.Index)).Select(n => (n.OpType, n.Name, n.Inputs, n.Outputs)), analysis.InputTensor, out _);
+    }
+
+    private static bool IsAffine(IEnumerable<(string OpType, string Name, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs)> nodes, string input, out string why)
+    {
+        var data = new HashSet<string>(StringComparer.Ordinal) { input };
+        foreach (var node in nodes)
         {
             if (ValueFree.Contains(node.OpType)) continue;
-            var dependent = node.Input.Select((name, i) => (name, i)).Where(p => p.name.Length > 0 && data.Contains(p.name)).ToList();
+            var dependent = node.Inputs.Select((name, i) => (name, i)).Where(p => p.name.Length > 0 && data.Contains(p.name)).ToList();
             if (dependent.Count == 0) continue;
-            if (!Affine.Contains(node.OpType) || !IsLinearUse(node, dependent))
+            if (!Affine.Contains(node.OpType) || !IsLinearUse(node.OpType, dependent))
             {
                 why = $"{node.OpType} '{node.Name}' is not affine in the input";
                 return false;
             }
-            foreach (var o in node.Output) data.Add(o);
+            foreach (var o in node.Outputs) data.Add(o);
         }
         why = "";
         return true;
     }
 
-    private static bool IsLinearUse(NodeProto node, List<(string Name, int Index)> dependent)
+    private static bool IsLinearUse(string opType, List<(string Name, int Index)> dependent)
     {
-        if (Bilinear.Contains(node.OpType) && dependent.Count > 1) return false;
-        return node.OpType switch
+        if (Bilinear.Contains(opType) && dependent.Count > 1) return false;
+        return opType switch
         {
             "Conv" or "ConvTranspose" or "BatchNormalization" or "Div" or "Pad" or "Reshape" or "Slice" or "Expand" or "Tile"
                 or "Squeeze" or "Unsqueeze" or "ReduceMean" or "ReduceSum" or "Split" => dependent.All(d => d.Index == 0),

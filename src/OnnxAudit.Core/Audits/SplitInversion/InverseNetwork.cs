@@ -123,6 +123,58 @@ internal static class InverseNetwork
         return (OnnxModel.FromProto(proto, "inverse network"), string.Join(" → ", layers));
     }
 
+    /// <summary>The cost of g for the time plan, without building it: multiply-adds plus output elements per image, layers
+    /// (nodes) and trainable parameters; the same architecture rules as <see cref="Build"/>.</summary>
+    internal static (double UnitsPerImage, int Layers, double Parameters) Cost(IReadOnlyList<long> featureShape, (int C, int H, int W) image)
+    {
+        var (c, h, w) = image;
+        var fh = featureShape.Count == 4 ? featureShape[2] : 0;
+        var fw = featureShape.Count == 4 ? featureShape[3] : 0;
+        var j = OutputHalvings(h, w, fh, fw);
+        var (hd, wd) = (h >> j, w >> j);
+        var spatial = featureShape.Count == 4 && fh > 0 && fw > 0 && hd % fh == 0 && wd % fw == 0 && hd / fh == wd / fw && IsPowerOfTwo(hd / fh);
+        double units = 0, parameters = 0;
+        var layers = 0;
+        if (spatial)
+        {
+            var cf = featureShape[1];
+            var k = (int)Math.Round(Math.Log2(hd / fh));
+            long ch = HiddenChannels;
+            double px = fh * fw;
+            var t = SplitBudgetPlanner.TransposedConvolutionFactor;
+            units += t * px * ch * cf * 9 + 2 * px * ch;
+            parameters += cf * ch * 9 + ch;
+            layers += 2;
+            for (var i = 0; i < k; i++)
+            {
+                px *= 4;
+                var next = ChannelsAt((long)Math.Round(fh * Math.Pow(2, i + 1)));
+                // a 4×4 stride-2 transposed convolution: every output pixel sums 2×2 taps of every input channel
+                units += t * px * next * ch * 4 + 2 * px * next;
+                parameters += ch * next * 16 + next;
+                layers += 2;
+                ch = next;
+            }
+            units += t * px * c * ch * 9 + 2 * px * c;
+            parameters += ch * c * 9 + c;
+            layers += 2;
+        }
+        else
+        {
+            var d = featureShape.Skip(1).Aggregate(1.0, (a, b) => a * b);
+            var o = (double)c * hd * wd;
+            units += d * HiddenUnits + 2 * HiddenUnits + o * HiddenUnits + 3 * o;
+            parameters += d * HiddenUnits + HiddenUnits + o * HiddenUnits + o;
+            layers += featureShape.Count == 2 ? 5 : 6;
+        }
+        if (j > 0)
+        {
+            units += (double)c * h * w;
+            layers++;
+        }
+        return (units, layers + 1, parameters);
+    }
+
     /// <summary>Names of g's trainable parameters.</summary>
     public static List<string> ParameterNames(OnnxModel g) =>
         g.Graph.Initializer.Where(t => (DataType)t.DataType == DataType.Float && t.Name.StartsWith(ParameterPrefix, StringComparison.Ordinal)).Select(t => t.Name).ToList();

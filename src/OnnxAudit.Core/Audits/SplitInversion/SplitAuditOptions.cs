@@ -97,6 +97,12 @@ public sealed record SplitAuditOptions
     /// <summary>Without <see cref="Quick"/>: the most training steps (unless <see cref="TrainingSteps"/> is set).</summary>
     public const int FullTrainingSteps = 2000;
 
+    /// <summary>Seconds the split phase is planned into by <see cref="SplitBudgetPlanner"/> (null = the default:
+    /// <see cref="SplitBudgetPlanner.QuickSeconds"/> with <see cref="Quick"/>, otherwise <see cref="SplitBudgetPlanner.FullToQuick"/>
+    /// × the quick plan's seconds; <see cref="double.PositiveInfinity"/> = no cap). Explicit <see cref="Iterations"/> and
+    /// <see cref="TrainingSteps"/> are never capped.</summary>
+    public double? SecondsBudget { get; init; }
+
     internal int WhiteBoxIterations(int classDefault) => Iterations ?? (Quick ? QuickIterations : classDefault);
 
     internal int Steps => TrainingSteps ?? (Quick ? QuickTrainingSteps : FullTrainingSteps);
@@ -106,7 +112,10 @@ public sealed record SplitAuditOptions
     /// training stops after 3 (quick; 4 otherwise) checks without a 2 % (quick; 1 %) relative improvement.</summary>
     // why: issue 16 item 4: fixed step counts either stopped long before convergence or trained long after it (shadow
     // training was 100–116 s per split point at resnet18@64); a held-out plateau is where more steps stop paying.
-    public TrainingBudget Budget => Quick
-        ? new TrainingBudget(Steps, Math.Clamp(Steps / 6, 1, 25), 3, 0.02)
-        : new TrainingBudget(Steps, Math.Clamp(Steps / 6, 1, 50), 4, 0.01);
+    public TrainingBudget Budget => BudgetFor(Steps);
+
+    /// <summary><see cref="Budget"/> with at most <paramref name="steps"/> steps (the time plan's cap).</summary>
+    public TrainingBudget BudgetFor(int steps) => Quick
+        ? new TrainingBudget(steps, Math.Clamp(steps / 6, 1, 25), 3, 0.02)
+        : new TrainingBudget(steps, Math.Clamp(steps / 6, 1, 50), 4, 0.01);
 }

@@ -35,14 +35,8 @@ public static class SplitInversionAuditor
         progress ??= NullProgress.Instance;
         if (analysis.SplitPoints.Count == 0)
             throw new OnnxAuditException($"{model.Origin}: the model has no split point (no tensor separates the input from the output); there is nothing to audit for split inference.");
-        var points = SelectPoints(model, analysis, options.At);
-        // why: --quick must finish a whole report in about a minute; attacking every split point of a deep model
-        // does not, so quick mode attacks at most QuickMaxPoints points spread evenly over depth (first and last kept).
-        var cap = options.Quick ? SplitAuditOptions.QuickMaxPoints : options.MaxPoints;
-        if (options.At is null && cap is { } k && k >= 2 && points.Count > k)
-        {
-            points = Enumerable.Range(0, k).Select(i => points[(int)Math.Round(i * (points.Count - 1) / (double)(k - 1))]).Distinct().ToList();
-        }
+        // why: fail on an unknown --splits name before anything else (the plan below selects the same points).
+        SelectPoints(model, analysis, options.At);
         if (data.IsNormalized)
             throw new DataFormatException($"{data.Source}: the split audit needs pixels in [0,1] (reconstructions are clamped to that range and PSNR uses peak 1); load the data without --mean/--std.");
         if (options.Images < 1) throw new OnnxAuditException($"--images {options.Images}: must be at least 1; pass a positive number of images.");
@@ -75,17 +69,24 @@ public static class SplitInversionAuditor
         var (x0, _, _) = data.Batch(targets);
         var originals = Enumerable.Range(0, n).Select(i => (ReadOnlyMemory<float>)x0.AsSpan(i * data.ImageSize, data.ImageSize).ToArray()).ToList();
         var inputRank = InputRank(model);
+        // why: issues 16/17: a deterministic time plan (graph cost, one fixed constant) caps iterations, steps and auxiliary
+        // images so that the split phase fits its budget; the points are the plan's (reshapes merged, sampled over depth).
+        var plan = SplitBudgetPlanner.Plan(model, analysis, options, data.N, shape);
+        progress.Message(plan.Describe());
+        var totalSeconds = Math.Max(1e-12, plan.PlannedSeconds);
+        var doneSeconds = 0.0;
 
         var results = new List<SplitPointResult>();
-        foreach (var point in points)
+        foreach (var pointPlan in plan.Points)
         {
+            var point = pointPlan.Point;
             var depth = IndexOf(analysis, point) + 1;
             var halves = ModelSplitter.Split(model, point);
             var cls = WhiteBoxHyperparameters.Classify(analysis, point);
             var d = WhiteBoxHyperparameters.Defaults(cls);
             var hyper = d with
             {
-                Iterations = options.WhiteBoxIterations(d.Iterations),
+                Iterations = pointPlan.For(SplitAttack.WhiteBox)?.Iterations ?? options.WhiteBoxIterations(d.Iterations),
                 LearningRate = options.Lr ?? d.LearningRate,
                 TvWeight = options.Tv ?? d.TvWeight,
             };
@@ -95,13 +96,20 @@ public static class SplitInversionAuditor
             var attackList = options.Attacks.Distinct().ToList();
             foreach (var attack in attackList)
             {
-                var perPoint = attackList.Sum(a => AttackCost(a, options, n));
-                var before = results.Count * perPoint + outcomes.Sum(o => AttackCost(o.Attack, options, n));
-                progress.StepSpan(before / (points.Count * perPoint), AttackCost(attack, options, n) / (points.Count * perPoint));
+                var attackPlan = pointPlan.For(attack);
+                var planned = attackPlan?.Seconds ?? 0;
+                progress.StepSpan(doneSeconds / totalSeconds, planned / totalSeconds);
+                doneSeconds += planned;
                 var label = $"{point.ProducerLabel} ({depth}/{analysis.SplitPoints.Count})";
                 // why: issue 17: a split point found unsafe by one attack is unsafe whatever another attack does, so in
                 // --quick the remaining (training-heavy) attacks are skipped with that reason: black-box training alone
                 // took 13 min at resnet18@64 conv1 on this machine.
+                if (attackPlan?.NotRun is { } notRun)
+                {
+                    outcomes.Add(Skipped(attack, notRun));
+                    progress.Message($"{label} {attack}: skipped ({notRun})");
+                    continue;
+                }
                 if (options.Quick && outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
                 {
                     var skip = Skipped(attack, $"--quick: the {found.Attack} attack already shows this point unsafe");
@@ -110,7 +118,7 @@ public static class SplitInversionAuditor
                     continue;
                 }
                 var sw = Stopwatch.StartNew();
-                var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label);
+                var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label, attackPlan);
                 AttackOutcome outcome;
                 try
                 {
@@ -127,42 +135,31 @@ public static class SplitInversionAuditor
                     // builder does not support) is recorded with its reason; the other attacks and split points still count.
                     outcome = Skipped(attack, $"failed: {ex.Message}");
                 }
+                // why: issue 17 item 6: every reduced budget is stated beside the attack, in its settings and its verdict cell.
+                if (outcome.Ran && attackPlan?.Describe() is { } cap)
+                    outcome = outcome with { Settings = outcome.Settings + "; " + cap, Budget = (outcome.Budget is { } b ? b + "; " : "") + cap };
                 outcomes.Add(outcome);
                 if (outcome.Ran)
                     progress.Message(string.Create(CultureInfo.InvariantCulture,
                         $"{label} {attack}: PSNR {outcome.MeanPsnr.Estimate:F2} dB, SSIM {outcome.MeanSsim.Estimate:F3}{(outcome.Unsafe ? " (unsafe)" : "")}"));
                 else progress.Message($"{label} {attack}: skipped ({outcome.Note})");
             }
-            results.Add(new SplitPointResult(point, depth, cls, outcomes, outcomes.Any(o => o.Unsafe)));
+            results.Add(new SplitPointResult(point, depth, cls, outcomes, outcomes.Any(o => o.Unsafe)) { Equivalent = pointPlan.Equivalent });
         }
         var recommended = SplitInversionResult.Recommend(results);
         return new SplitInversionResult(model.Origin, data.Source, auxSource, aux?.N ?? 0, shape, targets, originals, results,
-            options.Thresholds, recommended, options.Seed, options.Quick);
+            options.Thresholds, recommended, options.Seed, options.Quick) { Plan = plan };
     }
 
-    /// <summary>The expected cost of the audit (for an overall ETA only), in passes of one image forward and backward
-    /// through the whole model: per attacked split point, white-box iterations × targets × ½ (the prefix), the decoder's
-    /// training budget × batch × ½, and the shadow's budget × batch plus its inversion. An upper bound: early stopping
-    /// and quick skips only shorten it.</summary>
-    public static double ExpectedCost(GraphAnalysis analysis, SplitAuditOptions options)
+    /// <summary>The expected seconds of the audit (for an overall ETA): the time plan's planned seconds
+    /// (<see cref="SplitBudgetPlanner.Plan"/>). An upper bound: early stopping and quick skips only shorten it.</summary>
+    public static double ExpectedCost(OnnxModel model, GraphAnalysis analysis, SplitAuditOptions options, int dataImages, (int C, int H, int W) imageShape)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(options);
-        var points = options.At is { } at ? at.Split(',', StringSplitOptions.RemoveEmptyEntries).Length : analysis.SplitPoints.Count;
-        var cap = options.Quick ? SplitAuditOptions.QuickMaxPoints : options.MaxPoints;
-        if (options.At is null && cap is { } k && k >= 2) points = Math.Min(points, k);
-        return points * options.Attacks.Distinct().Sum(a => AttackCost(a, options, options.Images));
-    }
-
-    private static double AttackCost(SplitAttack attack, SplitAuditOptions options, int n)
-    {
-        var iterations = options.WhiteBoxIterations(5000);
-        return attack switch
-        {
-            SplitAttack.WhiteBox => 0.5 * iterations * n,
-            SplitAttack.BlackBox => 0.5 * options.Steps * options.TrainingBatch,
-            _ => options.Steps * (double)options.TrainingBatch + 0.5 * iterations * n,
-        };
+        if (analysis.SplitPoints.Count == 0) return 0;
+        return SplitBudgetPlanner.Plan(model, analysis, options, dataImages, imageShape).PlannedSeconds;
     }
 
     /// <summary>The split points to audit: all, or the ones named by tensor, by their producer's label or by the block they close.</summary>
@@ -193,11 +190,11 @@ public static class SplitInversionAuditor
     /// <summary>What every attack on one split point reads: the model and its halves, the prefix session, the
     /// auxiliary images, the white-box hyperparameters, the n targets' f1(x0) and originals x0 (NCHW in [0,1]).</summary>
     private sealed record PointAttack(OnnxModel Model, SplitModels Halves, ModelSession F1, Dataset? Aux, WhiteBoxHyperparameters Hyper,
-        float[] Target, int N, (int C, int H, int W) Shape, int InputRank, float[] X0, string Label);
+        float[] Target, int N, (int C, int H, int W) Shape, int InputRank, float[] X0, string Label, AttackPlan? Plan);
 
     private static AttackOutcome WhiteBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
-        var (model, halves, _, _, hyper, target, n, shape, _, x0, label) = task;
+        var (model, halves, _, _, hyper, target, n, shape, _, x0, label, _) = task;
         var point = halves.Point;
         // why: issue 17 (attacks as strong as the model allows): a split point that is an affine function of the input
         // (no nonlinearity before it, e.g. conv1 before its activation) is inverted exactly by least squares instead of
@@ -256,8 +253,9 @@ public static class SplitInversionAuditor
 
     private static AttackOutcome BlackBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
-        var (_, halves, f1, aux, _, target, n, shape, inputRank, x0, label) = task;
+        var (_, halves, f1, aux, _, target, n, shape, inputRank, x0, label, plan) = task;
         if (aux is null) return Skipped(SplitAttack.BlackBox, "no auxiliary images");
+        aux = Planned(aux, plan);
         var rng = new Random(options.Seed + 1);
         var featureShape = halves.Point.Shape;
         var (g, architecture) = InverseNetwork.Build(featureShape, shape, rng);
@@ -267,7 +265,7 @@ public static class SplitInversionAuditor
         var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape));
         var names = InverseNetwork.ParameterNames(g);
         var parameters = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
-        var budget = options.Budget;
+        var budget = plan is null ? options.Budget : options.BudgetFor(plan.Steps);
         var (train, held) = HoldOut(aux.N, options.TrainingBatch, options.Seed + 3);
         var batch = Math.Min(options.TrainingBatch, train.Length);
         var zPer = auxZ.Length / aux.N;
@@ -302,8 +300,10 @@ public static class SplitInversionAuditor
     }
     private static AttackOutcome QueryFree(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
-        var (model, halves, _, aux, hyper, target, n, shape, inputRank, x0, label) = task;
+        var (model, halves, _, aux, hyper, target, n, shape, inputRank, x0, label, plan) = task;
         if (aux is null) return Skipped(SplitAttack.QueryFree, "no auxiliary images");
+        aux = Planned(aux, plan);
+        if (plan is not null) hyper = hyper with { Iterations = plan.Iterations };
         if (!aux.HasLabels) return Skipped(SplitAttack.QueryFree, $"the auxiliary data {aux.Source} has no labels (the shadow prefix is trained with cross-entropy)");
         var rng = new Random(options.Seed + 2);
         var shadow = model.Clone($"{model.Origin} [shadow f1' → {halves.Point.Tensor}]");
@@ -319,7 +319,7 @@ public static class SplitInversionAuditor
             parameters[name] = v;
         }
         ParameterInit.Assign(shadow.Graph, parameters);
-        var budget = options.Budget;
+        var budget = plan is null ? options.Budget : options.BudgetFor(plan.Steps);
         var (auxX, _, auxY) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
         var (train, held) = HoldOut(aux.N, options.TrainingBatch, options.Seed + 3);
         var batch = Math.Min(options.TrainingBatch, train.Length);
@@ -352,6 +352,10 @@ public static class SplitInversionAuditor
             $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, batch {batch} on {train.Length} labelled auxiliary images ({held.Length} held out), budget {budget.Describe()}; trained {summary.Describe()}; cross-entropy {summary.FirstLoss:G3} → {summary.LastLoss:G3}; then white-box on f1': {Settings(hyper, attack.Epsilon)}{Plateau(run, hyper.Iterations)}");
         return Score(SplitAttack.QueryFree, settings, x0, run.Images, n, shape, options.Thresholds, sw) with { Budget = $"shadow {summary.Short()}, {inversion}" };
     }
+    /// <summary>The first <see cref="AttackPlan.AuxImages"/> auxiliary images when the plan uses fewer than there are.</summary>
+    private static Dataset Planned(Dataset aux, AttackPlan? plan) =>
+        plan is { AuxImages: > 0 } p && p.AuxImages < aux.N ? aux.Subset(Enumerable.Range(0, p.AuxImages).ToArray()) : aux;
+
     private static string Plateau(WhiteBoxRun run, int budget) => budget < WhiteBoxAttack.PlateauMinIterations ? "" : string.Create(CultureInfo.InvariantCulture,
         $"; {run.Iterations}/{budget} iterations{(run.Plateaued ? $" (stopped: the mean loss over {WhiteBoxAttack.PlateauWindow} iterations improved by < {WhiteBoxAttack.PlateauImprovement * 100:G3} %)" : "")}");
 

@@ -39,7 +39,12 @@ public sealed record AttackOutcome(
 /// <param name="Class">The white-box depth class (see <see cref="WhiteBoxHyperparameters.Rule"/>).</param>
 /// <param name="Attacks">Outcomes in the order requested.</param>
 /// <param name="Unsafe">Any attack unsafe.</param>
-public sealed record SplitPointResult(SplitPoint Point, int Depth, DepthClass Class, IReadOnlyList<AttackOutcome> Attacks, bool Unsafe);
+public sealed record SplitPointResult(SplitPoint Point, int Depth, DepthClass Class, IReadOnlyList<AttackOutcome> Attacks, bool Unsafe)
+{
+    /// <summary>Later split points that are only a reshape of <see cref="Point"/> (same information): not attacked again,
+    /// they take this point's verdict.</summary>
+    public IReadOnlyList<SplitPoint> Equivalent { get; init; } = [];
+}
 
 /// <summary>Result of <see cref="SplitInversionAuditor.Run"/>. Immutable.</summary>
 /// <param name="ModelOrigin">The model path.</param>
@@ -68,6 +73,9 @@ public sealed record SplitInversionResult(
     int Seed,
     bool Quick)
 {
+    /// <summary>The time plan the audit ran under (null when built by hand).</summary>
+    public SplitPlan? Plan { get; init; }
+
     /// <summary>How a split point is judged.</summary>
     public string VerdictRule => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"a split point is unsafe when any attack reaches a mean PSNR ≥ {Thresholds.Psnr} dB or a mean SSIM ≥ {Thresholds.Ssim} over the target images");

@@ -28,15 +28,16 @@ public static class SplitVerdict
         $"or its mean SSIM's upper bound within {QuickSsimMargin} of the SSIM threshold, and the verdict is at least MEDIUM, because the quick budget cannot rule out HIGH");
 
     /// <summary>The quick budget of <paramref name="options"/>, as stated beside a quick verdict.</summary>
-    public static string QuickBudget(SplitAuditOptions options)
+    public static string QuickBudget(SplitAuditOptions options, SplitPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return string.Create(CultureInfo.InvariantCulture,
-            $"at most {SplitAuditOptions.QuickMaxPoints} split points, {options.WhiteBoxIterations(5000)} white-box iterations, at most {options.Steps} training steps (early stop on a held-out loss), {options.Images} target images");
+            $"at most {SplitAuditOptions.QuickMaxPoints} split points, {options.WhiteBoxIterations(5000)} white-box iterations, at most {options.Steps} training steps (early stop on a held-out loss), {options.Images} target images")
+            + (plan is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; {(plan.Capped ? $"counts scaled by {plan.Fraction:G2} by" : "within")} the time plan ({plan.PlannedSeconds:F0} s planned of a {plan.BudgetSeconds:F0} s budget)"));
     }
 
     /// <summary>What a full run adds to a quick split verdict.</summary>
-    public const string FullRunAdds = "every split point, 5,000 white-box iterations per point (He et al.'s defaults) and up to 2,000 training steps (early stop on a held-out loss) for the inverse network and the shadow model; only a full run can give LOW or recommend a split point";
+    public const string FullRunAdds = "up to 8 split points, up to 5,000 white-box iterations per point (He et al.'s defaults) and up to 2,000 training steps (early stop on a held-out loss) for the inverse network and the shadow model, planned into at most 4× the quick run's time; only a full run can give LOW or recommend a split point";
 
     /// <summary>True when <paramref name="point"/> counts as unsafe under the quick rule (<see cref="QuickRule"/>).</summary>
     public static bool QuickUnsafe(SplitPointResult point, SplitThresholds thresholds)

@@ -26,7 +26,7 @@ public static class SplitInversionReport
             new ParagraphBlock(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Points.Count} split point(s) attacked with {string.Join(", ", AttacksRun(result).Select(Name))} on {result.TargetIndices.Count} target image(s) from {result.DataSource} " +
                 $"(seed {result.Seed}{(result.Quick ? $", quick settings: at most {SplitAuditOptions.QuickMaxPoints} split points spread over depth, {SplitAuditOptions.QuickIterations} white-box iterations, at most {SplitAuditOptions.QuickTrainingSteps} training steps with early stopping on a held-out loss" : "")}); auxiliary data: {result.AuxSource} ({result.AuxImages} images). " +
-                $"Rule: {result.VerdictRule}.")),
+                $"Rule: {result.VerdictRule}.") + (result.Plan is { } plan ? " The " + plan.Describe() + "." : "")),
             Table(result),
         };
         if (SplitVerdict.SubsetCaveat(result) is { } caveat) blocks.Insert(1, new NoteBlock(caveat, NoteKind.Warning));
@@ -88,7 +88,7 @@ public static class SplitInversionReport
                     : new TableCell(a.Budget is { } budget ? $"safe ({budget})" : "safe", Severity.None);
                 rows.Add(
                 [
-                    p.Depth.ToString(CultureInfo.InvariantCulture), $"{p.Point.ProducerLabel} ({p.Point.Tensor})", Fmt.Shape(p.Point.Shape.Skip(1)),
+                    p.Depth.ToString(CultureInfo.InvariantCulture), PointName(p), Fmt.Shape(p.Point.Shape.Skip(1)),
                     WhiteBoxHyperparameters.Label(p.Class), Name(a.Attack),
                     a.Ran ? new TableCell($"{Fmt.F(a.MeanPsnr.Estimate)} ({Fmt.F(a.MeanPsnr.Lower)}–{Fmt.F(a.MeanPsnr.Upper)})")
                         { Value = a.MeanPsnr.Estimate, Lower = a.MeanPsnr.Lower, Upper = a.MeanPsnr.Upper, Unit = "dB" } : a.Note ?? "",
@@ -100,6 +100,11 @@ public static class SplitInversionReport
         }
         return new TableBlock("Reconstruction quality per split point and attack (mean over the target images, 95% t interval)", cols, rows) { PdfMaxRows = 30 };
     }
+
+    /// <summary>"avgpool (t)", plus "; also stands for Flatten (t2), a reshape of it" when later points were merged into it.</summary>
+    // why: issue 17 item 6: a reshape of an attacked point is not attacked again; it is reported with the point it reshapes.
+    internal static string PointName(SplitPointResult p) => $"{p.Point.ProducerLabel} ({p.Point.Tensor})"
+        + (p.Equivalent.Count == 0 ? "" : $"; also stands for {string.Join(", ", p.Equivalent.Select(e => $"{e.ProducerLabel} ({e.Tensor})"))}, a reshape of it (same verdict)");
 
     // why: issue 13: these settings were one paragraph of up to 40 entries in the methodology (a wall of text).
     private static TableBlock? SettingsTable(SplitInversionResult r)

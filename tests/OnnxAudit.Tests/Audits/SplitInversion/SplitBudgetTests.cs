@@ -124,19 +124,23 @@ public sealed class SplitBudgetTests
     }
 
     [Fact]
-    public void ExpectedCost_LenetQuick_SplitInversionDominates()
+    public void ExpectedCost_LenetQuick_IsThePlannedSeconds()
     {
         var path = TestUtil.RepoPaths.Model("lenet5");
-        var analysis = ModelAnalysis.Analyze(OnnxModel.Load(path));
+        var model = OnnxModel.Load(path);
+        var analysis = ModelAnalysis.Analyze(model);
+        var data = global::OnnxAudit.Data.DatasetLoader.Load(Path.Combine(TestUtil.RepoPaths.Root, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz"));
         var request = new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], Quick: true, Seed: 1, RuntimeOptions.Default, "test");
-        var costs = global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Select(a => global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, analysis, request)).ToList();
-        // federated: batches × M 8 × (1 + defences) × (Inverting iterations × restarts + DLG evaluations × restarts) × 2
-        // (the quick budgets' upper bound; the time planner may cut it); R-CONV nominal 200; split: 4 points × (white-box 300 × 8 × ½ + decoder
-        // 300 × 64 × ½ + shadow 300 × 64 + its inversion 300 × 8 × ½)
+        var costs = global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Select(a => global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, model, analysis, request, data)).ToList();
+        // federated: its loops at 1.5e-7 s per parameter per sample, at most the quick 45 s; split: the time plan's seconds
         var f = global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick;
-        var federated = f.Batches * 8.0 * (1 + f.Defences!.Count) * (f.Inverting!.Iterations * f.Inverting.Restarts + f.Dlg!.Evaluations * f.Dlg.Restarts) * 2;
-        Assert.Equal([federated, 200.0, 4 * (1200.0 + 9600 + 19200 + 1200)], costs);
-        Assert.True(costs[2] > costs[0]);
+        var loops = f.Batches * (f.Inverting!.Iterations * f.Inverting.Restarts + f.Dlg!.Evaluations * f.Dlg.Restarts) * 1.5e-7 * analysis.ParameterCount * 8;
+        Assert.Equal(Math.Min(45, loops), costs[0], 9);
+        var plan = SplitBudgetPlanner.Plan(model, analysis, global::OnnxAudit.Pipeline.AuditPipeline.SplitOptions(request), data.N, (data.C, data.H, data.W));
+        Assert.Equal(plan.PlannedSeconds, costs[2], 9);
+        Assert.True(costs[2] > costs[1]);
+        // no data: the split plan has no image shape and counts 0
+        Assert.Equal(0, global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(global::OnnxAudit.Pipeline.AuditPipeline.Auditors[2], model, analysis, request, null));
     }
 
     [Fact]
