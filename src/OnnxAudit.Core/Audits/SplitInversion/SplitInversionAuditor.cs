@@ -110,9 +110,10 @@ public static class SplitInversionAuditor
                     progress.Message($"{label} {attack}: skipped ({notRun})");
                     continue;
                 }
-                if (options.Quick && outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
+                if ((options.Quick || attackPlan?.Conditional == true) && outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
                 {
-                    var skip = Skipped(attack, $"--quick: the {found.Attack} attack already shows this point unsafe");
+                    var skip = Skipped(attack, options.Quick ? $"--quick: the {found.Attack} attack already shows this point unsafe"
+                        : "the exact least-squares white-box solve already shows this affine point unsafe");
                     outcomes.Add(skip);
                     progress.Message($"{label} {attack}: skipped ({skip.Note})");
                     continue;

@@ -52,8 +52,9 @@ public sealed class SplitBudgetPlannerTests
         }
         // a tiny explicit budget: every count at the minimum, the query-free attacks dropped with their reason
         var tiny = SplitBudgetPlanner.Plan(model, analysis, SplitAuditOptions.QuickPreset with { SecondsBudget = 1 }, 200, (3, 32, 32));
-        Assert.All(tiny.Points.SelectMany(p => p.Attacks).Where(a => a.NotRun is null && !a.Exact), a => Assert.Equal(SplitBudgetPlanner.MinimumCount, a.Iterations + a.Steps));
-        var dropped = tiny.Points.Select(p => p.For(SplitAttack.QueryFree)!).ToList();
+        Assert.All(tiny.Points.SelectMany(p => p.Attacks).Where(a => a.NotRun is null && !a.Exact && !a.Conditional), a => Assert.Equal(SplitBudgetPlanner.MinimumCount, a.Iterations + a.Steps));
+        var dropped = tiny.Points.Select(p => p.For(SplitAttack.QueryFree)!).Where(a => !a.Conditional).ToList();
+        Assert.NotEmpty(dropped);
         Assert.All(dropped, a => Assert.StartsWith("not run: the time plan would cut its shadow training", a.NotRun, StringComparison.Ordinal));
         Assert.All(dropped, a => Assert.Equal(0, a.Seconds));
         Assert.Contains(tiny.Points, p => p.For(SplitAttack.WhiteBox)!.FirstLook);
@@ -77,8 +78,12 @@ public sealed class SplitBudgetPlannerTests
         var shape = Shape(analysis);
         var quick = SplitBudgetPlanner.Plan(model, analysis, SplitAuditOptions.QuickPreset, 2000, shape);
         var full = SplitBudgetPlanner.Plan(model, analysis, SplitAuditOptions.Default, 2000, shape);
-        Assert.True(full.PlannedSeconds <= SplitBudgetPlanner.FullToQuick * quick.PlannedSeconds * (1 + 1e-9),
+        // 4× the quick plan, or the full minimum for small models whose quick plan is short
+        Assert.True(full.PlannedSeconds <= Math.Max(SplitBudgetPlanner.FullToQuick * quick.PlannedSeconds, SplitBudgetPlanner.FullMinimumSeconds) * (1 + 1e-9),
             $"{Path.GetFileName(path)}: full {full.PlannedSeconds:F1} s, quick {quick.PlannedSeconds:F1} s");
+        if (SplitBudgetPlanner.FullToQuick * quick.PlannedSeconds < SplitBudgetPlanner.FullMinimumSeconds)
+            Assert.True(full.PlannedSeconds <= SplitBudgetPlanner.FullMinimumSeconds * (1 + 1e-9) && (full.Fraction == 1 || full.PlannedSeconds >= 0.9 * SplitBudgetPlanner.FullMinimumSeconds),
+                $"{Path.GetFileName(path)}: a small model's full plan uses the minimum budget ({full.Describe()})");
         Assert.True(quick.PlannedSeconds <= SplitBudgetPlanner.QuickSeconds);
         // a full run never attacks a point with less than the quick run does (the ratio cuts full, not below quick)
         foreach (var p in full.Points)
@@ -100,13 +105,16 @@ public sealed class SplitBudgetPlannerTests
         var path = RepoPaths.Model(name);
         var (model, analysis) = Load(path);
         var data = global::OnnxAudit.Data.DatasetLoader.Load(Path.Combine(RepoPaths.Root, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz"));
-        double Seconds(bool quick)
+        (double All, double Split) Seconds(bool quick)
         {
             var request = new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], quick, 1, RuntimeOptions.Default, "test");
-            return global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Sum(a => global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, model, analysis, request, data));
+            var each = global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Select(a => (a, s: global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, model, analysis, request, data))).ToList();
+            return (each.Sum(e => e.s), each.Where(e => e.a.Threat == global::OnnxAudit.Audits.Threats.Split).Sum(e => e.s));
         }
-        var (q, f) = (Seconds(true), Seconds(false));
-        Assert.True(f <= 4 * q * (1 + 1e-9), $"{name}: full {f:F1} s, quick {q:F1} s");
+        var ((q, qs), (f, fs)) = (Seconds(true), Seconds(false));
+        // the split phase: 4× its quick plan, or the full minimum for a small model; the rest: 4× its quick plan
+        Assert.True(fs <= Math.Max(4 * qs, SplitBudgetPlanner.FullMinimumSeconds) * (1 + 1e-9), $"{name}: full split {fs:F1} s, quick split {qs:F1} s");
+        Assert.True(f - fs <= 4 * (q - qs) * (1 + 1e-9), $"{name}: full {f:F1} s, quick {q:F1} s");
         Assert.True(f > q);
         // the federated part alone: at most 4× its quick plan, at most 180 s
         var fq = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick with { BatchSize = 8 });
@@ -126,11 +134,30 @@ public sealed class SplitBudgetPlannerTests
         Assert.False(plan.Capped);
         Assert.All(plan.Points.SelectMany(p => p.Attacks), a =>
         {
-            Assert.Null(a.Describe());
+            if (a.Conditional) Assert.StartsWith("run because the exact solve did not show", a.Describe(), StringComparison.Ordinal);
+            else Assert.Null(a.Describe());
             if (!a.Exact && a.Attack != SplitAttack.BlackBox) Assert.Equal(SplitAuditOptions.QuickIterations, a.Iterations);
             if (a.Attack != SplitAttack.WhiteBox) Assert.Equal(SplitAuditOptions.QuickTrainingSteps, a.Steps);
         });
         Assert.Contains("nothing capped", plan.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_AffinePoint_TrainingAttacksAreConditional_AndTheFullMinimumKeepsLenet5sTraining()
+    {
+        var (model, analysis) = Load(RepoPaths.Model("lenet5"));
+        var full = SplitBudgetPlanner.Plan(model, analysis, SplitAuditOptions.Default, 2000, (1, 28, 28));
+        var conv1 = full.Points[0];
+        Assert.True(conv1.For(SplitAttack.WhiteBox)!.Exact);
+        Assert.True(conv1.For(SplitAttack.BlackBox)!.Conditional);
+        Assert.True(conv1.For(SplitAttack.QueryFree)!.Conditional);
+        // conditional attacks are not charged: the planned total is the sum of the others
+        Assert.Equal(full.Points.SelectMany(p => p.Attacks).Where(a => !a.Conditional).Sum(a => a.Seconds), full.PlannedSeconds, 9);
+        Assert.All(full.Points.Skip(1).SelectMany(p => p.Attacks), a => Assert.False(a.Conditional));
+        Assert.Contains("at least 240 s", full.Describe(), StringComparison.Ordinal);
+        // 4× lenet5's quick plan cut the decoder training to 582 of 2,000 steps (HIGH → MEDIUM at fc2/relu_3); the minimum
+        // budget with the conditional conv1 attacks gives the later points more than 900 (986)
+        Assert.All(full.Points.Skip(1).Select(p => p.For(SplitAttack.BlackBox)!), a => Assert.True(a.Steps > 900, a.ToString()));
     }
 
     [Fact]
