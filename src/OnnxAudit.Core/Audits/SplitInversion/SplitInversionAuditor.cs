@@ -113,7 +113,7 @@ public static class SplitInversionAuditor
                 if (outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
                 {
                     var skip = Skipped(attack, attackPlan?.Conditional == true ? "the exact least-squares white-box solve already shows this affine point unsafe"
-                        : $"the {SplitVerdict.AttackName(found.Attack)} attack already shows this point unsafe (no other attack can change its verdict)");
+                        : $"the {SplitVerdict.AttackName(found.Attack)} attack already shows this point unsafe; no other attack can change its verdict");
                     outcomes.Add(skip);
                     progress.Message($"{label} {SplitVerdict.AttackName(attack)}: skipped ({skip.Note})");
                     continue;
