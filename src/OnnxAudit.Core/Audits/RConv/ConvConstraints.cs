@@ -113,32 +113,9 @@ internal static class ConvConstraints
     /// factorisation) serves all N/G channels of a group; padding pixels are known zeros, so their columns are dropped
     /// (equivalent to solving on the padded input with the padding constrained to zero, then cropping).
     /// </summary>
-    public static Matrix<double> GradientMatrix(ConvGeometry g, ReadOnlySpan<double> dO, int group)
-    {
-        var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
-        var a = Matrix<double>.Build.Dense(rows, g.InH * g.InW);
-        for (var fl = 0; fl < g.FiltersPerGroup; fl++)
-        {
-            var f = (group * g.FiltersPerGroup) + fl;
-            for (var k = 0; k < g.KernelH; k++)
-                for (var l = 0; l < g.KernelW; l++)
-                {
-                    var r = (((fl * g.KernelH) + k) * g.KernelW) + l;
-                    for (var p = 0; p < g.OutH; p++)
-                    {
-                        var i = (p * g.StrideH) + (k * g.DilationH) - g.PadTop;
-                        if ((uint)i >= (uint)g.InH) continue;
-                        for (var q = 0; q < g.OutW; q++)
-                        {
-                            var j = (q * g.StrideW) + (l * g.DilationW) - g.PadLeft;
-                            if ((uint)j >= (uint)g.InW) continue;
-                            a[r, (i * g.InW) + j] += dO[(((f * g.OutH) + p) * g.OutW) + q];
-                        }
-                    }
-                }
-        }
-        return a;
-    }
+    public static Matrix<double> GradientMatrix(ConvGeometry g, ReadOnlySpan<double> dO, int group) =>
+        // MathNet's dense storage is column-major, so the array of GradientMatrixColumnMajor is the matrix
+        Matrix<double>.Build.Dense(g.FiltersPerGroup * g.KernelH * g.KernelW, g.InH * g.InW, GradientMatrixColumnMajor(g, dO, group));
 
     /// <summary>
     /// <see cref="GradientMatrix"/> as a dense column-major array (rows × H·W, entry (r, c) at c·rows + r), or its
