@@ -424,6 +424,8 @@ def timing(results, name, verb):
             secs = sum(v * 60 ** (len(parts) - 1 - i) for i, v in enumerate(parts))
         elif line.startswith("Maximum resident set size"):
             rss = int(line.rsplit(" ", 1)[1]) / 1024.0
+    if secs is None or rss is None:
+        return None  # still running (/usr/bin/time writes its report at the end) or killed before it could
     load = open(base + ".load").read().strip() if os.path.exists(base + ".load") else "?"
     return rc, secs, rss, load
 

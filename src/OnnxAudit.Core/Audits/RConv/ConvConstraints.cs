@@ -113,10 +113,19 @@ internal static class ConvConstraints
     /// factorisation) serves all N/G channels of a group; padding pixels are known zeros, so their columns are dropped
     /// (equivalent to solving on the padded input with the padding constrained to zero, then cropping).
     /// </summary>
-    public static Matrix<double> GradientMatrix(ConvGeometry g, ReadOnlySpan<double> dO, int group)
+    public static Matrix<double> GradientMatrix(ConvGeometry g, ReadOnlySpan<double> dO, int group) =>
+        // MathNet's dense storage is column-major, so the array of GradientMatrixColumnMajor is the matrix
+        Matrix<double>.Build.Dense(g.FiltersPerGroup * g.KernelH * g.KernelW, g.InH * g.InW, GradientMatrixColumnMajor(g, dO, group));
+
+    /// <summary>
+    /// <see cref="GradientMatrix"/> as a dense column-major array (rows × H·W, entry (r, c) at c·rows + r), or its
+    /// transpose (entry (r, c) at r·(H·W) + c, i.e. Aᵀ column-major) when <paramref name="transpose"/> is set.
+    /// </summary>
+    public static double[] GradientMatrixColumnMajor(ConvGeometry g, ReadOnlySpan<double> dO, int group, bool transpose = false)
     {
         var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
-        var a = Matrix<double>.Build.Dense(rows, g.InH * g.InW);
+        var hw = g.InH * g.InW;
+        var a = new double[(long)rows * hw];
         for (var fl = 0; fl < g.FiltersPerGroup; fl++)
         {
             var f = (group * g.FiltersPerGroup) + fl;
@@ -132,12 +141,29 @@ internal static class ConvConstraints
                         {
                             var j = (q * g.StrideW) + (l * g.DilationW) - g.PadLeft;
                             if ((uint)j >= (uint)g.InW) continue;
-                            a[r, (i * g.InW) + j] += dO[(((f * g.OutH) + p) * g.OutW) + q];
+                            var c = (i * g.InW) + j;
+                            a[transpose ? ((long)r * hw) + c : ((long)c * rows) + r] += dO[(((f * g.OutH) + p) * g.OutW) + q];
                         }
                     }
                 }
         }
         return a;
+    }
+
+    /// <summary><see cref="GradientRhs"/> as a dense column-major array (rows × N/G).</summary>
+    public static double[] GradientRhsColumnMajor(ConvGeometry g, ReadOnlySpan<float> dW, int group)
+    {
+        var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
+        var b = new double[rows * g.ChannelsPerGroup];
+        var kk = g.KernelH * g.KernelW;
+        for (var fl = 0; fl < g.FiltersPerGroup; fl++)
+        {
+            var f = (group * g.FiltersPerGroup) + fl;
+            for (var cl = 0; cl < g.ChannelsPerGroup; cl++)
+                for (var t = 0; t < kk; t++)
+                    b[(cl * rows) + (fl * kk) + t] = dW[(((f * g.ChannelsPerGroup) + cl) * kk) + t];
+        }
+        return b;
     }
 
     /// <summary>Right-hand sides of group <paramref name="group"/>: column c_local holds ∂ℓ/∂W[f, c_local, k, l] in row order (f_local,k,l).</summary>

@@ -50,7 +50,7 @@ public static class RConvAuditor
         var blocked = net.StoppedAtUnsupportedOperator ? net.StopReason : null;
         if (!net.Convs.Any())
             return CountingOnly(model, analysis, shape, options, net.StopReason is { } stop
-                ? $"no convolution lies on a linear chain from the input to a fully-connected layer ({stop})"
+                ? $"no convolution lies on the paths from the input to a fully-connected layer ({stop})"
                 : "no convolution lies on the chain from the input to the first fully-connected layer") with { UnassessedChain = blocked };
         if (net.Head is null)
             return CountingOnly(model, analysis, shape, options, $"the R-CONV walk needs a fully-connected layer after the convolutions: {net.StopReason}") with { UnassessedChain = blocked };
@@ -66,7 +66,10 @@ public static class RConvAuditor
         // why: issue 17: the rank check and the reconstruction build dense per-channel systems of (F/G)·Kh·Kw rows in H·W
         // unknowns (alexnet@224 conv1: 7,744 × 50,176, 3 GB, and an overflow); beyond the stated budget the layer keeps its
         // counting verdict and is reported "too large to solve here (N unknowns)" instead.
+        // why: issue 17 item 3 — the budget is per layer: the layers that fit still get their rank check on real
+        // gradients; the reconstruction, which must solve every layer down to the image, is skipped.
         var tooLarge = conditions.Where(c => !FitsBudget(c)).ToList();
+        var reconstruct = tooLarge.Count == 0;
         if (count > 0 && tooLarge.Count > 0)
         {
             var big = tooLarge[0];
@@ -76,21 +79,27 @@ public static class RConvAuditor
                 breakReason = TooLarge(big);
             }
             else breakReason += "; " + TooLarge(big);
-            count = 0;
         }
-        if (count > 0)
+        var checkedConvs = net.Convs.Where(c => FitsBudget(conditions.First(k => k.Geometry.Name == c.NodeName))).ToList();
+        if (count > 0 && (reconstruct || checkedConvs.Count > 0))
         {
             if (!data!.HasLabels)
                 throw new DataFormatException($"{data.Source}: R-CONV needs labels (the client's gradient is the cross-entropy with its true label); pass a data set with labels.");
             var order = Enumerable.Range(0, data.N).ToArray();
             new Random(options.Seed).Shuffle(order);
             var picked = order.Take(count).ToArray();
-            var probed = WithProbes(model, net);
-            var parameters = FederatedGradient.FloatInitializers(model);
-            var probes = net.Convs.Select(c => ProbePrefix + c.NodeName).ToList();
+            var probed = WithProbes(model, checkedConvs);
+            // why: only the gradients the attack reads (every conv weight on the walk, the first Gemm's weight and
+            // bias) and the ∂ℓ/∂O probes are requested; alexnet@224 with all 57 M parameter gradients took 3.0 GB.
+            var head = net.Head!;
+            var parameters = reconstruct
+                ? net.Convs.Select(c => c.Geometry.WeightName).Append(head.WeightName).Concat(head.BiasName is { } hb ? [hb] : [])
+                    .Distinct(StringComparer.Ordinal).ToList()
+                : [];
+            var probes = checkedConvs.Select(c => ProbePrefix + c.NodeName).ToList();
             using var session = GradientSessions.Create(probed, new GradientRequest(new SoftmaxCrossEntropyLoss(), [.. parameters, .. probes]), options.Runtime);
             var rec = new RConvReconstructor(net, options);
-            using var stage = progress.Start("R-CONV: gradients and reconstruction", count);
+            using var stage = progress.Start(reconstruct ? "R-CONV: gradients and reconstruction" : "R-CONV: gradients and rank checks", count);
             var size = data.ImageSize;
             foreach (var idx in picked)
             {
@@ -99,13 +108,15 @@ public static class RConvAuditor
                 var label = data.GetLabel(idx);
                 var run = session.Run(img, [1, data.C, data.H, data.W], [label]);
                 var grads = parameters.ToDictionary(n => n, n => run.Gradient(n).ToArray(), StringComparer.Ordinal);
-                foreach (var c in net.Convs)
+                foreach (var c in checkedConvs)
                 {
                     var dO = run.Gradient(ProbePrefix + c.NodeName).ToArray().Select(v => (double)v).ToArray();
                     var checks = RConvReconstructor.RankCheck(c.Geometry, dO, options.RankTolerance, "true");
                     ranks.Add(new RConvRankCheckRow(c.NodeName, idx, checks[0].Rows, checks[0].Unknowns, checks.Max(r => r.ZeroRows), checks.Min(r => r.Rank)));
                 }
                 gradSeconds += sw.Elapsed.TotalSeconds;
+                stage.Advance();
+                if (!reconstruct) continue;
                 var r = rec.Reconstruct(grads);
                 var original = new float[size];
                 data.ToUnitRange(img, original);
@@ -121,11 +132,13 @@ public static class RConvAuditor
                     ssim = ImageMetrics.Ssim(original, recon, data.C, data.H, data.W);
                 }
                 images.Add(new RConvImageResult(idx, label, original, recon, psnr, ssim, r));
-                stage.Advance();
                 if (psnr is { } p) stage.Describe(string.Create(CultureInfo.InvariantCulture, $"R-CONV: image {idx} PSNR {p:F1} dB"));
             }
         }
-        return new RConvAuditResult(model.Origin, model.Sha256, null, net.InputShape, conditions, ranks, images, breakLayer, breakReason, options.Seed, gradSeconds);
+        // the walk stops first at an operator it does not support: the reconstruction is a gap, not a finding
+        var gap = net.Stages.OfType<BlockingStage>().FirstOrDefault(b => b.Unsupported && b.NodeName == breakLayer);
+        return new RConvAuditResult(model.Origin, model.Sha256, null, net.InputShape, conditions, ranks, images, breakLayer, breakReason, options.Seed, gradSeconds)
+            { UnassessedChain = gap?.Reason };
     }
 
     /// <summary>
@@ -223,39 +236,78 @@ public static class RConvAuditor
         }
     }
 
-    /// <summary>Walking down from the FC layer: the first node where the attack must stop whatever the gradient values.</summary>
+    /// <summary>
+    /// Walking down from the FC layer (reverse topological order, as the reconstruction does): where the attack must
+    /// stop whatever the gradient values, or (null, null) when the counting conditions let it reach the image.
+    /// </summary>
     internal static (string? Layer, string? Reason) ChainBreak(RConvNetwork net, IReadOnlyList<RConvLayerCondition> conditions)
     {
         var gemm = net.Head!;
         if (gemm.BiasName is null) return (gemm.NodeName, "the first fully-connected layer has no bias, so its input cannot be obtained by division");
         var byName = conditions.ToDictionary(c => c.Geometry.Name);
-        var outputKnown = true; // the value above the current stage is reconstructed and (so far) invertible
-        for (var i = net.Stages.Count - 2; i >= 0; i--)
+        // per tensor: its gradient is complete (no reader failed to pass it on) / its value can be recovered
+        var gradOk = new HashSet<string>(StringComparer.Ordinal) { gemm.Inputs[0] };
+        var poisoned = new HashSet<string>(StringComparer.Ordinal);
+        var valueOk = new HashSet<string>(StringComparer.Ordinal) { gemm.Inputs[0] };
+        (string, string)? cause = null, consequence = null;
+        var stages = net.Stages;
+        for (var i = stages.Count - 2; i >= 0; i--)
         {
-            switch (net.Stages[i])
+            var st = stages[i];
+            if (poisoned.Contains(st.Output) || !gradOk.Contains(st.Output))
+            {
+                foreach (var x in st.Inputs) poisoned.Add(x);
+                continue;
+            }
+            var outputKnown = valueOk.Contains(st.Output);
+            var x0 = st.Inputs[0];
+            switch (st)
             {
                 case BlockingStage b:
-                    return (b.NodeName, $"{b.OpType} '{b.NodeName}' lies between the fully-connected layer and the conv layers below it: {b.Reason}");
+                    cause ??= (b.NodeName, $"{b.OpType} '{b.NodeName}' lies between the fully-connected layer and the conv layers below it: {b.Reason}");
+                    poisoned.Add(x0);
+                    break;
                 case ActivationStage a:
-                    outputKnown = a.Activation.IsInvertible;
+                    if (!outputKnown)
+                    {
+                        consequence ??= (a.NodeName, $"the output of {a.OpType} '{a.NodeName}' cannot be recovered (the activation above it is not invertible, or it is mixed into a residual sum), so its derivative cannot be evaluated");
+                        poisoned.Add(x0);
+                        break;
+                    }
+                    gradOk.Add(x0);
+                    if (a.Activation.IsInvertible) valueOk.Add(x0);
+                    break;
+                case AffineStage f:
+                    gradOk.Add(x0);
+                    if (outputKnown && f.Invertible) valueOk.Add(x0);
+                    break;
+                case PassThroughStage or ConcatStage:
+                    foreach (var x in st.Inputs) { gradOk.Add(x); if (outputKnown) valueOk.Add(x); }
+                    break;
+                case AddStage:
+                    foreach (var x in st.Inputs) gradOk.Add(x);
                     break;
                 case ConvStage c:
+                    gradOk.Add(x0);
+                    if (valueOk.Contains(x0)) break;
                     var cond = byName[c.NodeName];
                     var joint = outputKnown && cond.ForwardConstraintsA + (cond.Geometry.InChannels * cond.RowsPerChannel) >= cond.UnknownsX;
                     if (!cond.GradientConditionHolds && !joint && !(outputKnown && cond.Verdict == RConvVerdict.LeaksThroughCombinedConstraints))
-                        return (c.NodeName, $"conv '{c.NodeName}' is not solvable: {cond.Explanation}");
-                    outputKnown = true;
+                        cause = (c.NodeName, $"conv '{c.NodeName}' is not solvable: {cond.Explanation}");
+                    else valueOk.Add(x0);
                     break;
             }
         }
-        return (null, null);
+        if (valueOk.Contains(net.InputName)) return (null, null);
+        var (layer, reason) = cause ?? consequence ?? (net.InputName, "no reader of the input can recover it");
+        return (layer, reason);
     }
 
     /// <summary>A copy of the model with O + 0 after every chain conv, the zero being an initializer whose gradient is ∂ℓ/∂O.</summary>
-    private static OnnxModel WithProbes(OnnxModel model, RConvNetwork net)
+    private static OnnxModel WithProbes(OnnxModel model, IEnumerable<ConvStage> convs)
     {
         var probes = new List<TensorProbe>();
-        foreach (var c in net.Convs)
+        foreach (var c in convs)
         {
             var node = model.Graph.Node.FirstOrDefault(n => n.OpType == "Conv" && (n.Name == c.NodeName || n.Output[0] == c.NodeName))
                 ?? throw new InvalidOperationException($"conv '{c.NodeName}' not found");

@@ -22,6 +22,9 @@ internal sealed class RConvReconstructor
         _options = options;
     }
 
+    /// <summary>Multiple of the most negative recovered ReLU output (its noise) below which a recovered value counts as zero.</summary>
+    internal const double ReluNoiseFactor = 2;
+
     /// <summary>∂ℓ/∂O of each conv layer as computed on the last reconstruction (for the rank check).</summary>
     public Dictionary<string, double[]> LastOutputGradients { get; } = [];
 
@@ -84,40 +87,115 @@ internal sealed class RConvReconstructor
             }
         steps.Add(new RConvLayerStep(gemm.NodeName, "Gemm", RConvSolveMethod.FullyConnectedDivision, outF, inF, n2 > 0 ? Math.Sqrt(r2 / n2) : 0, sw.Elapsed.TotalSeconds));
 
-        // 2. walk down. valueKnown: `value` holds the reconstructed output of stage i (the input of stage i+1).
-        var valueKnown = true;
+        // 2. walk down the stages in reverse topological order. A tensor's gradient is the sum over its readers (all
+        //    processed before its producer); its value comes from the first reader that recovers its input (a conv
+        //    solve, an invertible activation or affine map, a pass-through or a concat slice).
+        // why: issue 17 item 4 — residual and branched graphs: a residual Add passes ∂ℓ/∂y to both inputs, so the block
+        //    convs are solved as in a chain and the shortcut's gradient joins the block input's; a tensor read by a conv
+        //    that cannot be solved still gets its value when another reader's solve gives it.
+        var values = new Dictionary<string, double[]>(StringComparer.Ordinal) { [gemm.Inputs[0]] = value };
+        var grads = new Dictionary<string, double[]>(StringComparer.Ordinal) { [gemm.Inputs[0]] = grad };
+        var poisoned = new HashSet<string>(StringComparer.Ordinal); // a reader could not pass its gradient share on
+        (string Layer, string Reason)? cause = null, consequence = null;
+        void AddGrad(string t, double[] d)
+        {
+            if (grads.TryGetValue(t, out var acc)) { for (var j = 0; j < acc.Length; j++) acc[j] += d[j]; }
+            else grads[t] = d;
+        }
+        void SetValue(string t, double[] v) => values.TryAdd(t, v);
         for (var i = stages.Count - 2; i >= 0; i--)
         {
             var st = stages[i];
+            if (poisoned.Contains(st.Output) || !grads.TryGetValue(st.Output, out var g))
+            {
+                foreach (var x in st.Inputs) poisoned.Add(x);
+                continue;
+            }
+            values.TryGetValue(st.Output, out var v);
+            var x0 = st.Inputs[0];
             switch (st)
             {
-                case PassThroughStage: break;
+                case PassThroughStage:
+                    AddGrad(x0, (double[])g.Clone());
+                    if (v is not null) SetValue(x0, v);
+                    break;
                 case BlockingStage b:
-                    return Fail(b.NodeName, $"{b.OpType} '{b.NodeName}' sits between the recovered layer above and the conv layer below: {b.Reason}");
+                    cause ??= (b.NodeName, $"{b.OpType} '{b.NodeName}' sits between the recovered layer above and the conv layer below: {b.Reason}");
+                    poisoned.Add(x0);
+                    break;
                 case ActivationStage a:
                 {
                     // why: R-CONV "Propagating Gradient Through Activation Function": ∂ℓ/∂O = ∂ℓ/∂X · A'(O), A' written in X = A(O).
-                    if (!valueKnown) return Fail(a.NodeName, "the activation output is unknown, so its derivative cannot be evaluated");
-                    for (var j = 0; j < grad.Length; j++) grad[j] *= a.Activation.DerivativeFromOutput(value[j]);
-                    if (a.Activation.IsInvertible) for (var j = 0; j < value.Length; j++) value[j] = a.Activation.Inverse(value[j]);
-                    else valueKnown = false;
+                    if (v is null)
+                    {
+                        consequence ??= (a.NodeName, "the activation output is unknown, so its derivative cannot be evaluated");
+                        poisoned.Add(x0);
+                        break;
+                    }
+                    var d = new double[g.Length];
+                    // why: a ReLU output recovered by the conv solve above is exact only to ~1e-7 relative (float32
+                    // gradients), so its true zeros come back as ±noise and y > 0 would switch about half of them on
+                    // (measured: Conv-BN-ReLU-Conv fixture, conv1 residual 0.1 and 1–3 dB). A ReLU output is never
+                    // negative, so the most negative value measures that noise: values within ReluNoiseFactor times it
+                    // count as 0. The FC division reproduces exact zeros (no negatives, floor 0); a fixed relative floor
+                    // zeroed true small activations there (16 dB on one residual-fixture image).
+                    var floor = a.Activation.Kind == RConvActivationKind.Relu ? ReluNoiseFactor * Math.Max(0, -v.Min()) : 0;
+                    for (var j = 0; j < d.Length; j++) d[j] = g[j] * a.Activation.DerivativeFromOutput(v[j] > floor || v[j] < -floor ? v[j] : 0);
+                    AddGrad(x0, d);
+                    if (a.Activation.IsInvertible) SetValue(x0, v.Select(a.Activation.Inverse).ToArray());
+                    break;
+                }
+                case AffineStage f:
+                {
+                    // y = s·x + t: ∂ℓ/∂x = s·∂ℓ/∂y, x = (y − t)/s
+                    var d = new double[g.Length];
+                    for (var j = 0; j < d.Length; j++) d[j] = g[j] * f.Scale[j];
+                    AddGrad(x0, d);
+                    if (v is not null && f.Invertible)
+                    {
+                        var xv = new double[v.Length];
+                        for (var j = 0; j < xv.Length; j++) xv[j] = (v[j] - f.Shift[j]) / f.Scale[j];
+                        SetValue(x0, xv);
+                    }
+                    break;
+                }
+                case AddStage:
+                    AddGrad(st.Inputs[0], (double[])g.Clone());
+                    AddGrad(st.Inputs[1], (double[])g.Clone());
+                    break;
+                case ConcatStage cc:
+                {
+                    var off = 0;
+                    for (var k = 0; k < cc.Inputs.Length; k++)
+                    {
+                        AddGrad(cc.Inputs[k], g[off..(off + cc.Sizes[k])]);
+                        if (v is not null) SetValue(cc.Inputs[k], v[off..(off + cc.Sizes[k])]);
+                        off += cc.Sizes[k];
+                    }
                     break;
                 }
                 case ConvStage c:
                 {
-                    var r = SolveConv(c.Geometry, gradients, grad, valueKnown ? value : null, steps, out var fail);
-                    if (r is null) return Fail(c.NodeName, fail!);
-                    LastOutputGradients[c.NodeName] = (double[])grad.Clone();
-                    grad = ConvConstraints.InputGradient(c.Geometry, grad, W(c.Geometry.WeightName));
-                    value = r;
-                    valueKnown = true;
+                    LastOutputGradients[c.NodeName] = (double[])g.Clone();
+                    AddGrad(x0, ConvConstraints.InputGradient(c.Geometry, g, W(c.Geometry.WeightName)));
+                    if (values.ContainsKey(x0)) break; // another reader already recovered the input
+                    var r = SolveConv(c.Geometry, gradients, g, v, steps, out var fail);
+                    if (r is null) cause = (c.NodeName, fail!);
+                    else SetValue(x0, r);
                     break;
                 }
                 default:
-                    return Fail(st.NodeName, $"operator {st.OpType} is not supported by the reconstruction");
+                    cause ??= (st.NodeName, $"operator {st.OpType} is not supported by the reconstruction");
+                    poisoned.Add(x0);
+                    break;
             }
         }
-        var img = value.Select(v => (float)v).ToArray();
+        if (!values.TryGetValue(_net.InputName, out var image))
+        {
+            var (layer, reason) = cause ?? consequence ?? (_net.InputName, "no reader of the input recovered it");
+            return Fail(layer, reason);
+        }
+        var img = image.Select(v => (float)v).ToArray();
         return new RConvReconstruction(true, img, steps, null, null, total.Elapsed.TotalSeconds);
     }
 
@@ -128,39 +206,45 @@ internal sealed class RConvReconstructor
     }
 
     /// <summary>
-    /// Solves every input channel of a conv layer from its weight gradient: per group, one SVD of the
+    /// Solves every input channel of a conv layer from its weight gradient: per group, one factorisation of the
     /// (F/G)·Kh·Kw × H·W matrix of ∂ℓ/∂O coefficients (shared by the group's channels, which are its right-hand
     /// sides). Singular values below tol·σ_max are dropped: X is the minimum-norm solution and the dropped right
-    /// singular vectors span what the gradient leaves free.
+    /// singular vectors span what the gradient leaves free. Needs rows ≥ H·W.
     /// </summary>
+    // why: issue 16 — a thin Householder QR with a rank certificate (ThinLeastSquares), the SVD of the small R only when
+    // full rank is not certified; the former full SVD of A (MathNet forms the m × m U) was ~10× slower than LibTorch.
     internal static GradientSolution SolveGradientSystem(ConvGeometry g, ReadOnlySpan<double> dO, ReadOnlySpan<float> dW, double rankTolerance)
     {
         var hw = g.InH * g.InW;
+        var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
+        var k = g.ChannelsPerGroup;
         var x = new double[g.InChannels * hw];
         var ranks = new int[g.Groups];
         var nulls = new Matrix<double>[g.Groups];
         double res2 = 0, rhs2 = 0;
         for (var grp = 0; grp < g.Groups; grp++)
         {
-            var a = ConvConstraints.GradientMatrix(g, dO, grp);
-            var b = ConvConstraints.GradientRhs(g, dW, grp);
-            var svd = a.Svd(computeVectors: true);
-            var sv = svd.S;
-            var max = sv.Count > 0 ? sv.AbsoluteMaximum() : 0;
-            var r = max == 0 ? 0 : sv.Count(v => v > rankTolerance * max);
-            ranks[grp] = r;
-            var v = svd.VT.Transpose();
-            // x = V_r · S_r⁻¹ · U_rᵀ · b
-            var utb = svd.U.SubMatrix(0, a.RowCount, 0, r).TransposeThisAndMultiply(b);
-            for (var i = 0; i < r; i++) utb.SetRow(i, utb.Row(i) / sv[i]);
-            var sol = v.SubMatrix(0, hw, 0, r) * utb;
-            nulls[grp] = v.SubMatrix(0, hw, r, hw - r);
-            var resid = (a * sol) - b;
-            res2 += resid.FrobeniusNorm() * resid.FrobeniusNorm();
-            rhs2 += b.FrobeniusNorm() * b.FrobeniusNorm();
-            for (var cl = 0; cl < g.ChannelsPerGroup; cl++)
-                for (var p = 0; p < hw; p++)
-                    x[((((grp * g.ChannelsPerGroup) + cl) * hw) + p)] = sol[p, cl];
+            var a = ConvConstraints.GradientMatrixColumnMajor(g, dO, grp);
+            var b = ConvConstraints.GradientRhsColumnMajor(g, dW, grp);
+            var a0 = (double[])a.Clone();
+            var b0 = (double[])b.Clone();
+            var sol = ThinLeastSquares.Solve(a, rows, hw, b, k, rankTolerance);
+            ranks[grp] = sol.Rank;
+            nulls[grp] = sol.NullSpace;
+            // residual A·X − B in original units (explicit, not from the factorisation)
+            var ax = new double[rows];
+            for (var c = 0; c < k; c++)
+            {
+                Array.Clear(ax);
+                var xc = sol.X.AsSpan(c * hw, hw);
+                for (var j = 0; j < hw; j++)
+                    if (xc[j] != 0) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(a0.AsSpan(j * rows, rows), xc[j], ax, ax);
+                var bc = b0.AsSpan(c * rows, rows);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(ax, bc, ax);
+                res2 += System.Numerics.Tensors.TensorPrimitives.Dot(ax, ax);
+                rhs2 += System.Numerics.Tensors.TensorPrimitives.Dot(bc, bc);
+                xc.CopyTo(x.AsSpan(((grp * k) + c) * hw, hw));
+            }
         }
         return new GradientSolution(x, rhs2 > 0 ? Math.Sqrt(res2 / rhs2) : 0, ranks, nulls);
     }
@@ -221,16 +305,23 @@ internal sealed class RConvReconstructor
     internal static IReadOnlyList<RConvRankCheck> RankCheck(ConvGeometry g, ReadOnlySpan<double> dO, double tolerance, string source)
     {
         var list = new List<RConvRankCheck>();
+        var rows = g.FiltersPerGroup * g.KernelH * g.KernelW;
+        var hw = g.InH * g.InW;
         for (var grp = 0; grp < g.Groups; grp++)
         {
-            var a = ConvConstraints.GradientMatrix(g, dO, grp);
+            // the thin factorisation needs a tall matrix: a short A (rows < H·W) is factorised as Aᵀ (same singular values)
+            var tall = rows >= hw;
+            var a = ConvConstraints.GradientMatrixColumnMajor(g, dO, grp, transpose: !tall);
             var zero = 0;
-            for (var r = 0; r < a.RowCount; r++)
-                if (a.Row(r).AbsoluteMaximum() == 0) zero++;
-            var sv = a.Svd(computeVectors: false).S;
-            var max = sv.Count > 0 ? sv.AbsoluteMaximum() : 0;
-            var rank = max == 0 ? 0 : sv.Count(v => v > tolerance * max);
-            list.Add(new RConvRankCheck(g.Name, grp, a.RowCount, a.ColumnCount, zero, rank, tolerance, source));
+            for (var r = 0; r < rows; r++)
+            {
+                var nonzero = false;
+                if (tall) { for (var c = 0; c < hw && !nonzero; c++) nonzero = a[((long)c * rows) + r] != 0; }
+                else nonzero = a.AsSpan(r * hw, hw).ContainsAnyExcept(0.0);
+                if (!nonzero) zero++;
+            }
+            var (rank, _) = tall ? ThinLeastSquares.Rank(a, rows, hw, tolerance) : ThinLeastSquares.Rank(a, hw, rows, tolerance);
+            list.Add(new RConvRankCheck(g.Name, grp, rows, hw, zero, rank, tolerance, source));
         }
         return list;
     }

@@ -5,7 +5,7 @@ namespace OnnxAudit.Audits.SplitInversion;
 
 /// <summary>The planned budget of one attack at one split point.</summary>
 /// <param name="Attack">Which attack.</param>
-/// <param name="Seconds">Planned seconds at the planned counts (an upper bound: early stops and quick skips only shorten it).</param>
+/// <param name="Seconds">Planned seconds at the planned counts (an upper bound: early stops and skips after an unsafe finding only shorten it).</param>
 /// <param name="UncappedSeconds">Planned seconds at the configured counts.</param>
 /// <param name="Iterations">White-box iterations (white-box; the shadow's inversion for query-free); 0 for black-box.</param>
 /// <param name="ConfiguredIterations">The iterations the options ask for (depth-class default, quick count or --iterations).</param>

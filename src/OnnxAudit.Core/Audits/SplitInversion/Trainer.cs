@@ -63,11 +63,7 @@ internal static class Trainer
         var firstCount = 0;
         var report = Math.Max(1, steps / 100);
         var heldOutImages = heldOut.Sum(b => (int)b.Dims[0]);
-        var best = double.PositiveInfinity;
-        var reference = double.PositiveInfinity;
-        var bestStep = 0;
-        var sinceImprovement = 0;
-        Dictionary<string, float[]>? bestValues = null;
+        var stop = new HeldOutStop(budget, names, parameters);
         var taken = 0;
         var stopped = false;
         for (var s = 0; s < steps; s++)
@@ -81,32 +77,16 @@ internal static class Trainer
             taken = s + 1;
             if (stage is not null && taken % report == 0) stage.Advance(report);
             if (heldOutImages == 0 || (taken % budget.EvalEvery != 0 && taken != steps)) continue;
-            var loss = HeldOutLoss(session, heldOut, parameters);
-            if (loss < best)
-            {
-                best = loss;
-                bestStep = taken;
-                bestValues ??= names.ToDictionary(n => n, n => new float[parameters[n].Length], StringComparer.Ordinal);
-                foreach (var n in names) parameters[n].CopyTo(bestValues[n], 0);
-            }
-            // why: the patience counter resets only on an improvement by more than the stated relative margin, so a loss
-            // creeping down by noise-sized amounts does not keep a plateaued training running.
-            if (loss < reference * (1 - budget.MinRelativeImprovement) || double.IsPositiveInfinity(reference))
-            {
-                reference = loss;
-                sinceImprovement = 0;
-            }
-            else if (++sinceImprovement >= budget.Patience)
+            if (stop.Observe(HeldOutLoss(session, heldOut, parameters), taken, (n, into) => parameters[n].CopyTo(into, 0)))
             {
                 stopped = taken < steps;
                 break;
             }
         }
-        if (bestValues is not null)
+        if (stop.BestValues is { } bestValues)
             foreach (var n in names) bestValues[n].CopyTo(parameters[n], 0);
-        if (heldOutImages == 0) bestStep = taken;
         return new TrainingSummary(taken, budget, stopped, firstCount > 0 ? first / firstCount : double.NaN,
-            recent.Count > 0 ? recent.Average() : double.NaN, heldOutImages, heldOutImages > 0 ? best : double.NaN, bestStep);
+            recent.Count > 0 ? recent.Average() : double.NaN, heldOutImages, heldOutImages > 0 ? stop.Best : double.NaN, heldOutImages == 0 ? taken : stop.BestStep);
     }
 
     /// <summary>
@@ -134,11 +114,7 @@ internal static class Trainer
         // `window` steps before and at every step where training may stop
         var sums = new Dictionary<int, double> { [0] = 0 };
         bool NeedsSum(int taken) => taken == window || Candidate(taken) || (taken + window <= steps && Candidate(taken + window));
-        var best = double.PositiveInfinity;
-        var reference = double.PositiveInfinity;
-        var bestStep = 0;
-        var sinceImprovement = 0;
-        Dictionary<string, float[]>? bestValues = null;
+        var stop = new HeldOutStop(budget, names, parameters);
         var taken = 0;
         var stopped = false;
         for (var step = 0; step < steps; step++)
@@ -159,30 +135,18 @@ internal static class Trainer
                 sum += s.Evaluate() * h.Dims[0];
                 count += h.Dims[0];
             }
-            var loss = sum / count;
-            if (loss < best)
-            {
-                best = loss;
-                bestStep = taken;
-                bestValues ??= names.ToDictionary(n => n, n => new float[parameters[n].Length], StringComparer.Ordinal);
-                foreach (var n in names) s.Values(n).CopyTo(bestValues[n]);
-            }
-            if (loss < reference * (1 - budget.MinRelativeImprovement) || double.IsPositiveInfinity(reference))
-            {
-                reference = loss;
-                sinceImprovement = 0;
-            }
-            else if (++sinceImprovement >= budget.Patience)
+            if (stop.Observe(sum / count, taken, (n, into) => s.Values(n).CopyTo(into)))
             {
                 stopped = taken < steps;
                 break;
             }
         }
-        if (bestValues is not null)
+        if (stop.BestValues is { } bestValues)
             foreach (var n in names) bestValues[n].CopyTo(parameters[n], 0);
         else
             foreach (var n in names) s.Values(n).CopyTo(parameters[n]);
-        if (heldOutImages == 0) bestStep = taken;
+        var best = stop.Best;
+        var bestStep = heldOutImages == 0 ? taken : stop.BestStep;
         var firstCount = Math.Min(window, taken);
         var lastCount = Math.Min(window, taken);
         return new TrainingSummary(taken, budget, stopped, sums[firstCount] / firstCount,
@@ -202,5 +166,44 @@ internal static class Trainer
             count += b.Dims[0];
         }
         return sum / count;
+    }
+}
+
+/// <summary>Early stopping on the held-out loss, shared by <see cref="Trainer"/>'s host and in-graph loops: keeps the best
+/// loss, its step and a copy of the parameters there, and says when the patience of the budget is used up.</summary>
+internal sealed class HeldOutStop(TrainingBudget budget, IReadOnlyList<string> names, IReadOnlyDictionary<string, float[]> shapes)
+{
+    private double reference = double.PositiveInfinity;
+    private int sinceImprovement;
+
+    /// <summary>The lowest held-out loss seen (+∞ before the first check).</summary>
+    public double Best { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>The step of <see cref="Best"/>.</summary>
+    public int BestStep { get; private set; }
+
+    /// <summary>The parameters at <see cref="Best"/> (null before the first check).</summary>
+    public Dictionary<string, float[]>? BestValues { get; private set; }
+
+    /// <summary>Records the held-out <paramref name="loss"/> after <paramref name="taken"/> steps; <paramref name="copy"/>
+    /// writes a parameter's current values into the given array when this is the best loss so far. True = stop.</summary>
+    public bool Observe(double loss, int taken, Action<string, float[]> copy)
+    {
+        if (loss < Best)
+        {
+            Best = loss;
+            BestStep = taken;
+            BestValues ??= names.ToDictionary(n => n, n => new float[shapes[n].Length], StringComparer.Ordinal);
+            foreach (var n in names) copy(n, BestValues[n]);
+        }
+        // why: the patience counter resets only on an improvement by more than the stated relative margin, so a loss
+        // creeping down by noise-sized amounts does not keep a plateaued training running.
+        if (loss < reference * (1 - budget.MinRelativeImprovement) || double.IsPositiveInfinity(reference))
+        {
+            reference = loss;
+            sinceImprovement = 0;
+            return false;
+        }
+        return ++sinceImprovement >= budget.Patience;
     }
 }

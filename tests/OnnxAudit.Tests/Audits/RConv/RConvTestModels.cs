@@ -63,6 +63,34 @@ internal sealed class ChainModelBuilder
         return this;
     }
 
+    /// <summary>The current tensor (for a residual connection back to it).</summary>
+    public string Current => _cur;
+
+    /// <summary>Inference-mode BatchNormalization with random γ, β, running mean and variance (ε = 1e-5).</summary>
+    public ChainModelBuilder BatchNorm(int c)
+    {
+        var name = $"bn{_n + 1}";
+        _g.Initializer.Add(TensorData.FromFloats(name + ".weight", [c], Uniform(c, 1).Select(v => 0.5f + Math.Abs(v)).ToArray()));
+        // shift β − μ·s mostly positive, so that few channels are switched off entirely by a ReLU after it
+        _g.Initializer.Add(TensorData.FromFloats(name + ".bias", [c], Uniform(c, 0.15).Select(v => v + 0.35f).ToArray()));
+        _g.Initializer.Add(TensorData.FromFloats(name + ".running_mean", [c], Uniform(c, 0.1)));
+        _g.Initializer.Add(TensorData.FromFloats(name + ".running_var", [c], Uniform(c, 1).Select(v => 0.5f + Math.Abs(v)).ToArray()));
+        Add("BatchNormalization", [_cur, name + ".weight", name + ".bias", name + ".running_mean", name + ".running_var"], Float("epsilon", 1e-5f));
+        return this;
+    }
+
+    /// <summary>y = x ⊙ k with a constant per-channel k of shape [1, C, 1, 1].</summary>
+    public ChainModelBuilder MulChannels(int c)
+    {
+        var name = $"scale{_n + 1}";
+        _g.Initializer.Add(TensorData.FromFloats(name, [1, c, 1, 1], Uniform(c, 1).Select(v => 0.5f + Math.Abs(v)).ToArray()));
+        Add("Mul", [_cur, name]);
+        return this;
+    }
+
+    /// <summary>The residual sum of the current tensor and <paramref name="shortcut"/>.</summary>
+    public ChainModelBuilder AddResidual(string shortcut) { Add("Add", [_cur, shortcut]); return this; }
+
     public ChainModelBuilder MaxPool(int k) { Add("MaxPool", [_cur], Ints("kernel_shape", k, k), Ints("strides", k, k)); return this; }
 
     public ChainModelBuilder Flatten() { Add("Flatten", [_cur], Int("axis", 1)); return this; }
