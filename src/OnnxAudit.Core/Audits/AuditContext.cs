@@ -147,9 +147,15 @@ public sealed class AuditContext : IDisposable
         foreach (var f in _featureMatching.Values) f.Dispose();
         foreach (var s in _gradients.Values) s.Dispose();
         foreach (var s in _sessions.Values) s.Dispose();
+        var released = SessionCount > 0;
         _featureMatching.Clear();
         _gradients.Clear();
         _sessions.Clear();
+        // why: the released sessions' model bytes and clones are large-object-heap arrays of the model's size; one
+        // compacting collection per phase gives their pages back before the next phase allocates its own.
+        if (!released) return;
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect();
     }
 
     /// <inheritdoc />
