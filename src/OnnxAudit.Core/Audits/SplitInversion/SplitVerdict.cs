@@ -37,7 +37,7 @@ public static class SplitVerdict
     }
 
     /// <summary>What a full run adds to a quick split verdict.</summary>
-    public const string FullRunAdds = "up to 8 split points, up to 5,000 white-box iterations per point (He et al.'s defaults) and up to 2,000 training steps (early stop on a held-out loss) for the inverse network and the shadow model, planned into at most 4× the quick run's time; only a full run can give LOW or recommend a split point";
+    public const string FullRunAdds = "up to 8 split points, up to 5,000 white-box iterations per point (He et al.'s defaults) and up to 2,000 training steps (early stop on a held-out loss) for the inverse network and the shadow model, planned into 4× the quick plan's time (at least 240 s); only a full run can give LOW or recommend a split point";
 
     /// <summary>True when <paramref name="point"/> counts as unsafe under the quick rule (<see cref="QuickRule"/>).</summary>
     public static bool QuickUnsafe(SplitPointResult point, SplitThresholds thresholds)
