@@ -93,7 +93,9 @@ public static class SplitInversionAuditor
             using var f1 = new ModelSession(halves.Prefix, options.Runtime);
             var target = f1.RunAll(x0, Dims(inputRank, n, shape)).Data;
             var outcomes = new List<AttackOutcome>();
-            var attackList = options.Attacks.Distinct().ToList();
+            // white-box first whatever order --attacks gave: at an affine point the training attacks are planned as
+            // conditional on the exact white-box solve, so it must have run before them
+            var attackList = options.Attacks.Distinct().Order().ToList();
             foreach (var attack in attackList)
             {
                 var attackPlan = pointPlan.For(attack);
@@ -112,7 +114,7 @@ public static class SplitInversionAuditor
                 }
                 if (outcomes.FirstOrDefault(o => o.Unsafe) is { } found)
                 {
-                    var skip = Skipped(attack, attackPlan?.Conditional == true ? "the exact least-squares white-box solve already shows this affine point unsafe"
+                    var skip = Skipped(attack, attackPlan?.Conditional == true && found.Attack == SplitAttack.WhiteBox ? "the exact least-squares white-box solve already shows this affine point unsafe"
                         : $"the {SplitVerdict.AttackName(found.Attack)} attack already shows this point unsafe; no other attack can change its verdict");
                     outcomes.Add(skip);
                     progress.Message($"{label} {SplitVerdict.AttackName(attack)}: skipped ({skip.Note})");

@@ -73,6 +73,22 @@ public sealed class SplitInversionAuditorTests
     }
 
     [Fact]
+    public void Run_AttacksGivenBlackBoxFirst_WhiteBoxRunsFirst_SoTheAffinePointSkipsTraining()
+    {
+        var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var a = ModelAnalysis.Analyze(m);
+        var r = SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(60), new SplitAuditOptions
+        {
+            At = "conv1", Attacks = [SplitAttack.BlackBox, SplitAttack.WhiteBox], Images = 2, TrainingSteps = 20, TrainingBatch = 16,
+        });
+        var p = Assert.Single(r.Points);
+        Assert.Equal([SplitAttack.WhiteBox, SplitAttack.BlackBox], p.Attacks.Select(o => o.Attack));
+        Assert.True(p.Attacks[0].Unsafe);
+        Assert.False(p.Attacks[1].Ran);
+        Assert.Equal("the exact least-squares white-box solve already shows this affine point unsafe", p.Attacks[1].Note);
+    }
+
+    [Fact]
     public void Run_UnknownAt_ThrowsListingValidSplitPoints()
     {
         var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
