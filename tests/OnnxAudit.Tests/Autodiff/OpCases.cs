@@ -27,6 +27,8 @@ public static class OpCases
         yield return new("Gemm_no_C_opset11", "Gemm", ["a", "b"], [("a", [3, 4]), ("b", [4, 2])], [], [], 11);
         // MatMul
         yield return B("MatMul", [2, 3, 4], [4, 5], "batched_x_2d");
+        yield return B("MatMul", [2, 3, 2, 4], [4, 5], "rank4_x_2d");
+        yield return B("MatMul", [2, 3, 4], [4], "batched_x_vector");
         yield return B("MatMul", [2, 1, 3, 4], [3, 4, 2], "broadcast_batch");
         yield return B("MatMul", [4], [2, 4, 3], "vector_left");
         yield return B("MatMul", [3, 4], [4], "vector_right");
