@@ -38,6 +38,11 @@ if (args.Length > 0 && args[0] == "inverting")
     OnnxAudit.Bench.InvertingBench.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "second-order-memory")
+{
+    OnnxAudit.Bench.SecondOrderMemoryBench.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "rconv")
 {
     OnnxAudit.Bench.RConvBench.Run(args[1..]);

@@ -19,6 +19,13 @@ public sealed record FederatedAuditOptions(int BatchSize = 1, int Batches = 2, I
     /// <summary>Stage 2 (feature matching) of the analytic/hybrid attack; null = <see cref="FeatureMatchingOptions.Default"/>.</summary>
     public FeatureMatchingOptions? FeatureMatching { get; init; }
 
+    /// <summary>Why the Inverting attack is not run (set by <see cref="GradientInversionAuditor"/> from <see cref="SecondOrderCost"/>;
+    /// null = it runs when <see cref="Inverting"/> is set). The attack is listed with this note and its session is not built.</summary>
+    public string? InvertingNotRun { get; init; }
+
+    /// <summary>Why the DLG attack is not run (as <see cref="InvertingNotRun"/>).</summary>
+    public string? DlgNotRun { get; init; }
+
     /// <summary>Whether the analytic attack (Pan et al. B.1–B.3, or the single-Linear head rule) is tried.</summary>
     public bool Analytic { get; init; } = true;
 

@@ -93,6 +93,8 @@ public static class FederatedLeakageAudit
         if (inversion.Dlg is { } dlg)
             attacks.Add(RunOptimisation("DLG", dlg.Describe(), batches, originals, truths, observed, inferred, sampleDims,
                 (g, y) => inversion.RunDlg(g, y), progress));
+        if (options.InvertingNotRun is { } invWhy) attacks.Add(new FederatedAttackOutcome("Inverting Gradients", "not run", [], [], 0, invWhy));
+        if (options.DlgNotRun is { } dlgWhy) attacks.Add(new FederatedAttackOutcome("DLG", "not run", [], [], 0, dlgWhy));
 
         var headStats = head is { Layers.Count: 1, IsWholeModel: false } ? LinearHeadStats(model, head, batches.Select(Batch).ToList(), m, runtime) : null;
 
@@ -100,7 +102,9 @@ public static class FederatedLeakageAudit
         string? defenceNote = null;
         double floorPsnr = double.NaN, floorLabels = double.NaN;
         var invertingPsnr = attacks.FirstOrDefault(a => a.Attack == "Inverting Gradients")?.MeanPsnr ?? double.NaN;
-        if (options.Inverting is not null && options.DefencesOnlyWhenLeaking && !(invertingPsnr >= options.LeakPsnr))
+        if (options.Inverting is null && options.InvertingNotRun is { } skipped)
+            defenceNote = "defences not attacked: the Inverting attack that measures them was " + skipped;
+        else if (options.Inverting is not null && options.DefencesOnlyWhenLeaking && !(invertingPsnr >= options.LeakPsnr))
             defenceNote = string.Create(CultureInfo.InvariantCulture,
                 $"defences not attacked: the undefended Inverting attack already stays below {options.LeakPsnr:G3} dB at this budget ({invertingPsnr:F1} dB), so a defence could only be measured against a failing attack; the full run attacks them");
         else if (options.Inverting is not null)
@@ -197,12 +201,13 @@ public static class FederatedLeakageAudit
         var strongest = attacks.Where(a => double.IsFinite(a.MeanPsnr)).MaxBy(a => a.MeanPsnr);
         var leaks = strongest is not null && strongest.MeanPsnr >= options.LeakPsnr;
         var verdict = strongest is null
-            ? "No attack ran."
+            ? "No attack ran" + string.Concat(attacks.Where(a => a.Note is not null).Select(a => $"; {a.Attack}: {a.Note}")) + "."
             : leaks
                 ? string.Create(CultureInfo.InvariantCulture, $"LEAKS at batch size {m}: {strongest.Attack} reconstructs the training images from one shared gradient (mean PSNR {strongest.MeanPsnr:F1} dB, SSIM {strongest.MeanSsim:F2}, labels {strongest.LabelAccuracy:P0}).")
                 : string.Create(CultureInfo.InvariantCulture, $"No reconstruction at batch size {m} within the budget: the strongest attack ({strongest.Attack}) reaches {strongest.MeanPsnr:F1} dB < {options.LeakPsnr:G3} dB; labels are still read at {inferred.Zip(truths, (a, t) => LabelInference.MultisetAccuracy(t, a.Labels)).Average():P0}.");
         var fix = defences.FirstOrDefault(d => !d.Leaks);
-        var recommendation = defenceNote is not null ? (leaks ? defenceNote : "none needed at this budget: no attack reconstructed the images (" + defenceNote + ")")
+        var recommendation = strongest is null ? "none: no attack ran, so no defence could be measured" + (defenceNote is null ? "" : " (" + defenceNote + ")")
+            : defenceNote is not null ? (leaks ? defenceNote : "none needed at this budget: no attack reconstructed the images (" + defenceNote + ")")
             : defences.Count == 0 ? "no defence evaluated (the Inverting attack is off)"
             : fix is not null
                 ? string.Create(CultureInfo.InvariantCulture, $"{fix.Defence.Name}: the weakest evaluated setting under which Inverting stays below {options.LeakPsnr:G3} dB ({fix.MeanPsnr:F1} dB; update distortion {fix.Distortion:F2})") + WeakNoiseCaveat(fix.Defence)
