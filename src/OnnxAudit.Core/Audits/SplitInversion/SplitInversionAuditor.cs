@@ -91,6 +91,7 @@ public static class SplitInversionAuditor
                 TvWeight = options.Tv ?? d.TvWeight,
             };
             using var f1 = new ModelSession(halves.Prefix, options.Runtime);
+            var auxChunk = AuxChunk(Federated.SecondOrderCost.ActivationBytesPerSample(analysis));
             var target = f1.RunAll(x0, Dims(inputRank, n, shape)).Data;
             var outcomes = new List<AttackOutcome>();
             // white-box first whatever order --attacks gave: at an affine point the training attacks are planned as
@@ -121,7 +122,7 @@ public static class SplitInversionAuditor
                     continue;
                 }
                 var sw = Stopwatch.StartNew();
-                var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label, attackPlan);
+                var task = new PointAttack(model, halves, f1, aux, hyper, target, n, shape, inputRank, x0, label, attackPlan) { AuxChunk = auxChunk };
                 AttackOutcome outcome;
                 try
                 {
@@ -193,7 +194,24 @@ public static class SplitInversionAuditor
     /// <summary>What every attack on one split point reads: the model and its halves, the prefix session, the
     /// auxiliary images, the white-box hyperparameters, the n targets' f1(x0) and originals x0 (NCHW in [0,1]).</summary>
     private sealed record PointAttack(OnnxModel Model, SplitModels Halves, ModelSession F1, Dataset? Aux, WhiteBoxHyperparameters Hyper,
-        float[] Target, int N, (int C, int H, int W) Shape, int InputRank, float[] X0, string Label, AttackPlan? Plan);
+        float[] Target, int N, (int C, int H, int W) Shape, int InputRank, float[] X0, string Label, AttackPlan? Plan)
+    {
+        /// <summary>Images per prefix run when the attacker's images are sent through f1 (<see cref="AuxChunk"/>).</summary>
+        public int AuxChunk { get; init; } = MaxAuxChunk;
+    }
+
+    /// <summary>The most images per prefix run over the attacker's images.</summary>
+    internal const int MaxAuxChunk = 256;
+
+    /// <summary>Activation bytes one prefix run over the attacker's images may take.</summary>
+    internal const long AuxForwardBytes = 1L << 30;
+
+    /// <summary>Images per prefix run over the attacker's images for a model with <paramref name="activationBytesPerSample"/>
+    /// bytes of activations per image (all its batched tensors, an upper bound for any prefix): at most
+    /// <see cref="AuxForwardBytes"/> per run, between 1 and <see cref="MaxAuxChunk"/>.</summary>
+    // why: issue 17: vit_b_16@224 (246 MB of activations per image) sent 192 attacker images through the prefix at once in
+    // black-box training, and the report's peak RSS rose from 4.5 to 9.2 GB there (ONNX Runtime's arena keeps the peak).
+    internal static int AuxChunk(long activationBytesPerSample) => (int)Math.Clamp(AuxForwardBytes / Math.Max(1, activationBytesPerSample), 1, MaxAuxChunk);
 
     private static AttackOutcome WhiteBox(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
     {
@@ -265,7 +283,7 @@ public static class SplitInversionAuditor
         // Auxiliary pairs (f1(x), x): the black-box attacker queries f1 with its own images.
         var (auxX, _, _) = aux.Batch(Enumerable.Range(0, aux.N).ToArray());
         // why: the same prefix session that computed the targets' f1(x0); one session per split point.
-        var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape));
+        var (auxZ, zDims) = f1.RunAll(auxX, Dims(inputRank, aux.N, shape), task.AuxChunk);
         var names = InverseNetwork.ParameterNames(g);
         var parameters = names.ToDictionary(nm => nm, nm => TensorData.ToFloats(g.FindInitializer(nm)!), StringComparer.Ordinal);
         var budget = plan is null ? options.Budget : options.BudgetFor(plan.Steps);
