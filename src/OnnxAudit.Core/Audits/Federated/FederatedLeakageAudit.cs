@@ -228,7 +228,7 @@ public static class FederatedLeakageAudit
     internal const double SecondsPerParameter = 1.5e-7;
 
     /// <summary>The cost rule of <see cref="EvaluationSeconds"/> in words.</summary>
-    internal static readonly string CostRule = string.Create(CultureInfo.InvariantCulture, $"{SecondsPerParameter:G2} s per parameter per sample, so that runs repeat");
+    internal static readonly string CostRule = string.Create(CultureInfo.InvariantCulture, $"{SecondsPerParameter:0.0e-0} s per parameter per sample, so that runs repeat");
 
     /// <summary>Estimated seconds of one second-order evaluation (Inverting or DLG) of <paramref name="parameters"/> trainable
     /// parameters on a batch of <paramref name="batchSize"/> images (<see cref="SecondsPerParameter"/>).</summary>
