@@ -156,6 +156,7 @@ public sealed class AuditContext : IDisposable
         if (!released) return;
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect();
+        Common.NativeHeap.Trim();
     }
 
     /// <inheritdoc />

@@ -79,6 +79,8 @@ public static class SplitInversionAuditor
         var results = new List<SplitPointResult>();
         foreach (var pointPlan in plan.Points)
         {
+            // why: issue 17: the previous point's sessions are disposed; their buffers go back to the system, not only to the C heap.
+            Common.NativeHeap.Trim();
             var point = pointPlan.Point;
             var depth = IndexOf(analysis, point) + 1;
             var halves = ModelSplitter.Split(model, point);
@@ -143,6 +145,7 @@ public static class SplitInversionAuditor
                 if (outcome.Ran && attackPlan?.Describe() is { } cap)
                     outcome = outcome with { Settings = outcome.Settings + "; " + cap, Budget = (outcome.Budget is { } b ? b + "; " : "") + cap };
                 outcomes.Add(outcome);
+                Common.NativeHeap.Trim();
                 if (outcome.Ran)
                     progress.Message(string.Create(CultureInfo.InvariantCulture,
                         $"{label} {SplitVerdict.AttackName(attack)}: PSNR {outcome.MeanPsnr.Estimate:F2} dB, SSIM {outcome.MeanSsim.Estimate:F3}{(outcome.Unsafe ? " (unsafe)" : "")}"));
