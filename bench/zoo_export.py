@@ -20,6 +20,7 @@ reference NAME...     the reference batch without re-exporting: the first BATCH 
                        would move the gradient), PyTorch float32 autograd on them into <name>/screened/, and
                        <name>/screened.json (indices, labels, loss, rule, one record per sample looked at); per-sample
                        lines on stderr. The .onnx, meta.json and ref/ are not touched.
+selfcheck             checks the kink finder and its flips on planted points (exit 1 on a failure).
 indices NAME          the reference batch's indices, comma-separated (for `gradient --indices`).
 ties NAME OURDIR      diagnosis of a miss: the max-pooling windows of the batch whose two largest inputs are within
                        1e-6 of each other in float64 (a float32 forward may order them either way), and our worst
@@ -490,6 +491,39 @@ def screen(name):
     return chosen, records
 
 
+def selfcheck():
+    """Checks kinks_near and the flips of kink_mode on planted points (a near and a far max-pool tie, a near and a far
+    ReLU input): only the near ones are found, and taking the near pool tie the other way moves the gradient to the
+    loser's input. Exit 1 on a failure."""
+    import torch
+    import torch.nn.functional as F
+    a = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+
+    def f(flips=None):
+        mode = kink_mode(flips)
+        # pool windows: (1, 1 + 1e-8) is 0.08 float32 ulps apart, (2, 2 + 1e-4) 419; ReLU inputs 1e-9 (near), 0.5 (far)
+        x = torch.tensor([[[[1.0, 1.0 + 1e-8, 2.0, 2.0 + 1e-4], [0.1, 0.2, 0.3, 0.4]]]], dtype=torch.float64)
+        with mode:
+            y = F.max_pool2d(a * x, 2).sum()
+            r = F.relu(a * torch.tensor([1e-9, 0.5, -0.7, 0.9], dtype=torch.float64)).sum()
+        a.grad = None
+        (y + r).backward()
+        return mode.calls, float(a.grad)
+    calls, g = f()
+    flips, count, nearest = kinks_near(calls, KINK_ULPS)
+    problems = []
+    if count != 2 or sorted(flips) != [0, 1]:
+        problems.append(f"expected the near pool tie and the near ReLU input, found {count}: {flips}")
+    _, g2 = f({0: flips.get(0, [])})
+    # the gradient of a through the pool is the sum of the window winners: 1 + 1e-8 and 2 + 1e-4, then 1 and 2 + 1e-4
+    if not abs((g - g2) - 1e-8) < 1e-12:
+        problems.append(f"taking the pool tie the other way moved the gradient by {g - g2:.3g}, expected 1e-8")
+    for p in problems:
+        print(f"zoo_export.py selfcheck: {p}")
+    print("zoo_export.py selfcheck: " + ("FAIL" if problems else "ok"))
+    return 1 if problems else 0
+
+
 def reference(name):
     """Screens the batch and writes PyTorch float32 autograd on it into <name>/screened/ with <name>/screened.json
     (indices, labels, loss, the rule and the screening records); meta.json, ref/ and the .onnx are left as they are
@@ -857,6 +891,8 @@ if __name__ == "__main__":
     elif len(sys.argv) >= 3 and sys.argv[1] == "reference":
         for n in sys.argv[2:]:
             reference(n)
+    elif len(sys.argv) == 2 and sys.argv[1] == "selfcheck":
+        sys.exit(selfcheck())
     elif len(sys.argv) == 3 and sys.argv[1] == "indices":
         print(",".join(str(i) for i in batch(sys.argv[2])["indices"]))
     elif len(sys.argv) == 4 and sys.argv[1] == "ties":
