@@ -736,8 +736,14 @@ def batch_note(name):
                           f"{r['nearest_ulps']:.2f} ulps ({r['nearest']}), together moving the gradient by {r['batch_gradient_shift']:.2g}" for r in bad[:3])
         line += (f"; skipped {len(bad)} (by nearest kink: " + ", ".join(f"{k} {v}" for k, v in kinds.items())
                  + f"): {shown}" + (f"; … {len(bad) - 3} more" if len(bad) > 3 else ""))
+    elif all(r["nearest_ulps"] is None for r in b["screened"]):
+        line += "; none skipped (no max pool, ReLU, Clip, HardSwish or HardSigmoid)"
     else:
         line += "; none skipped"
+    kept = [r for r in b["screened"] if r["accepted"] and r["near_kinks"]]
+    if kept:
+        line += (f"; kept {len(kept)} with kinks within {KINK_ULPS} ulps ({sum(r['near_kinks'] for r in kept)} in all) that together move "
+                 f"the gradient by at most {max(r['batch_gradient_shift'] for r in kept):.2g}")
     return str(len(bad)), line
 
 
