@@ -20,6 +20,7 @@ reference NAME...     the reference batch without re-exporting: the first BATCH 
                        would move the gradient), PyTorch float32 autograd on them into <name>/screened/, and
                        <name>/screened.json (indices, labels, loss, rule, one record per sample looked at); per-sample
                        lines on stderr. The .onnx, meta.json and ref/ are not touched.
+kink-errors NAME...   the float32 error measurement behind KINK_ULPS (see there).
 selfcheck             checks the kink finder and its flips on planted points (exit 1 on a failure).
 indices NAME          the reference batch's indices, comma-separated (for `gradient --indices`).
 ties NAME OURDIR      diagnosis of a miss: the max-pooling windows of the batch whose two largest inputs are within
@@ -334,8 +335,8 @@ def ties(name, ours_dir):
 #   (pool: the top-two gap, with |top| as the value), exact zeros and exact ties left out as in near_ties, and
 # - taking all of its kinks within that distance the other way at once (float64 autograd again) moves some entry of the
 #   batch-mean gradient (its gradient / BATCH) by more than FLIP_SHARE · ATOL.
-# KINK_ULPS = 16: measured with `screen`'s own instrument on resnet18, densenet121 and squeezenet1_1 (first 8 samples),
-# the float32 error of PyTorch's forward at these operators' inputs is p50 1.1-1.6, p90 4.5-6.9, p99 9.9-16.8 ulps of
+# KINK_ULPS = 16: measured by `kink-errors` (kink_mode's records) on resnet18, densenet121 and squeezenet1_1 (first 8
+# samples), the float32 error of PyTorch's forward at these operators' inputs is p50 1.1-1.6, p90 4.5-6.9, p99 9.9-16.8 ulps of
 # max(|x|, RMS); two independent such errors differ by more than g ulps in the flipping direction with probability
 # 0.12-0.18 at g = 4, 0.03-0.08 at g = 8 and 0.002-0.015 at g = 16. So at 16 ulps a kept kink flips in well under 2 %
 # of cases, and if it does the second condition bounds the effect by FLIP_SHARE of the tolerance of every entry
@@ -489,6 +490,37 @@ def screen(name):
     if len(chosen) < BATCH:
         raise SystemExit(f"zoo_export.py: {name}: only {len(chosen)} of {len(xs)} samples pass the kink rule; need {BATCH}")
     return chosen, records
+
+
+def kink_errors(name):
+    """The measurement behind KINK_ULPS: the float32 forward's error (PyTorch, against float64) at the inputs of every
+    kink function on the first BATCH samples, in float32 ulps of max(|x|, RMS of that input for the sample) (every
+    (size // 20000)-th entry of each), and how often two independent such errors differ by more than g ulps in one
+    direction (200,000 seeded random pairs)."""
+    import torch
+    xs, _ = data(build(name)[1])
+    runs = []
+    for dtype in (torch.float32, torch.float64):
+        model, px = build(name)
+        mode = kink_mode()
+        with torch.no_grad(), mode:
+            model.to(dtype)(torch.tensor(xs[:BATCH].astype(np.float64) / 255.0, dtype=dtype))
+        runs.append(mode.calls)
+    parts = []
+    for c32, c64 in zip(*runs):
+        a, b = c32[1].double().numpy(), c64[1].numpy()
+        for i in range(b.shape[0]):
+            rms = float(np.sqrt((b[i] ** 2).mean()))
+            if rms == 0:
+                continue
+            u = ((a[i] - b[i]) / np.spacing(np.maximum(np.abs(b[i]), rms).astype(np.float32))).ravel()
+            parts.append(u[::max(1, u.size // 20000)])
+    u = np.concatenate(parts)
+    rng = np.random.default_rng(0)
+    d = rng.choice(u, 200000) - rng.choice(u, 200000)
+    print(f"{name}: float32 error at kink inputs, ulps of max(|x|, RMS): "
+          + " ".join(f"p{q:g} {np.quantile(np.abs(u), q / 100):.2f}" for q in (50, 90, 99)) + f", max {np.abs(u).max():.1f}; "
+          + "P(two differ by > g ulps, one way): " + " ".join(f"g={g} {np.mean(d > g):.4f}" for g in (4, 8, 16)))
 
 
 def selfcheck():
@@ -845,12 +877,12 @@ def table(results):
             f"within {KINK_ULPS} float32 ulps of max(|value at the kink|, RMS of that operator's input; for a pool the top-two gap",
             "with |top| as the value) AND taking all its kinks that near the other way (float64 autograd again) moves some entry",
             f"of the batch-mean gradient by more than {FLIP_SHARE:g} × 1e-5 (a tenth of the smallest tolerance); the batch is the",
-            f"first 8 that pass. Why {KINK_ULPS}: PyTorch's float32 forward errs at these operators' inputs (resnet18, densenet121,",
-            "squeezenet1_1, 8 samples, against float64) by p50 1.1-1.6, p90 4.5-6.9, p99 9.9-16.8 ulps of that scale; two such",
-            "independent errors differ by more than 4 / 8 / 16 ulps in the flipping direction with probability 0.12-0.18 /",
-            "0.03-0.08 / 0.002-0.015, so 16 ulps is the smallest power of two where a kept kink flips in under 2 % of cases;",
-            "the second condition bounds what such a flip could still do. Indices and per-sample records:",
-            "bench/models/zoo/<model>/screened.json.", ""] + batches
+            f"first 8 that pass. Why {KINK_ULPS}: PyTorch's float32 forward errs at these operators' inputs (`zoo_export.py",
+            "kink-errors resnet18 densenet121 squeezenet1_1`: 8 samples, against float64) by p50 1.1-1.6, p90 4.5-6.9, p99",
+            "9.9-16.8 ulps of that scale; two such independent errors differ by more than 4 / 8 / 16 ulps in the flipping",
+            "direction with probability 0.12-0.18 / 0.03-0.08 / 0.002-0.015, so 16 ulps is the smallest power of two where a",
+            "kept kink flips in under 2 % of cases; the second condition bounds what such a flip could still do. Indices and",
+            "per-sample records: bench/models/zoo/<model>/screened.json.", ""] + batches
     out += ["", "alexnet and vgg11_bn at 64×64: torch 1.13 cannot export AdaptiveAvgPool2d whose output size does not divide its",
             "input (1×1 → 6×6, 2×2 → 7×7), so `zoo_export.py` replaces it by its exact averaging matrix (Reshape + MatMul;",
             "checked equal to AdaptiveAvgPool2d in the exporter). resnet20_cifar is the CIFAR ResNet-20 with option-A",
@@ -900,6 +932,9 @@ if __name__ == "__main__":
     elif len(sys.argv) >= 3 and sys.argv[1] == "reference":
         for n in sys.argv[2:]:
             reference(n)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "kink-errors":
+        for n in sys.argv[2:]:
+            kink_errors(n)
     elif len(sys.argv) == 2 and sys.argv[1] == "selfcheck":
         sys.exit(selfcheck())
     elif len(sys.argv) == 3 and sys.argv[1] == "indices":
