@@ -912,6 +912,17 @@ def table(results):
         words = open(cmp_path).read().split() if os.path.exists(cmp_path) else []
         if words:
             out += ["", f"vgg11_bn@224 gradient vs PyTorch float32: worst share {words[0]} (at {words[4] if len(words) > 4 else '?'})."]
+            screen_log = os.path.join(results, f"{m}.screen")
+            if not os.path.exists(os.path.join(OUT, m, "screened.json")) and os.path.exists(screen_log):
+                import re
+                seen = [l for l in open(screen_log) if re.match(rf"{m}: sample \d+:", l)]
+                bad = [l for l in seen if l.rstrip().endswith("rejected")]
+                kinks = [int(re.search(r": (\d+) kinks? within", l).group(1)) for l in bad]
+                moves = [float(re.search(r"batch gradient by ([0-9.e+-]+)", l).group(1)) for l in bad]
+                if bad and len(bad) == len(seen):
+                    out += ["", f"vgg11_bn@224 is still compared on the first 8 samples: the batch rule was stopped after rejecting all of "
+                                f"the {len(bad)} samples it had looked at ({min(kinks)}-{max(kinks)} kinks within {KINK_ULPS} ulps each at 224×224, "
+                                f"moving the gradient by {min(moves):.2g}-{max(moves):.2g}; {m}.screen in the results directory)."]
             text = open(cmp_path).read()
             if "vs float64" in text:
                 out += ["", f"vgg11_bn@224 {text.strip().splitlines()[-1]} (float64 reference from `zoo_export.py export64`)."]
