@@ -145,7 +145,7 @@ public static class GradientAttackSimulation
         var stageText = head.IsWholeModel ? "analytic (FCN)"
             : stage2 is null ? "stage 1 only (head input of a CNN; image PSNR not computed)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"hybrid attack: stage 1 analytic, stage 2 feature matching ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3}, Adam lr {fm.LearningRate:G3})");
+                $"hybrid attack: stage 1 analytic, stage 2 feature matching ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3}, Adam lr {fm.LearningRate:G3}{(fm.Planned is null ? "" : "; " + fm.Planned)})");
         return new AttackSimulationResult(model.Origin, head.IsWholeModel, sampleDims, outcomes, Summarize(ins), Summarize(rnd), stageText)
         {
             FeatureMatching = stage2 is null ? null : fm,
