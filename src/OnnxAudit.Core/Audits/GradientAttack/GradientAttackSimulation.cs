@@ -58,8 +58,11 @@ public static class GradientAttackSimulation
         var fm = options.FeatureMatching ?? FeatureMatchingOptions.Default;
         var sampleDims = context.ImageDims;
         var stage2 = head.IsWholeModel || fm.Iterations <= 0 ? null : context.FeatureMatcher(model, head.InputName, context.InputDims[1..], fm);
+        // why: issue 17: the attack reads the head's gradient only; the whole model's (128.8 M parameters on vgg11_bn) also ran the
+        // backward pass through Φ and copied every conv gradient per batch.
+        string[] headParameters = [.. head.Layers.SelectMany(l => l.BiasName is null ? new[] { l.WeightName } : [l.WeightName, l.BiasName])];
         return Run(new SimulationInputs(model, head, masks, context.Images, context.InputDims, sampleDims, context.Labels!, layers,
-            context.FederatedGradient(model), headForward, stage2), options, progress);
+            context.FederatedGradient(model, headParameters), headForward, stage2), options, progress);
     }
 
     /// <summary>What one simulation reads: the model and its head, the recorded masks, the images (as fed to the model,
