@@ -100,10 +100,13 @@ public static class FeatureMatchingPlanner
             it = Math.Min(configured.Iterations, Math.Max(Math.Min(MinimumIterations, configured.Iterations), (int)Math.Floor(budget / (runs * perIteration))));
         var planned = runs * it * perIteration;
         var ic = CultureInfo.InvariantCulture;
+        static string Sec(double v) => v.ToString(v < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
+        var runsText = string.Create(ic, $"{runs} run{(runs == 1 ? "" : "s")} of up to {imagesPerRun} image{(imagesPerRun == 1 ? "" : "s")} at an estimated {perIteration:G2} s per iteration");
+        var within = planned <= budget * (1 + 1e-9) ? $"within a {Sec(budget)} s budget" : $"over the {Sec(budget)} s budget even at the minimum count";
         var text = it < configured.Iterations
-            ? string.Create(ic, $"capped at {it} of {configured.Iterations} iterations by the time plan: {runs} runs of up to {imagesPerRun} images at an estimated {perIteration:G2} s per iteration, planned {planned:F0} s of a {budget:F0} s budget ({rule}), {uncapped:F0} s uncapped")
+            ? $"capped at {it} of {configured.Iterations} iterations by the time plan: {runsText}, planned {Sec(planned)} s {within} ({rule}), {Sec(uncapped)} s uncapped"
                 + (it < FirstLookIterations ? string.Create(ic, $"; fewer than {FirstLookIterations} iterations: a first look only") : "")
-            : string.Create(ic, $"time plan: {runs} runs of up to {imagesPerRun} images at an estimated {perIteration:G2} s per iteration, planned {planned:F0} s within a {budget:F0} s budget ({rule}); nothing capped");
+            : $"time plan: {runsText}, planned {Sec(planned)} s {within} ({rule}); nothing capped";
         return new FeatureMatchingPlan(configured with { Iterations = it, Planned = text + "; " + SplitBudgetPlanner.CostRule }, configured.Iterations,
             runs, imagesPerRun, perIteration, budget, planned, uncapped);
     }

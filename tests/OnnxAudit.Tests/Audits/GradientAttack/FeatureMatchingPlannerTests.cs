@@ -47,6 +47,8 @@ public sealed class FeatureMatchingPlannerTests
         var tiny = FeatureMatchingPlanner.Plan(a, FeatureMatchingOptions.Quick, 6, 8, 0.01, "as given");
         Assert.Equal(FeatureMatchingPlanner.MinimumIterations, tiny.Options.Iterations);
         Assert.Contains("a first look only", tiny.Options.Planned, StringComparison.Ordinal);
+        Assert.Contains("over the 0.0 s budget even at the minimum count", tiny.Options.Planned, StringComparison.Ordinal);
+        Assert.Contains("planned 0.5 s within a 0.5 s budget (as given), 1.3 s uncapped", capped.Options.Planned, StringComparison.Ordinal);
         // the other options are kept
         Assert.Equal(FeatureMatchingOptions.Quick with { Iterations = 112, Planned = capped.Options.Planned }, capped.Options);
     }

@@ -1,4 +1,5 @@
 using OnnxAudit.Audits;
+using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Data;
 using OnnxAudit.Onnx;
@@ -37,5 +38,33 @@ public sealed class HeadOnlyVictimGradientTests
             }
         }
         Assert.True(head.Insecure.RecoveredShare > 0);
+    }
+
+    private sealed class StageCounter : IAuditProgress
+    {
+        public List<string> Stages { get; } = [];
+
+        public IProgressStage Start(string description, double total)
+        {
+            Stages.Add(description);
+            return NullProgress.Instance.Start(description, total);
+        }
+
+        public void Message(string text) { }
+    }
+
+    [Fact]
+    public void RunAll_ForwardChunkBelow256_RecordsTheActivationMasksOnce()
+    {
+        var model = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var ds = DatasetLoader.Load(Path.Combine(RepoPaths.Samples, "fashion-mnist-test-2000-images-idx3-ubyte.gz"));
+        // lenet5's forward activations are ~50 KB per sample: a 1 MB budget makes the chunk ~20, as vgg11_bn's is below 256
+        using var budget = global::OnnxAudit.Autodiff.FederatedGradient.WithActivationBudget(1 << 20);
+        Assert.InRange(global::OnnxAudit.Autodiff.FederatedGradient.ForwardChunk(model, 256), 1, 255);
+        using var context = new AuditContext(model, ModelAnalysis.Analyze(model), ds);
+        var progress = new StageCounter();
+        var r = ExclusivityAudit.RunAll(context, ExclusivityAuditOptions.QuickPreset with { Harden = false }, progress);
+        Assert.NotNull(r.Attack);
+        Assert.Single(progress.Stages, s => s.StartsWith("forward pass (activation masks)", StringComparison.Ordinal));
     }
 }
