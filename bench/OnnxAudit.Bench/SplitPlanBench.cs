@@ -32,7 +32,7 @@ internal static class SplitPlanBench
         Console.WriteLine(plan.Describe());
         foreach (var p in plan.Points)
             foreach (var a in p.Attacks)
-                Console.WriteLine(string.Create(ic, $"plan {p.Point.ProducerLabel} {a.Attack}: {a.Seconds:F1} s (uncapped {a.UncappedSeconds:F1}), iterations {a.Iterations}/{a.ConfiguredIterations}, steps {a.Steps}/{a.ConfiguredSteps}, aux {a.AuxImages}/{a.AvailableAuxImages}{(a.Exact ? ", exact" : "")}"));
+                Console.WriteLine(string.Create(ic, $"plan {p.Point.ProducerLabel} {a.Attack}: {a.Seconds:F1} s (uncapped {a.UncappedSeconds:F1}), iterations {a.Iterations}/{a.ConfiguredIterations}, steps {a.Steps}/{a.ConfiguredSteps}, aux {a.AuxImages}/{a.AvailableAuxImages}{(a.Exact ? ", exact" : "")}{(a.CompanionDropped ? ", λ_TV = 0 companion dropped" : "")}"));
         if (reps == 0) return;
         var runtime = RuntimeOptions.Default;
         var rank = analysis.Tensors[analysis.InputTensor].Shape.Count;

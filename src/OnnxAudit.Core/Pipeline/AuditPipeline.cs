@@ -201,9 +201,9 @@ public static class AuditPipeline
     }
 
     /// <summary>The expected seconds of <paramref name="auditor"/> in this report, for the overall ETA: the federated attacks'
-    /// planned seconds plus the stage-2 plans of the exclusivity attack (<see cref="StageTwoSeconds"/>) and of the analytic attack
-    /// (<see cref="AnalyticStageTwoPlan"/>) (<see cref="FederatedAuditOptions.SecondsBudget"/>, or less when the configured counts need less at
-    /// 1.5e-7 s per parameter per sample per evaluation), R-CONV a nominal 200 forward and backward passes of the model, the
+    /// planned seconds (<see cref="FederatedAuditOptions.SecondsBudget"/>, or less when the configured counts need less at
+    /// the federated planner's 1.5e-7 s per parameter per sample per evaluation) plus the stage-2 plans of the exclusivity attack
+    /// (<see cref="StageTwoSeconds"/>) and of the analytic attack (<see cref="AnalyticStageTwoPlan"/>), R-CONV a nominal 200 forward and backward passes of the model, the
     /// split audit its time plan (<see cref="SplitInversionAuditor.ExpectedCost"/>); without data only the split plan's
     /// shape is unknown and it counts 0.</summary>
     // why: issue 16: the ETA weighted the three phases equally while split inversion is 93–99.7 % of a report's time.
@@ -247,7 +247,7 @@ public static class AuditPipeline
         ArgumentNullException.ThrowIfNull(f);
         var defences = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? FederatedAuditOptions.PaperDefences).Count + f.SweepRuns;
         var evaluations = f.Batches * ((f.Inverting is { } inv ? inv.Iterations * (double)inv.Restarts * (1 + defences) : 0) + (f.Dlg is { } dlg ? dlg.Evaluations * (double)dlg.Restarts : 0));
-        var seconds = evaluations * 1.5e-7 * analysis.ParameterCount * f.BatchSize;
+        var seconds = evaluations * FederatedLeakageAudit.EvaluationSeconds(analysis.ParameterCount, f.BatchSize);
         return f.SecondsBudget is { } b ? Math.Min(b, seconds) : seconds;
     }
 

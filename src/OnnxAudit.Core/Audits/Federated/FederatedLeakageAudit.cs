@@ -222,7 +222,17 @@ public static class FederatedLeakageAudit
 
     /// <summary>Estimated seconds of one second-order evaluation per trainable parameter per sample (1.5e-7: lenet5 9 ms unloaded;
     /// resnet18@64 1.35–2.7 s and mobilenet_v2@64 0.5–0.9 s were measured at load 27–50 on 2 cores).</summary>
+    // why (issue 17, measured): at resnet18@224 with M = 8 this estimates 13.4 s per evaluation and a report measured 9.7 s
+    // (107 s for 11 Inverting evaluations, load 6-9), so the estimate is not what makes the 224 federated phase long: the
+    // floors (MinimumIterations, MinimumEvaluations) are, and the plan says when they are over the share.
     internal const double SecondsPerParameter = 1.5e-7;
+
+    /// <summary>The cost rule of <see cref="EvaluationSeconds"/> in words.</summary>
+    internal static readonly string CostRule = string.Create(CultureInfo.InvariantCulture, $"{SecondsPerParameter:0.0e-0} s per parameter per sample, so that runs repeat");
+
+    /// <summary>Estimated seconds of one second-order evaluation (Inverting or DLG) of <paramref name="parameters"/> trainable
+    /// parameters on a batch of <paramref name="batchSize"/> images (<see cref="SecondsPerParameter"/>).</summary>
+    internal static double EvaluationSeconds(double parameters, int batchSize) => SecondsPerParameter * parameters * batchSize;
 
     /// <summary>Plans the iteration counts of the built attacks into <paramref name="budget"/> seconds from a deterministic cost estimate:
     /// Inverting gets ¾ (all when DLG is off) spread over its runs (batches × restarts × (1 + defence runs), a larger batch
@@ -234,7 +244,7 @@ public static class FederatedLeakageAudit
     {
         // why: a wall-clock calibration made the iteration counts (and so the report) differ between runs with the same seed;
         // the estimate is deterministic: SecondsPerParameter per trainable parameter per sample (lenet5 unloaded: 9 ms measured).
-        var tInv = SecondsPerParameter * observed.Sum(a => (double)a.Length) * labels.Length;
+        var tInv = EvaluationSeconds(observed.Sum(a => (double)a.Length), labels.Length);
         var tDlg = tInv;
         var ic = CultureInfo.InvariantCulture;
         var inv = inversion.Inverting;
@@ -255,7 +265,8 @@ public static class FederatedLeakageAudit
             inv = inv with
             {
                 Iterations = it, Restarts = restarts,
-                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation (1.5e-7 s per parameter per sample, so that runs repeat) over {1 + Weight():G3} Inverting runs per batch; configured at most {inv.Iterations} × {inv.Restarts}") +
+                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation ({CostRule}) over {1 + Weight():G3} Inverting runs per batch; configured at most {inv.Iterations} × {inv.Restarts}") +
+                    (it > Iterations(restarts) ? string.Create(ic, $"; the minimum of {InvertingOptions.MinimumIterations} iterations is over this share (planned {options.Batches * restarts * (1 + Weight()) * it * tInv:F0} s)") : "") +
                     (it < InvertingOptions.FirstLookIterations ? string.Create(ic, $"; fewer than {InvertingOptions.FirstLookIterations} iterations: a first look only, published runs use 4,800+") : ""),
             };
         }
@@ -265,7 +276,8 @@ public static class FederatedLeakageAudit
             dlg = dlg with
             {
                 Evaluations = ev,
-                Planned = string.Create(ic, $"planned for a {dlgShare:F0} s share at an estimated {tDlg * 1000:F0} ms per evaluation; configured at most {dlg.Evaluations}"),
+                Planned = string.Create(ic, $"planned for a {dlgShare:F0} s share at an estimated {tDlg * 1000:F0} ms per evaluation; configured at most {dlg.Evaluations}")
+                    + (ev * options.Batches * dlg.Restarts * tDlg > dlgShare ? string.Create(ic, $"; the minimum of {DlgOptions.MinimumEvaluations} evaluations is over this share (planned {ev * options.Batches * dlg.Restarts * tDlg:F0} s)") : ""),
             };
         }
         inversion.SetBudgets(inv, dlg);

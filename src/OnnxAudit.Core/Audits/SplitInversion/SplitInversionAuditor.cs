@@ -225,13 +225,15 @@ public static class SplitInversionAuditor
         // after conv1, λ = 10 gives ≈14 dB while λ = 0 reconstructs exactly. The audit is a worst case, so unless --tv
         // fixes λ, a split point with a default λ > 0 is attacked with λ = 0 as well and the better mean PSNR is kept.
         var variants = new List<WhiteBoxHyperparameters> { hyper };
-        if (options.Tv is null && hyper.TvWeight > 0) variants.Add(hyper with { TvWeight = 0 });
+        string? retryNote = null;
+        if (options.Tv is null && hyper.TvWeight > 0 && task.Plan is { CompanionDropped: true })
+            retryNote = string.Create(CultureInfo.InvariantCulture, $" (λ_TV = 0 companion run not run: the time plan was over its budget even at the minimum counts)");
+        else if (options.Tv is null && hyper.TvWeight > 0) variants.Add(hyper with { TvWeight = 0 });
         AttackOutcome? best = null;
         // why: one gradient graph and session for every λ_TV variant (λ_TV is fed at run time).
         using var attack = new WhiteBoxAttack(model, point.Tensor, n, shape, hyper, options.Runtime);
         var ran = new List<double>();
         var used = new List<int>();
-        string? retryNote = null;
         foreach (var h in variants)
         {
             // why: issue 16 item 4: the λ_TV = 0 companion run only matters when it can change the verdict; once the

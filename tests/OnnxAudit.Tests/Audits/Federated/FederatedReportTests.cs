@@ -64,6 +64,10 @@ public class FederatedReportTests
         var inv = low.Attacks.Single(a => a.Attack == "Inverting Gradients").Budget;
         Assert.Contains($"of {InvertingOptions.MinimumIterations} iterations, 1 restart(s)", inv, StringComparison.Ordinal);
         Assert.Contains("planned for a 0 s share", inv, StringComparison.Ordinal);
+        // the cost rule and that the floor does not fit the share are stated beside the count
+        Assert.Contains(FederatedLeakageAudit.CostRule, inv, StringComparison.Ordinal);
+        Assert.Contains($"the minimum of {InvertingOptions.MinimumIterations} iterations is over this share", inv, StringComparison.Ordinal);
+        Assert.Contains($"the minimum of {DlgOptions.MinimumEvaluations} evaluations is over this share", low.Attacks.Single(a => a.Attack == "DLG").Budget, StringComparison.Ordinal);
         Assert.Contains($"{DlgOptions.MinimumEvaluations} evaluations", low.Attacks.Single(a => a.Attack == "DLG").Budget, StringComparison.Ordinal);
         Assert.Single(low.Defences);
         // quick's rule: defences are attacked only when the undefended Inverting leaks (it cannot at 50 iterations on 1e-3 s)

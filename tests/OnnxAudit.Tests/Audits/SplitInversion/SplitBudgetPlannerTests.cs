@@ -58,6 +58,13 @@ public sealed class SplitBudgetPlannerTests
         Assert.All(dropped, a => Assert.StartsWith("not run: the time plan would cut its shadow training", a.NotRun, StringComparison.Ordinal));
         Assert.All(dropped, a => Assert.Equal(0, a.Seconds));
         Assert.Contains(tiny.Points, p => p.For(SplitAttack.WhiteBox)!.FirstLook);
+        // over the budget even at the minimum counts: the white-box λ_TV = 0 companion runs are dropped and stated; the quick
+        // plan, which fits, keeps them
+        var withTv = tiny.Points.Select(p => p.For(SplitAttack.WhiteBox)!).Where(w => !w.Exact).ToList();
+        Assert.NotEmpty(withTv);
+        Assert.All(withTv, w => Assert.True(w.CompanionDropped && w.Variants == 1 && w.Describe()!.Contains(SplitBudgetPlanner.CompanionNotRun, StringComparison.Ordinal)));
+        Assert.All(quick.Points.Select(p => p.For(SplitAttack.WhiteBox)!).Where(w => !w.Exact), w => Assert.False(w.CompanionDropped));
+        Assert.Contains(quick.Points, p => p.For(SplitAttack.WhiteBox)!.Variants == 2);
         // explicit counts are never capped
         var fixedCounts = SplitBudgetPlanner.Plan(model, analysis, SplitAuditOptions.QuickPreset with { SecondsBudget = 1, Iterations = 50, TrainingSteps = 40 }, 200, (3, 32, 32));
         Assert.All(fixedCounts.Points.SelectMany(p => p.Attacks).Where(a => !a.Exact), a => Assert.Equal(a.Attack == SplitAttack.BlackBox ? 0 : 50, a.Iterations));

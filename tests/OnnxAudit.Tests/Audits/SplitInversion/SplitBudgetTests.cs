@@ -134,7 +134,8 @@ public sealed class SplitBudgetTests
         var costs = global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Select(a => global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, model, analysis, request, data)).ToList();
         // federated: its loops at 1.5e-7 s per parameter per sample, at most the quick 45 s; split: the time plan's seconds
         var f = global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick;
-        var loops = f.Batches * (f.Inverting!.Iterations * f.Inverting.Restarts + f.Dlg!.Evaluations * f.Dlg.Restarts) * 1.5e-7 * analysis.ParameterCount * 8;
+        var perEvaluation = 1.5e-7 * analysis.ParameterCount * 8;
+        var loops = f.Batches * (f.Inverting!.Iterations * f.Inverting.Restarts + f.Dlg!.Evaluations * f.Dlg.Restarts) * perEvaluation;
         // plus the exclusivity attack's stage 2: 6 runs (2 insecure + 2 random + 2 hardened) of 300 iterations on 8 images
         var stage2 = 6 * 300 * global::OnnxAudit.Audits.GradientAttack.FeatureMatchingPlanner.IterationSeconds(analysis, 8);
         // and the analytic attack's stage 2: 1 victim batch of 8 images, 100 iterations

@@ -134,4 +134,29 @@ public sealed class SplitInversionTvFallbackTests
             new SplitAuditOptions { At = "relu", Attacks = [SplitAttack.WhiteBox], Images = 2, Iterations = 300, Tv = 10 });
         Assert.True(fixedTv.Points[0].Attacks[0].MeanPsnr.Estimate < wb.MeanPsnr.Estimate - 5);
     }
+
+    [Fact]
+    public void Run_PlanOverItsBudgetAtTheMinimumCounts_DropsTheCompanionRun_AndSaysSo()
+    {
+        // issue 17 (resnet18@224 quick): a plan over its budget even at the minimum counts drops the λ_TV = 0 companion run
+        var m = OnnxModel.Load(RepoPaths.Model("lenet5"));
+        var a = ModelAnalysis.Analyze(m);
+        var tight = SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(50),
+            new SplitAuditOptions { At = "relu", Attacks = [SplitAttack.WhiteBox], Images = 2, SecondsBudget = 1e-6 });
+        var plan = tight.Plan!.Points.Single().For(SplitAttack.WhiteBox)!;
+        Assert.True(plan.CompanionDropped);
+        Assert.Equal(1, plan.Variants);
+        Assert.True(plan.Capped);
+        Assert.Contains(SplitBudgetPlanner.CompanionNotRun, plan.Describe(), StringComparison.Ordinal);
+        var wb = Assert.Single(Assert.Single(tight.Points).Attacks);
+        Assert.Contains("companion run not run", wb.Settings, StringComparison.Ordinal);
+        Assert.DoesNotContain("+", wb.Budget, StringComparison.Ordinal);
+        Assert.StartsWith($"{SplitBudgetPlanner.MinimumCount}/", wb.Budget, StringComparison.Ordinal);
+        // a budget the plan fits keeps both runs
+        var roomy = SplitInversionAuditor.Run(m, a, ModelSplitterTests.Samples(50),
+            new SplitAuditOptions { At = "relu", Attacks = [SplitAttack.WhiteBox], Images = 2, Iterations = 20, SecondsBudget = 1e6 });
+        Assert.False(roomy.Plan!.Points.Single().For(SplitAttack.WhiteBox)!.CompanionDropped);
+        Assert.Equal(2, roomy.Plan.Points.Single().For(SplitAttack.WhiteBox)!.Variants);
+        Assert.Contains(" + ", Assert.Single(Assert.Single(roomy.Points).Attacks).Budget, StringComparison.Ordinal);
+    }
 }
