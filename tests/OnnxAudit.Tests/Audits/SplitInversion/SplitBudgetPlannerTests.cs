@@ -135,6 +135,23 @@ public sealed class SplitBudgetPlannerTests
         Assert.InRange(ff, fq, Math.Min(180, 4 * fq) * (1 + 1e-9));
     }
 
+    [Fact]
+    public void FederatedSeconds_OverTheBudgetAtTheMinimumCounts_CountsTheMinimums()
+    {
+        var (_, analysis) = Load(RepoPaths.Model("lenet5"));
+        var f = global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick with { BatchSize = 8, SecondsBudget = 1e-3 };
+        var perEvaluation = global::OnnxAudit.Audits.Federated.FederatedLeakageAudit.EvaluationSeconds(analysis.ParameterCount, 8);
+        var listed = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? global::OnnxAudit.Audits.Federated.FederatedAuditOptions.PaperDefences).Count;
+        // the planner's floors: 10 Inverting iterations per run (1 restart, no sweep), 5 DLG evaluations per restart
+        var floor = f.Batches * perEvaluation * (10.0 * (1 + listed) + 5.0 * f.Dlg!.Restarts);
+        var seconds = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, f);
+        Assert.True(floor > 1e-3, $"floor {floor} s");
+        Assert.Equal(floor, seconds, 1e-12);
+        // a budget the loops fit keeps the budget as the cap
+        var roomy = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, f with { SecondsBudget = 2 * floor });
+        Assert.Equal(2 * floor, roomy, 1e-9);
+    }
+
     [Theory]
     [InlineData("lenet5")]
     [InlineData("fcn-512")]
