@@ -1,11 +1,13 @@
 #!/bin/sh
 # Issue 17 acceptance table: for every model of bench/zoo_export.py (torchvision zoo + CIFAR ResNet-20, random weights,
 # 10 classes, opset 17), export it with PyTorch float32 reference gradients (once, into the git-ignored bench/models/zoo/),
-# then measure wall time and peak RSS (/usr/bin/time -v) of `inspect`, `gradient` (batch = the first 8 samples, compared
-# with the reference within 1e-5 + 1e-3·|e| on every parameter) and `report --quick`, and write bench/zoo-table.md.
+# then measure wall time and peak RSS (/usr/bin/time -v) of `inspect`, `gradient` (batch = the first 8 samples that pass
+# the kink rule of `zoo_export.py reference`, compared with the reference within 1e-5 + 1e-3·|e| on every parameter) and
+# `report --quick`, and write bench/zoo-table.md.
 #
 # usage: bench/zoo-table.sh [PHASE] [MODEL...]
-#   PHASE  grad    export + inspect + gradient + comparison (default models: all); a failed comparison is diagnosed
+#   PHASE  grad    export + reference batch + inspect + gradient + comparison (default models: all); the reference batch
+#                  (<model>/screened.json + screened/) is written once, without re-exporting; a failed comparison is diagnosed
 #                  by `zoo_export.py ties` into <model>.ties (TIES=0 skips it)
 #          report  report --quick (REPORT_TIMEOUT seconds each, default 1800; a run stopped by it is marked so)
 #          memory  inspect / gradient / exclusivity on vgg11_bn_224 (the issue's memory targets)
@@ -25,6 +27,14 @@ mkdir -p "$R" "$Z"
 if [ "${BUILD:-1}" = 1 ]; then dotnet build -c Release "$ROOT/src/OnnxAudit.Cli" -v q -nologo >/dev/null; fi
 BIN=${BIN:-"$ROOT/src/OnnxAudit.Cli/bin/Release/net10.0/onnx-audit"}
 MODELS=${*:-$($PY "$ROOT/bench/zoo_export.py" list 2>/dev/null | awk '{print $1}')}
+
+# reference_of NAME: the screened reference batch (written once: `zoo_export.py reference` leaves the .onnx, meta.json and
+# ref/ alone) and its indices for `gradient --indices`
+reference_of() {
+  [ -f "$Z/$1/screened.json" ] || nice $PY "$ROOT/bench/zoo_export.py" reference "$1" 2>"$R/$1.screen" | grep -v -i warn >&2 || true
+  [ -f "$Z/$1/screened.json" ] || { echo "zoo-table.sh: $1: no reference batch (see $R/$1.screen)" >&2; exit 3; }
+  $PY "$ROOT/bench/zoo_export.py" indices "$1"
+}
 
 px_of() { $PY "$ROOT/bench/zoo_export.py" list 2>/dev/null | awk -v m="$1" '$1 == m {print $2}'; }
 
@@ -51,9 +61,10 @@ grad_phase() {
   for m in $MODELS; do
     px=$(px_of "$m")
     [ -f "$Z/$m/meta.json" ] || nice $PY "$ROOT/bench/zoo_export.py" export "$m" 2>&1 | grep -v -i warn | grep '@' || true
+    idx=$(reference_of "$m")
     run "$m" inspect "$BIN" inspect "$Z/$m.onnx" --json
     rm -rf "$R/$m.gradient.dir"
-    run "$m" gradient "$BIN" gradient "$Z/$m.onnx" --data "$Z/data$px.npy" -o "$R/$m.gradient.dir" --indices 0,1,2,3,4,5,6,7
+    run "$m" gradient "$BIN" gradient "$Z/$m.onnx" --data "$Z/data$px.npy" -o "$R/$m.gradient.dir" --indices "$idx"
     set +e
     $PY "$ROOT/bench/zoo_export.py" compare "$m" "$R/$m.gradient.dir" > "$R/$m.compare" 2>&1
     echo $? > "$R/$m.compare.rc"
@@ -68,9 +79,10 @@ grad_phase() {
 memory_phase() {
   m=vgg11_bn_224
   [ -f "$Z/$m/meta.json" ] || nice $PY "$ROOT/bench/zoo_export.py" export "$m" 2>&1 | grep '@' || true
+  idx=$(reference_of "$m")
   run "$m" inspect "$BIN" inspect "$Z/$m.onnx" --json
   rm -rf "$R/$m.gradient.dir"
-  run "$m" gradient "$BIN" gradient "$Z/$m.onnx" --data "$Z/data224.npy" -o "$R/$m.gradient.dir" --indices 0,1,2,3,4,5,6,7
+  run "$m" gradient "$BIN" gradient "$Z/$m.onnx" --data "$Z/data224.npy" -o "$R/$m.gradient.dir" --indices "$idx"
   set +e
   $PY "$ROOT/bench/zoo_export.py" compare "$m" "$R/$m.gradient.dir" > "$R/$m.compare" 2>&1
   echo $? > "$R/$m.compare.rc"

@@ -105,12 +105,16 @@ public sealed class AuditContext : IDisposable
 
     /// <summary>The victim's averaged cross-entropy gradient w.r.t. every float initializer of <paramref name="model"/>
     /// (what <see cref="FederatedGradient.Compute"/> returns), from one gradient session reused for every batch.</summary>
-    public VictimGradient FederatedGradient(OnnxModel model)
+    /// <param name="model">The model.</param>
+    /// <param name="parameters">Only these initializers' gradients (null = every float initializer): an attack that reads only the
+    /// head's gradient needs no backward pass through Φ.</param>
+    public VictimGradient FederatedGradient(OnnxModel model, IReadOnlyList<string>? parameters = null)
     {
-        var names = Autodiff.FederatedGradient.FloatInitializers(model);
+        var names = parameters ?? Autodiff.FederatedGradient.FloatInitializers(model);
+        var key = parameters is null ? "federated" : "federated:" + string.Join('\n', parameters);
         return (batch, dims, labels) =>
         {
-            var run = GradientSession(model, "federated", () => new GradientRequest(new SoftmaxCrossEntropyLoss(), names)).Run(batch, dims, labels);
+            var run = GradientSession(model, key, () => new GradientRequest(new SoftmaxCrossEntropyLoss(), names)).Run(batch, dims, labels);
             return names.ToDictionary(n => n, n => run.Gradient(n).ToArray(), StringComparer.Ordinal);
         };
     }

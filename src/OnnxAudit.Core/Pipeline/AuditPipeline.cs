@@ -3,6 +3,7 @@ using System.Globalization;
 using OnnxAudit.Audits;
 using OnnxAudit.Audits.Exclusivity;
 using OnnxAudit.Audits.Federated;
+using OnnxAudit.Audits.GradientAttack;
 using OnnxAudit.Audits.RConv;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Data;
@@ -201,7 +202,8 @@ public static class AuditPipeline
 
     /// <summary>The expected seconds of <paramref name="auditor"/> in this report, for the overall ETA: the federated attacks'
     /// planned seconds (<see cref="FederatedAuditOptions.SecondsBudget"/>, or less when the configured counts need less at
-    /// the federated planner's 1.5e-7 s per parameter per sample per evaluation), R-CONV a nominal 200 forward and backward passes of the model, the
+    /// the federated planner's 1.5e-7 s per parameter per sample per evaluation) plus the stage-2 plans of the exclusivity attack
+    /// (<see cref="StageTwoSeconds"/>) and of the analytic attack (<see cref="AnalyticStageTwoPlan"/>), R-CONV a nominal 200 forward and backward passes of the model, the
     /// split audit its time plan (<see cref="SplitInversionAuditor.ExpectedCost"/>); without data only the split plan's
     /// shape is unknown and it counts 0.</summary>
     // why: issue 16: the ETA weighted the three phases equally while split inversion is 93–99.7 % of a report's time.
@@ -215,7 +217,8 @@ public static class AuditPipeline
         switch (auditor)
         {
             case FederatedLeakageAuditor:
-                return FederatedSeconds(analysis, FederatedOptions(request, analysis));
+                return FederatedSeconds(analysis, FederatedOptions(request, analysis)) + StageTwoSeconds(analysis, request, data)
+                    + (AnalyticStageTwoPlan(analysis, request)?.PlannedSeconds ?? 0);
             case ConvolutionalLeakageAuditor:
                 return 200 * 3 * SplitBudgetPlanner.Forward(analysis, Enumerable.Range(0, analysis.Layers.Count)) * SplitBudgetPlanner.SecondsPerUnit;
             default:
@@ -223,17 +226,37 @@ public static class AuditPipeline
         }
     }
 
+    /// <summary>The planned seconds of stage 2 of the exclusivity audit's hybrid attack (<see cref="ExclusivityAudit.StageTwoPlan"/> at its
+    /// most runs), 0 when the audit does not apply, the model has no stage 2 or the data has no labels (no attack).</summary>
+    // why: issue 17: on vgg11_bn@64 this stage took 9 min 47 s of a quick report, and the ETA did not know it.
+    public static double StageTwoSeconds(GraphAnalysis analysis, ReportRequest request, Dataset? data)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(request);
+        if (data is not { HasLabels: true } || analysis.Head is not { Relus.Count: > 0 } || !FeatureMatchingPlanner.HasStage2(analysis)) return 0;
+        var options = ExclusivityOptions(request);
+        return ExclusivityAudit.StageTwoPlan(analysis, options, ExclusivityAudit.MaxStageTwoRuns(options)).PlannedSeconds;
+    }
+
     /// <summary>The federated phase's planned seconds: its loops' evaluations (batches × (Inverting iterations × restarts ×
     /// (1 + defences and DP-SGD sweep runs unless they run only on a leak) + DLG evaluations × restarts)) at the federated planner's 1.5e-7 s per
-    /// parameter per sample, at most its <see cref="FederatedAuditOptions.SecondsBudget"/>.</summary>
+    /// parameter per sample, at most its <see cref="FederatedAuditOptions.SecondsBudget"/> unless the minimum counts alone are over it.</summary>
     public static double FederatedSeconds(GraphAnalysis analysis, FederatedAuditOptions f)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(f);
         var defences = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? FederatedAuditOptions.PaperDefences).Count + f.SweepRuns;
         var evaluations = f.Batches * ((f.Inverting is { } inv ? inv.Iterations * (double)inv.Restarts * (1 + defences) : 0) + (f.Dlg is { } dlg ? dlg.Evaluations * (double)dlg.Restarts : 0));
-        var seconds = evaluations * FederatedLeakageAudit.EvaluationSeconds(analysis.ParameterCount, f.BatchSize);
-        return f.SecondsBudget is { } b ? Math.Min(b, seconds) : seconds;
+        var perEvaluation = FederatedLeakageAudit.EvaluationSeconds(analysis.ParameterCount, f.BatchSize);
+        var seconds = evaluations * perEvaluation;
+        if (f.SecondsBudget is not { } b) return seconds;
+        // why: the planner never goes below the minimum counts (one Inverting restart of MinimumIterations per run, the
+        // DP-SGD sweep dropped, MinimumEvaluations per DLG restart), so over the budget those floors are what runs: on
+        // vgg11_bn@64 quick they took 91-255 s while the ETA said 45 s.
+        var listed = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? FederatedAuditOptions.PaperDefences).Count;
+        var floor = f.Batches * perEvaluation * ((f.Inverting is { } i ? Math.Min(i.Iterations, InvertingOptions.MinimumIterations) * (1.0 + listed) : 0)
+            + (f.Dlg is { } d ? Math.Min(d.Evaluations, DlgOptions.MinimumEvaluations) * (double)d.Restarts : 0));
+        return Math.Min(seconds, Math.Max(b, floor));
     }
 
     /// <summary>The split audit's time plan in this report (the same plan the audit runs under).</summary>
@@ -322,9 +345,29 @@ public static class AuditPipeline
     {
         ArgumentNullException.ThrowIfNull(analysis);
         var f = FederatedOptions(request);
+        if (AnalyticStageTwoPlan(analysis, request) is { } plan) f = f with { FeatureMatching = plan.Options };
         if (request.Quick || f.SecondsBudget is not { } budget) return f;
         var quick = FederatedSeconds(analysis, FederatedOptions(request with { Quick = true }));
         return f with { SecondsBudget = Math.Min(budget, FederatedAuditOptions.FullToQuick * quick) };
+    }
+
+    /// <summary>The time plan of stage 2 of the federated audit's analytic attack (one run of M images per victim batch, into
+    /// <see cref="FeatureMatchingPlanner.AnalyticQuickSeconds"/> quick, 4× its quick plan or at least that in a full run), or null
+    /// when that attack forms no image through Φ (no head, a plain fully-connected net, a single-Linear head with M &gt; 1).</summary>
+    // why: issue 17: on vgg11_bn@64 its 100 quick iterations on 8 images were outside every plan (~1 s per iteration planned).
+    public static FeatureMatchingPlan? AnalyticStageTwoPlan(GraphAnalysis analysis, ReportRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(request);
+        if (analysis.Head is not { } head || !FeatureMatchingPlanner.HasStage2(analysis) || (head.Linears.Count == 1 && request.BatchSize > 1)) return null;
+        var f = FederatedOptions(request);
+        var configured = f.FeatureMatching ?? FeatureMatchingOptions.Default;
+        if (request.Quick)
+            return FeatureMatchingPlanner.Plan(analysis, configured, f.Batches, f.BatchSize, FeatureMatchingPlanner.AnalyticQuickSeconds,
+                string.Create(CultureInfo.InvariantCulture, $"quick: {FeatureMatchingPlanner.AnalyticQuickSeconds:F0} s"));
+        var quick = AnalyticStageTwoPlan(analysis, request with { Quick = true })!;
+        var (budget, rule) = FeatureMatchingPlanner.FullBudget(quick.PlannedSeconds, FeatureMatchingPlanner.AnalyticQuickSeconds);
+        return FeatureMatchingPlanner.Plan(analysis, configured, f.Batches, f.BatchSize, budget, rule);
     }
 
     // why: issue 12 — the federated threat is never "not applicable" for a model the gradient builder supports: the

@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 using OnnxAudit.Audits.Federated;
 using OnnxAudit.Audits.SplitInversion;
@@ -14,15 +15,7 @@ public static class HyperParameterTable
     /// <summary>The section id.</summary>
     public const string SectionId = "hyper-parameters";
 
-    /// <summary>"1e-6", "1e+4", "0.01": three significant digits, the exponent without padding.</summary>
-    internal static string G(double v)
-    {
-        var t = v.ToString("G3", CultureInfo.InvariantCulture);
-        var e = t.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0) return t;
-        var exp = int.Parse(t[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        return t[..e] + "e" + (exp > 0 ? "+" : "") + exp.ToString(CultureInfo.InvariantCulture);
-    }
+    internal static string G(double v) => NumberText.G3(v);
 
     /// <summary>The section for the threats that were assessed (a threat not assessed has no row).</summary>
     public static ReportSection Build(ReportRequest request, IReadOnlyList<AuditContribution> contributions, SplitPlan? splitPlan = null)

@@ -101,17 +101,19 @@ public static class ExclusivityAudit
 
         AttackSimulationResult? attack = null, smaller = null;
         HardeningResult? hardening = null;
+        var insecure = stats.Main.Insecure.Count == 0 ? 0 : attackBatches;
+        var smallerSize = insecure == 0 && stats.LargestInsecureBatchSize is { } s0 && s0 < options.BatchSize ? s0 : (int?)null;
+        var fm = StageTwo(analysis, options, labels is null ? 0 : insecure + attackBatches + (smallerSize is null ? 0 : attackBatches) + (options.Harden ? attackBatches : 0));
         if (labels is null) notes.Add("The data has no labels: the attack simulation and the accuracy check were skipped (the victim's gradient needs labels).");
         else if (attackBatches > 0)
         {
             var ao = AttackSimulationOptions.Default with
             {
-                BatchSize = options.BatchSize, InsecureBatches = attackBatches, RandomBatches = attackBatches, Seed = options.Seed, Runtime = options.Runtime,
-                FeatureMatching = options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default,
+                BatchSize = options.BatchSize, InsecureBatches = insecure, RandomBatches = attackBatches, Seed = options.Seed, Runtime = options.Runtime,
+                FeatureMatching = fm,
             };
-            if (stats.Main.Insecure.Count == 0) ao = ao with { InsecureBatches = 0 };
             attack = GradientAttackSimulation.Run(context, model, layers, ao, progress);
-            if (stats.Main.Insecure.Count == 0 && stats.LargestInsecureBatchSize is { } ms && ms < options.BatchSize)
+            if (smallerSize is { } ms)
             {
                 notes.Add($"No sampled batch of size {options.BatchSize} is insecure; the attack on insecure batches was run at M = {ms}, the largest sweep size with ≥ 5% insecure batches.");
                 smaller = GradientAttackSimulation.Run(context, model, layers, ao with { BatchSize = ms, InsecureBatches = attackBatches, RandomBatches = 0 }, progress);
@@ -122,7 +124,37 @@ public static class ExclusivityAudit
         context.ReleaseSessions();
         if (options.Harden)
             hardening = ExclusivityHardening.Verify(context, layers, options.BatchSize, options.Quick ? 100 : 200, attackBatches, options.Seed,
-                progress, options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default);
+                progress, fm);
         return new ExclusivityAuditResult(null, stats, attack, smaller, hardening, notes);
     }
+
+    /// <summary>The maximum number of stage-2 runs of an audit with these options (every attacked batch: insecure and random at
+    /// M, the smaller-M attack and the hardened copy's), before the statistics say which run.</summary>
+    public static int MaxStageTwoRuns(ExclusivityAuditOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var attackBatches = options.Quick ? Math.Min(2, options.AttackBatches) : options.AttackBatches;
+        // insecure + random batches at M (or, when none is insecure, random at M + insecure at the smaller M), then the hardened copy's
+        return 2 * attackBatches + (options.Harden ? attackBatches : 0);
+    }
+
+    /// <summary>Stage 2 of the hybrid attack planned for <paramref name="runs"/> runs of M images: into
+    /// <see cref="FeatureMatchingPlanner.QuickSeconds"/> in a quick run, into <see cref="FeatureMatchingPlanner.FullBudget"/> of the
+    /// quick plan (at its <see cref="MaxStageTwoRuns"/>) in a full run; the preset's iterations when they fit.</summary>
+    public static FeatureMatchingPlan StageTwoPlan(GraphAnalysis analysis, ExclusivityAuditOptions options, int runs)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Quick)
+            return FeatureMatchingPlanner.Plan(analysis, FeatureMatchingOptions.Quick, runs, options.BatchSize, FeatureMatchingPlanner.QuickSeconds,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"quick: {FeatureMatchingPlanner.QuickSeconds:F0} s"));
+        var quick = options with { Quick = true };
+        var (budget, rule) = FeatureMatchingPlanner.FullBudget(StageTwoPlan(analysis, quick, MaxStageTwoRuns(quick)).PlannedSeconds);
+        return FeatureMatchingPlanner.Plan(analysis, FeatureMatchingOptions.Default, runs, options.BatchSize, budget, rule);
+    }
+
+    // why: issue 17: stage 2 on vgg11_bn@64 (25,088-wide head input, Φ ≈ 0.6 G multiply-adds per image) took 9 min 47 s of a
+    // quick report outside every time plan; it is now planned like the split and federated loops.
+    private static FeatureMatchingOptions StageTwo(GraphAnalysis analysis, ExclusivityAuditOptions options, int runs) =>
+        FeatureMatchingPlanner.HasStage2(analysis) ? StageTwoPlan(analysis, options, runs).Options
+            : options.Quick ? FeatureMatchingOptions.Quick : FeatureMatchingOptions.Default;
 }

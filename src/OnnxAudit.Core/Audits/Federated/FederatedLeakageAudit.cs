@@ -373,7 +373,7 @@ public static class FederatedLeakageAudit
             recs.Add([.. sc.Match.Select(j => j < 0 ? null : flat.AsSpan(j * per, per).ToArray())]);
             st.Advance();
         }
-        if (stage2 is not null) budget += string.Create(CultureInfo.InvariantCulture, $" ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3})");
+        if (stage2 is not null) budget += string.Create(CultureInfo.InvariantCulture, $" ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3}{(fm.Planned is null ? "" : "; " + fm.Planned)})");
         return new FederatedAttackOutcome(Name, budget, scores, recs, sw.Elapsed.TotalSeconds, note);
     }
 

@@ -13,6 +13,9 @@ namespace OnnxAudit.Audits.GradientAttack;
 // gave mean PSNR 13.5 / 15.9 / 18.2 / 19.5 / 18.7 / 18.0 / 17.3 / 16.4 dB at 1000 steps; 3000 steps gained nothing; start 0 was worse.
 public sealed record FeatureMatchingOptions(int Iterations = 1000, double LearningRate = 0.02, double TvWeight = 1e-4, float Start = 0.5f)
 {
+    /// <summary>How the iteration count was chosen (<see cref="FeatureMatchingPlanner"/>; null = as configured), stated beside the result.</summary>
+    public string? Planned { get; init; }
+
     /// <summary>1000 steps, lr 0.02, λ_TV 1e-4, start 0.5.</summary>
     public static FeatureMatchingOptions Default { get; } = new();
 

@@ -328,7 +328,7 @@ public static class SplitBudgetPlanner
 
     /// <summary>Units of one graph run over <paramref name="images"/> images of a <paramref name="perImage"/>-unit, <paramref name="layers"/>-layer
     /// graph, <paramref name="passes"/> forward-equivalent passes (1 forward only, 2 with input gradients, 3 with weight gradients too).</summary>
-    private static double Run(double images, double perImage, int layers, double passes) => passes * (images * perImage + layers * UnitsPerLayerRun);
+    internal static double Run(double images, double perImage, int layers, double passes) => passes * (images * perImage + layers * UnitsPerLayerRun);
 
     private static AttackCosting WhiteBoxCost(int n, double prefix, int prefixLayers, int iterations, int variants, bool fixedIterations) =>
         // forward + input gradient (no weight gradients) = 2 passes per iteration, per λ_TV variant

@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Diagnostics;
 using System.Globalization;
 using OnnxAudit.Autodiff;
@@ -232,7 +233,7 @@ public static class SplitInversionAuditor
                 using var solver = new AffineLeastSquares(model, point.Tensor, n, shape, options.Runtime);
                 var run = solver.Run(target, stage);
                 var settings = string.Create(CultureInfo.InvariantCulture,
-                    $"f1 is affine in the input: exact least squares (conjugate gradients on the normal equations through the gradient graph), {run.Iterations} iterations (cap {AffineLeastSquares.DefaultMaxIterations}), relative normal-equation residual {run.RelativeResidual:G3}, start {WhiteBoxAttack.StartValue}");
+                    $"f1 is affine in the input: exact least squares (conjugate gradients on the normal equations through the gradient graph), {run.Iterations} iterations (cap {AffineLeastSquares.DefaultMaxIterations}), relative normal-equation residual {NumberText.G3(run.RelativeResidual)}, start {WhiteBoxAttack.StartValue}");
                 return Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw)
                     with { Budget = "exact solve" };
             }
@@ -261,14 +262,14 @@ public static class SplitInversionAuditor
             // default λ_TV already shows the point unsafe, no better PSNR makes it "more unsafe".
             if (best is { Unsafe: true })
             {
-                retryNote = string.Create(CultureInfo.InvariantCulture, $" (λ_TV = {h.TvWeight:G3} companion run skipped: λ_TV {hyper.TvWeight:G3} already shows the point unsafe)");
+                retryNote = string.Create(CultureInfo.InvariantCulture, $" (λ_TV = {NumberText.G3(h.TvWeight)} companion run skipped: λ_TV {NumberText.G3(hyper.TvWeight)} already shows the point unsafe)");
                 break;
             }
-            using var stage = progress.Start($"{label}: white-box (λ_TV {h.TvWeight.ToString("G3", CultureInfo.InvariantCulture)})", h.Iterations);
+            using var stage = progress.Start($"{label}: white-box (λ_TV {NumberText.G3(h.TvWeight)})", h.Iterations);
             var run = attack.Run(target, stage, h.Iterations, h.TvWeight);
             ran.Add(h.TvWeight);
             used.Add(run.Iterations);
-            var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {run.InitialLoss:G3} → {run.FinalLoss:G3}") + Plateau(run, h.Iterations);
+            var settings = Settings(h, attack.Epsilon) + string.Create(CultureInfo.InvariantCulture, $"; loss {NumberText.G3(run.InitialLoss)} → {NumberText.G3(run.FinalLoss)}") + Plateau(run, h.Iterations);
             var o = Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate) best = o;
         }
@@ -321,7 +322,7 @@ public static class SplitInversionAuditor
         using var runner = new ModelSession(g, options.Runtime);
         var (recon, _) = runner.RunAll(target, [n, .. zDims]);
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"g = {architecture}; Adam lr 1e-3, batch {batch} on {train.Length} auxiliary images ({held.Length} held out); budget {budget.Describe()}; trained {summary.Describe()}; training MSE {summary.FirstLoss:G3} → {summary.LastLoss:G3}");
+            $"g = {architecture}; Adam lr 1e-3, batch {batch} on {train.Length} auxiliary images ({held.Length} held out); budget {budget.Describe()}; trained {summary.Describe()}; training MSE {NumberText.G3(summary.FirstLoss)} → {NumberText.G3(summary.LastLoss)}");
         return Score(SplitAttack.BlackBox, settings, x0, recon, n, shape, options.Thresholds, sw) with { Budget = summary.Short() };
     }
     private static AttackOutcome QueryFree(PointAttack task, SplitAuditOptions options, IAuditProgress progress, Stopwatch sw)
@@ -375,7 +376,7 @@ public static class SplitInversionAuditor
         var run = attack.Run(target, wstage);
         var inversion = string.Create(CultureInfo.InvariantCulture, $"{run.Iterations}/{hyper.Iterations} iterations");
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, batch {batch} on {train.Length} labelled auxiliary images ({held.Length} held out), budget {budget.Describe()}; trained {summary.Describe()}; cross-entropy {summary.FirstLoss:G3} → {summary.LastLoss:G3}; then white-box on f1': {Settings(hyper, attack.Epsilon)}{Plateau(run, hyper.Iterations)}");
+            $"shadow f1' ({trainable.Count} tensors re-initialised) trained through frozen f2: Adam lr 1e-3, batch {batch} on {train.Length} labelled auxiliary images ({held.Length} held out), budget {budget.Describe()}; trained {summary.Describe()}; cross-entropy {NumberText.G3(summary.FirstLoss)} → {NumberText.G3(summary.LastLoss)}; then white-box on f1': {Settings(hyper, attack.Epsilon)}{Plateau(run, hyper.Iterations)}");
         return Score(SplitAttack.QueryFree, settings, x0, run.Images, n, shape, options.Thresholds, sw) with { Budget = $"shadow {summary.Short()}, {inversion}" };
     }
     /// <summary>The first <see cref="AttackPlan.AuxImages"/> auxiliary images when the plan uses fewer than there are.</summary>
@@ -383,10 +384,10 @@ public static class SplitInversionAuditor
         plan is { AuxImages: > 0 } p && p.AuxImages < aux.N ? aux.Subset(Enumerable.Range(0, p.AuxImages).ToArray()) : aux;
 
     private static string Plateau(WhiteBoxRun run, int budget) => budget < WhiteBoxAttack.PlateauMinIterations ? "" : string.Create(CultureInfo.InvariantCulture,
-        $"; {run.Iterations}/{budget} iterations{(run.Plateaued ? $" (stopped: the mean loss over {WhiteBoxAttack.PlateauWindow} iterations improved by < {WhiteBoxAttack.PlateauImprovement * 100:G3} %)" : "")}");
+        $"; {run.Iterations}/{budget} iterations{(run.Plateaued ? $" (stopped: the mean loss over {WhiteBoxAttack.PlateauWindow} iterations improved by < {NumberText.G3(WhiteBoxAttack.PlateauImprovement * 100)} %)" : "")}");
 
     private static string Settings(WhiteBoxHyperparameters h, double eps) => string.Create(CultureInfo.InvariantCulture,
-        $"{WhiteBoxHyperparameters.Label(h.Class)} class: {h.Iterations} iterations, lr {h.LearningRate:G3}, λ_TV {h.TvWeight:G3}, AMSGrad ε {eps:G3}, start {WhiteBoxAttack.StartValue}");
+        $"{WhiteBoxHyperparameters.Label(h.Class)} class: {h.Iterations} iterations, lr {NumberText.G3(h.LearningRate)}, λ_TV {NumberText.G3(h.TvWeight)}, AMSGrad ε {NumberText.G3(eps)}, start {WhiteBoxAttack.StartValue}");
 
     private static AttackOutcome Skipped(SplitAttack attack, string why) =>
         new(attack, "", [], [], new Interval(double.NaN, double.NaN, double.NaN, 0.95), new Interval(double.NaN, double.NaN, double.NaN, 0.95), false, [], 0, why);

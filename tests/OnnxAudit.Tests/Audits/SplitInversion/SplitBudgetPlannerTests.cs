@@ -112,22 +112,44 @@ public sealed class SplitBudgetPlannerTests
         var path = RepoPaths.Model(name);
         var (model, analysis) = Load(path);
         var data = global::OnnxAudit.Data.DatasetLoader.Load(Path.Combine(RepoPaths.Root, "samples", "fashion-mnist-test-2000-images-idx3-ubyte.gz"));
-        (double All, double Split) Seconds(bool quick)
+        (double All, double Split, double StageTwo) Seconds(bool quick)
         {
             var request = new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], quick, 1, RuntimeOptions.Default, "test");
             var each = global::OnnxAudit.Pipeline.AuditPipeline.Auditors.Select(a => (a, s: global::OnnxAudit.Pipeline.AuditPipeline.ExpectedCost(a, model, analysis, request, data))).ToList();
-            return (each.Sum(e => e.s), each.Where(e => e.a.Threat == global::OnnxAudit.Audits.Threats.Split).Sum(e => e.s));
+            return (each.Sum(e => e.s), each.Where(e => e.a.Threat == global::OnnxAudit.Audits.Threats.Split).Sum(e => e.s),
+                global::OnnxAudit.Pipeline.AuditPipeline.StageTwoSeconds(analysis, request, data)
+                + (global::OnnxAudit.Pipeline.AuditPipeline.AnalyticStageTwoPlan(analysis, request)?.PlannedSeconds ?? 0));
         }
-        var ((q, qs), (f, fs)) = (Seconds(true), Seconds(false));
-        // the split phase: 4× its quick plan, or the full minimum for a small model; the rest: 4× its quick plan
+        var ((q, qs, q2), (f, fs, f2)) = (Seconds(true), Seconds(false));
+        // the split phase and the exclusivity attack's stage 2: 4× their quick plans, or their full minimum for a small model;
+        // the rest: 4× its quick plan
         Assert.True(fs <= Math.Max(4 * qs, SplitBudgetPlanner.FullMinimumSeconds) * (1 + 1e-9), $"{name}: full split {fs:F1} s, quick split {qs:F1} s");
-        Assert.True(f - fs <= 4 * (q - qs) * (1 + 1e-9), $"{name}: full {f:F1} s, quick {q:F1} s");
+        Assert.True(f2 <= Math.Max(4 * q2, global::OnnxAudit.Audits.GradientAttack.FeatureMatchingPlanner.FullMinimumSeconds
+            + global::OnnxAudit.Audits.GradientAttack.FeatureMatchingPlanner.AnalyticQuickSeconds) * (1 + 1e-9), $"{name}: full stage 2 {f2:F1} s, quick {q2:F1} s");
+        Assert.True(f - fs - f2 <= 4 * (q - qs - q2) * (1 + 1e-9), $"{name}: full {f:F1} s, quick {q:F1} s");
         Assert.True(f > q);
         // the federated part alone: at most 4× its quick plan, at most 180 s
         var fq = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick with { BatchSize = 8 });
         var ff = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis,
             global::OnnxAudit.Pipeline.AuditPipeline.FederatedOptions(new global::OnnxAudit.Pipeline.ReportRequest(path, null, 8, ["auto"], false, 1, RuntimeOptions.Default, "test"), analysis));
         Assert.InRange(ff, fq, Math.Min(180, 4 * fq) * (1 + 1e-9));
+    }
+
+    [Fact]
+    public void FederatedSeconds_OverTheBudgetAtTheMinimumCounts_CountsTheMinimums()
+    {
+        var (_, analysis) = Load(RepoPaths.Model("lenet5"));
+        var f = global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick with { BatchSize = 8, SecondsBudget = 1e-3 };
+        var perEvaluation = global::OnnxAudit.Audits.Federated.FederatedLeakageAudit.EvaluationSeconds(analysis.ParameterCount, 8);
+        var listed = f.DefencesOnlyWhenLeaking ? 0 : (f.Defences ?? global::OnnxAudit.Audits.Federated.FederatedAuditOptions.PaperDefences).Count;
+        // the planner's floors: 10 Inverting iterations per run (1 restart, no sweep), 5 DLG evaluations per restart
+        var floor = f.Batches * perEvaluation * (10.0 * (1 + listed) + 5.0 * f.Dlg!.Restarts);
+        var seconds = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, f);
+        Assert.True(floor > 1e-3, $"floor {floor} s");
+        Assert.Equal(floor, seconds, 1e-12);
+        // a budget the loops fit keeps the budget as the cap
+        var roomy = global::OnnxAudit.Pipeline.AuditPipeline.FederatedSeconds(analysis, f with { SecondsBudget = 2 * floor });
+        Assert.Equal(2 * floor, roomy, 1e-9);
     }
 
     [Theory]

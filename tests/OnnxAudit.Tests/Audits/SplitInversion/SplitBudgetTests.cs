@@ -136,7 +136,13 @@ public sealed class SplitBudgetTests
         var f = global::OnnxAudit.Audits.Federated.FederatedAuditOptions.Quick;
         var perEvaluation = 1.5e-7 * analysis.ParameterCount * 8;
         var loops = f.Batches * (f.Inverting!.Iterations * f.Inverting.Restarts + f.Dlg!.Evaluations * f.Dlg.Restarts) * perEvaluation;
-        Assert.Equal(Math.Min(45, loops), costs[0], 9);
+        // plus the exclusivity attack's stage 2: 6 runs (2 insecure + 2 random + 2 hardened) of 300 iterations on 8 images
+        var stage2 = 6 * 300 * global::OnnxAudit.Audits.GradientAttack.FeatureMatchingPlanner.IterationSeconds(analysis, 8);
+        // and the analytic attack's stage 2: 1 victim batch of 8 images, 100 iterations
+        var analytic = 100 * global::OnnxAudit.Audits.GradientAttack.FeatureMatchingPlanner.IterationSeconds(analysis, 8);
+        Assert.Equal(Math.Min(45, loops) + stage2 + analytic, costs[0], 9);
+        Assert.Equal(analytic, global::OnnxAudit.Pipeline.AuditPipeline.AnalyticStageTwoPlan(analysis, request)!.PlannedSeconds, 12);
+        Assert.Equal(stage2, global::OnnxAudit.Pipeline.AuditPipeline.StageTwoSeconds(analysis, request, data), 12);
         var plan = SplitBudgetPlanner.Plan(model, analysis, global::OnnxAudit.Pipeline.AuditPipeline.SplitOptions(request), data.N, (data.C, data.H, data.W));
         Assert.Equal(plan.PlannedSeconds, costs[2], 9);
         Assert.True(costs[2] > costs[1]);

@@ -1,0 +1,18 @@
+using System.Globalization;
+
+namespace OnnxAudit.Common;
+
+/// <summary>Numbers as the report and the progress lines print them.</summary>
+public static class NumberText
+{
+    /// <summary>"1e-6", "1e+3", "0.01": three significant digits, invariant culture, the exponent without padding
+    /// (.NET's "G3" writes 1000 as "1E+03").</summary>
+    public static string G3(double v)
+    {
+        var t = v.ToString("G3", CultureInfo.InvariantCulture);
+        var e = t.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0) return t;
+        var exp = int.Parse(t[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return t[..e] + "e" + (exp > 0 ? "+" : "") + exp.ToString(CultureInfo.InvariantCulture);
+    }
+}
