@@ -7,9 +7,12 @@ public static class NumberText
 {
     /// <summary>"1e-6", "1e+3", "0.01": three significant digits, invariant culture, the exponent without padding
     /// (.NET's "G3" writes 1000 as "1E+03").</summary>
-    public static string G3(double v)
+    public static string G3(double v) => G(v, 3);
+
+    /// <summary>As <see cref="G3"/> with <paramref name="digits"/> significant digits.</summary>
+    public static string G(double v, int digits)
     {
-        var t = v.ToString("G3", CultureInfo.InvariantCulture);
+        var t = v.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var e = t.IndexOf('E', StringComparison.Ordinal);
         if (e < 0) return t;
         var exp = int.Parse(t[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);

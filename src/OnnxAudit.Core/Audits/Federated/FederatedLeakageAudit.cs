@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Diagnostics;
 using System.Globalization;
 using OnnxAudit.Audits.Exclusivity;
@@ -19,7 +20,7 @@ public static class FederatedLeakageAudit
 {
     /// <summary>The verdict rule, as printed in the report.</summary>
     public static string Rule(double leakPsnr) => string.Create(CultureInfo.InvariantCulture,
-        $"the strongest attack (highest mean PSNR over the audited batches) decides: mean PSNR ≥ {leakPsnr:G3} dB = the shared gradient leaks the training images at this batch size; below = no attack in this budget reconstructed them (not a proof of safety)");
+        $"the strongest attack (highest mean PSNR over the audited batches) decides: mean PSNR ≥ {NumberText.G3(leakPsnr)} dB = the shared gradient leaks the training images at this batch size; below = no attack in this budget reconstructed them (not a proof of safety)");
 
     /// <summary>Runs the audit. <paramref name="images"/> is float32 NCHW in [0,1] with shape <paramref name="dims"/>; <paramref name="labels"/> one per image.</summary>
     public static FederatedAuditResult Run(OnnxModel model, float[] images, long[] dims, IReadOnlyList<long> labels, FederatedAuditOptions options, IAuditProgress progress)
@@ -83,7 +84,7 @@ public static class FederatedLeakageAudit
             sweep = Plan(inversion, options, budget, observed[0], inferred[0].Labels, sweep);
             if (!sweep && options.SweepRuns > 0)
                 sweepNote = string.Create(CultureInfo.InvariantCulture,
-                    $"the DP-SGD sweep (σ where the noise-to-signal ratio is {DpSgdSweep.RhoLow:G3}–{DpSgdSweep.RhoHigh:G3}, and the noise floor) was not run: with its {DpSgdSweep.MaxRuns} extra runs per batch the planned Inverting run would be under {InvertingOptions.FirstLookIterations} iterations");
+                    $"the DP-SGD sweep (σ where the noise-to-signal ratio is {NumberText.G3(DpSgdSweep.RhoLow)}–{NumberText.G3(DpSgdSweep.RhoHigh)}, and the noise floor) was not run: with its {DpSgdSweep.MaxRuns} extra runs per batch the planned Inverting run would be under {InvertingOptions.FirstLookIterations} iterations");
         }
         var attacks = new List<FederatedAttackOutcome>();
         if (options.Analytic) attacks.Add(Analytic(model, head, batches, originals, truths, observed, Dict, sampleDims, options, progress));
@@ -106,7 +107,7 @@ public static class FederatedLeakageAudit
             defenceNote = "defences not attacked: the Inverting attack that measures them was " + skipped;
         else if (options.Inverting is not null && options.DefencesOnlyWhenLeaking && !(invertingPsnr >= options.LeakPsnr))
             defenceNote = string.Create(CultureInfo.InvariantCulture,
-                $"defences not attacked: the undefended Inverting attack already stays below {options.LeakPsnr:G3} dB at this budget ({invertingPsnr:F1} dB), so a defence could only be measured against a failing attack; the full run attacks them");
+                $"defences not attacked: the undefended Inverting attack already stays below {NumberText.G3(options.LeakPsnr)} dB at this budget ({invertingPsnr:F1} dB), so a defence could only be measured against a failing attack; the full run attacks them");
         else if (options.Inverting is not null)
         {
             var list = options.Defences ?? FederatedAuditOptions.PaperDefences;
@@ -139,7 +140,7 @@ public static class FederatedLeakageAudit
                     list = DpSgdSweep.Merge(list, DpSgdSweep.TransitionSigmas(signals.Average(), parameterCount, template.Clip));
                 else
                     sweepNote = string.Create(CultureInfo.InvariantCulture,
-                        $"no σ rows added: the undefended Inverting attack ({invertingPsnr:F1} dB) is within {DpSgdSweep.MinimumGainDb:G3} dB of what it scores on the noise alone ({floorPsnr:F1} dB), so no σ can lower it measurably");
+                        $"no σ rows added: the undefended Inverting attack ({invertingPsnr:F1} dB) is within {NumberText.G3(DpSgdSweep.MinimumGainDb)} dB of what it scores on the noise alone ({floorPsnr:F1} dB), so no σ can lower it measurably");
             }
             using var st = progress.Start("federated: defences", list.Count);
             foreach (var d in list)
@@ -204,14 +205,14 @@ public static class FederatedLeakageAudit
             ? "No attack ran" + string.Concat(attacks.Where(a => a.Note is not null).Select(a => $"; {a.Attack}: {a.Note}")) + "."
             : leaks
                 ? string.Create(CultureInfo.InvariantCulture, $"LEAKS at batch size {m}: {strongest.Attack} reconstructs the training images from one shared gradient (mean PSNR {strongest.MeanPsnr:F1} dB, SSIM {strongest.MeanSsim:F2}, labels {strongest.LabelAccuracy:P0}).")
-                : string.Create(CultureInfo.InvariantCulture, $"No reconstruction at batch size {m} within the budget: the strongest attack ({strongest.Attack}) reaches {strongest.MeanPsnr:F1} dB < {options.LeakPsnr:G3} dB; labels are still read at {inferred.Zip(truths, (a, t) => LabelInference.MultisetAccuracy(t, a.Labels)).Average():P0}.");
+                : string.Create(CultureInfo.InvariantCulture, $"No reconstruction at batch size {m} within the budget: the strongest attack ({strongest.Attack}) reaches {strongest.MeanPsnr:F1} dB < {NumberText.G3(options.LeakPsnr)} dB; labels are still read at {inferred.Zip(truths, (a, t) => LabelInference.MultisetAccuracy(t, a.Labels)).Average():P0}.");
         var fix = defences.FirstOrDefault(d => !d.Leaks);
         var recommendation = strongest is null ? "none: no attack ran, so no defence could be measured" + (defenceNote is null ? "" : " (" + defenceNote + ")")
             : defenceNote is not null ? (leaks ? defenceNote : "none needed at this budget: no attack reconstructed the images (" + defenceNote + ")")
             : defences.Count == 0 ? "no defence evaluated (the Inverting attack is off)"
             : fix is not null
-                ? string.Create(CultureInfo.InvariantCulture, $"{fix.Defence.Name}: the weakest evaluated setting under which Inverting stays below {options.LeakPsnr:G3} dB ({fix.MeanPsnr:F1} dB; update distortion {fix.Distortion:F2})") + WeakNoiseCaveat(fix.Defence)
-                : string.Create(CultureInfo.InvariantCulture, $"none of the evaluated defences brings Inverting below {options.LeakPsnr:G3} dB; use a stronger DP-SGD noise or larger batches");
+                ? string.Create(CultureInfo.InvariantCulture, $"{fix.Defence.Name}: the weakest evaluated setting under which Inverting stays below {NumberText.G3(options.LeakPsnr)} dB ({fix.MeanPsnr:F1} dB; update distortion {fix.Distortion:F2})") + WeakNoiseCaveat(fix.Defence)
+                : string.Create(CultureInfo.InvariantCulture, $"none of the evaluated defences brings Inverting below {NumberText.G3(options.LeakPsnr)} dB; use a stronger DP-SGD noise or larger batches");
         return new FederatedAuditResult(model.Origin, sampleDims, m, batches, originals, truths, [.. inferred.Select(i => i.Labels)],
             inferred.Count > 0 ? inferred[0].Method : LabelMethod.Idlg, attacks, defences, headStats, verdict, Rule(options.LeakPsnr), recommendation, leaks)
         { DefenceNote = defenceNote, NoiseFloorPsnr = floorPsnr, NoiseFloorLabelAccuracy = floorLabels, DpSgdSweepNote = sweepNote };
@@ -270,7 +271,7 @@ public static class FederatedLeakageAudit
             inv = inv with
             {
                 Iterations = it, Restarts = restarts,
-                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation ({CostRule}) over {1 + Weight():G3} Inverting runs per batch; configured at most {inv.Iterations} × {inv.Restarts}") +
+                Planned = string.Create(ic, $"planned for a {invShare:F0} s share of the {budget:F0} s budget at an estimated {tInv * 1000:F0} ms per evaluation ({CostRule}) over {NumberText.G3(1 + Weight())} Inverting runs per batch; configured at most {inv.Iterations} × {inv.Restarts}") +
                     (it > Iterations(restarts) ? string.Create(ic, $"; the minimum of {InvertingOptions.MinimumIterations} iterations is over this share (planned {options.Batches * restarts * (1 + Weight()) * it * tInv:F0} s)") : "") +
                     (it < InvertingOptions.FirstLookIterations ? string.Create(ic, $"; fewer than {InvertingOptions.FirstLookIterations} iterations: a first look only, published runs use 4,800+") : ""),
             };
@@ -373,7 +374,7 @@ public static class FederatedLeakageAudit
             recs.Add([.. sc.Match.Select(j => j < 0 ? null : flat.AsSpan(j * per, per).ToArray())]);
             st.Advance();
         }
-        if (stage2 is not null) budget += string.Create(CultureInfo.InvariantCulture, $" ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3}{(fm.Planned is null ? "" : "; " + fm.Planned)})");
+        if (stage2 is not null) budget += string.Create(CultureInfo.InvariantCulture, $" ({fm.Iterations} iterations, λ_TV {NumberText.G3(fm.TvWeight)}{(fm.Planned is null ? "" : "; " + fm.Planned)})");
         return new FederatedAttackOutcome(Name, budget, scores, recs, sw.Elapsed.TotalSeconds, note);
     }
 

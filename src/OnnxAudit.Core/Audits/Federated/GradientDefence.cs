@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 
 namespace OnnxAudit.Audits.Federated;
@@ -30,7 +31,7 @@ public sealed record NoDefence : GradientDefence
 public sealed record DpSgdDefence(double Clip, double Sigma, int Seed = 0) : GradientDefence
 {
     /// <inheritdoc />
-    public override string Name => string.Create(CultureInfo.InvariantCulture, $"DP-SGD C={Clip:G3} σ={Sigma:G3}");
+    public override string Name => string.Create(CultureInfo.InvariantCulture, $"DP-SGD C={NumberText.G3(Clip)} σ={NumberText.G3(Sigma)}");
 
     /// <inheritdoc />
     public override bool NeedsPerSample => true;
@@ -42,7 +43,7 @@ public sealed record DpSgdDefence(double Clip, double Sigma, int Seed = 0) : Gra
 public sealed record PruningDefence(double KeepPercent) : GradientDefence
 {
     /// <inheritdoc />
-    public override string Name => string.Create(CultureInfo.InvariantCulture, $"pruning, keep top {KeepPercent:G3} %");
+    public override string Name => string.Create(CultureInfo.InvariantCulture, $"pruning, keep top {NumberText.G3(KeepPercent)} %");
 }
 
 /// <summary>Applies <see cref="GradientDefence"/>s. Stateless and thread-safe.</summary>

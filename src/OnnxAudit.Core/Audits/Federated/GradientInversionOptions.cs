@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 namespace OnnxAudit.Audits.Federated;
 
 /// <summary>Budget of the Inverting Gradients attack (Geiping et al. 2020).</summary>
@@ -27,7 +28,7 @@ public sealed record InvertingOptions(int Iterations = 1200, int Restarts = 2, d
 
     /// <summary>One line for the report.</summary>
     public string Describe() => FormattableString.Invariant(
-        $"Inverting Gradients: cosine distance over all parameter gradients + {TvWeight:G3}·TV, Adam on signed gradients, lr {LearningRate:G3} ÷10 at 3/8, 5/8, 7/8 of {Iterations} iterations, {Restarts} restart(s), pixels boxed to [0,1]") +
+        $"Inverting Gradients: cosine distance over all parameter gradients + {NumberText.G3(TvWeight)}·TV, Adam on signed gradients, lr {NumberText.G3(LearningRate)} ÷10 at 3/8, 5/8, 7/8 of {Iterations} iterations, {Restarts} restart(s), pixels boxed to [0,1]") +
         (Planned is null ? "" : " (" + Planned + ")");
 }
 

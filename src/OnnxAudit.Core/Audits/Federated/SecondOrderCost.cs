@@ -78,12 +78,12 @@ public static class SecondOrderCost
         var need = MemoryBytes(analysis, m);
         if (need > limitBytes)
             return string.Create(ic,
-                $"not run: its second-order graph at batch M = {m} would need an estimated {MemoryBudget.Format(need)} ({ActivationFactor:G2} × M × {MemoryBudget.Format(ActivationBytesPerSample(analysis))} of activations per sample + {ParameterFactor:G2} × {MemoryBudget.Format(analysis.ParameterCount * sizeof(float))} of parameters), above the memory limit of {MemoryBudget.Format(limitBytes)}; raise it with {MemoryBudget.Option} (or {MemoryBudget.Variable}) on a machine with the memory, or audit a smaller batch size");
+                $"not run: its second-order graph at batch M = {m} would need an estimated {MemoryBudget.Format(need)} ({NumberText.G(ActivationFactor, 2)} × M × {MemoryBudget.Format(ActivationBytesPerSample(analysis))} of activations per sample + {NumberText.G(ParameterFactor, 2)} × {MemoryBudget.Format(analysis.ParameterCount * sizeof(float))} of parameters), above the memory limit of {MemoryBudget.Format(limitBytes)}; raise it with {MemoryBudget.Option} (or {MemoryBudget.Variable}) on a machine with the memory, or audit a smaller batch size");
         if (options.SecondsBudget is not { } budget) return null;
         var each = EvaluationSeconds(analysis, m);
         var minimum = options.Batches * minimumEvaluations * each;
         if (minimum <= MaxBudgetMultiple * budget) return null;
         return string.Create(ic,
-            $"not run: even its minimum of {minimumEvaluations} evaluations per batch would take an estimated {minimum:F0} s ({each:F0} s per second-order evaluation at M = {m}: {ForwardPasses:G2} × M forward passes of {SplitBudgetPlanner.Forward(analysis, Enumerable.Range(0, analysis.Layers.Count)):G3} multiply-adds at {SplitBudgetPlanner.SecondsPerUnit:G2} s + {SecondsPerParameter:G2} s per parameter), more than {MaxBudgetMultiple:G2} × the {budget:F0} s federated budget");
+            $"not run: even its minimum of {minimumEvaluations} evaluations per batch would take an estimated {minimum:F0} s ({each:F0} s per second-order evaluation at M = {m}: {NumberText.G(ForwardPasses, 2)} × M forward passes of {NumberText.G3(SplitBudgetPlanner.Forward(analysis, Enumerable.Range(0, analysis.Layers.Count)))} multiply-adds at {NumberText.G(SplitBudgetPlanner.SecondsPerUnit, 2)} s + {NumberText.G(SecondsPerParameter, 2)} s per parameter), more than {NumberText.G(MaxBudgetMultiple, 2)} × the {budget:F0} s federated budget");
     }
 }

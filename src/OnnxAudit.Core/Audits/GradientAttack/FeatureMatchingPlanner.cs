@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 using OnnxAudit.Audits.SplitInversion;
 using OnnxAudit.Graph;
@@ -58,8 +59,8 @@ public static class FeatureMatchingPlanner
     /// <summary>The budget of a full run whose quick run plans <paramref name="quickPlannedSeconds"/> (at least
     /// <paramref name="floor"/>), and its rule in words.</summary>
     public static (double Seconds, string Rule) FullBudget(double quickPlannedSeconds, double floor = FullMinimumSeconds) => FullToQuick * quickPlannedSeconds >= floor
-        ? (FullToQuick * quickPlannedSeconds, string.Create(CultureInfo.InvariantCulture, $"full: {FullToQuick:G2}× the quick plan's {quickPlannedSeconds:F0} s"))
-        : (floor, string.Create(CultureInfo.InvariantCulture, $"full: at least {floor:F0} s, more than {FullToQuick:G2}× the quick plan's {quickPlannedSeconds:F1} s"));
+        ? (FullToQuick * quickPlannedSeconds, string.Create(CultureInfo.InvariantCulture, $"full: {NumberText.G(FullToQuick, 2)}× the quick plan's {quickPlannedSeconds:F0} s"))
+        : (floor, string.Create(CultureInfo.InvariantCulture, $"full: at least {floor:F0} s, more than {NumberText.G(FullToQuick, 2)}× the quick plan's {quickPlannedSeconds:F1} s"));
 
     /// <summary>Φ's layers: every layer outside the classifier head (all layers when there is no head).</summary>
     internal static IReadOnlyList<int> PhiLayers(GraphAnalysis analysis)
@@ -101,7 +102,7 @@ public static class FeatureMatchingPlanner
         var planned = runs * it * perIteration;
         var ic = CultureInfo.InvariantCulture;
         static string Sec(double v) => v.ToString(v < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
-        var runsText = string.Create(ic, $"{runs} run{(runs == 1 ? "" : "s")} of up to {imagesPerRun} image{(imagesPerRun == 1 ? "" : "s")} at an estimated {perIteration:G2} s per iteration");
+        var runsText = string.Create(ic, $"{runs} run{(runs == 1 ? "" : "s")} of up to {imagesPerRun} image{(imagesPerRun == 1 ? "" : "s")} at an estimated {NumberText.G(perIteration, 2)} s per iteration");
         var within = planned <= budget * (1 + 1e-9) ? $"within a {Sec(budget)} s budget" : $"over the {Sec(budget)} s budget even at the minimum count";
         var text = it < configured.Iterations
             ? $"capped at {it} of {configured.Iterations} iterations by the time plan: {runsText}, planned {Sec(planned)} s {within} ({rule}), {Sec(uncapped)} s uncapped"

@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using OnnxAudit.Runtime;
 using System.Globalization;
 using OnnxAudit.Audits.Exclusivity;
@@ -150,7 +151,7 @@ public static class GradientAttackSimulation
         var stageText = head.IsWholeModel ? "analytic (FCN)"
             : stage2 is null ? "stage 1 only (head input of a CNN; image PSNR not computed)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"hybrid attack: stage 1 analytic, stage 2 feature matching ({fm.Iterations} iterations, λ_TV {fm.TvWeight:G3}, Adam lr {fm.LearningRate:G3}{(fm.Planned is null ? "" : "; " + fm.Planned)})");
+                $"hybrid attack: stage 1 analytic, stage 2 feature matching ({fm.Iterations} iterations, λ_TV {NumberText.G3(fm.TvWeight)}, Adam lr {NumberText.G3(fm.LearningRate)}{(fm.Planned is null ? "" : "; " + fm.Planned)})");
         return new AttackSimulationResult(model.Origin, head.IsWholeModel, sampleDims, outcomes, Summarize(ins), Summarize(rnd), stageText)
         {
             FeatureMatching = stage2 is null ? null : fm,

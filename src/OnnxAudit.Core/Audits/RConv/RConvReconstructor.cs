@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Diagnostics;
 using System.Globalization;
 using MathNet.Numerics.LinearAlgebra;
@@ -371,7 +372,7 @@ internal sealed class RConvReconstructor
                 return js.X;
             }
             failure = string.Create(CultureInfo.InvariantCulture,
-                $"{gradientProblem}, and the stacked forward + gradient system ({js.Rows} rows, {unknowns} unknowns) leaves a forward residual of {js.ForwardResidual:G3}: the constraints are inconsistent or rank-deficient here");
+                $"{gradientProblem}, and the stacked forward + gradient system ({js.Rows} rows, {unknowns} unknowns) leaves a forward residual of {NumberText.G3(js.ForwardResidual)}: the constraints are inconsistent or rank-deficient here");
             return null;
         }
         if (gs is not null)

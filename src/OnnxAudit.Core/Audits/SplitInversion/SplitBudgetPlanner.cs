@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 using OnnxAudit.Graph;
 
@@ -84,7 +85,7 @@ public sealed record SplitPlan(IReadOnlyList<PointPlan> Points, double BudgetSec
     /// <summary>One line for the report, e.g. "planned 178 s of a 180 s budget (quick); counts scaled by 0.31".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"time plan: {PlannedSeconds:F0} s planned{(!double.IsFinite(BudgetSeconds) ? "" : PlannedSeconds <= BudgetSeconds * (1 + 1e-9) ? $" within a {BudgetSeconds:F0} s budget ({BudgetRule})" : $", over the {BudgetSeconds:F0} s budget ({BudgetRule}) even at the minimum counts")}, {UncappedSeconds:F0} s at the configured counts")
-        + (Capped ? string.Create(CultureInfo.InvariantCulture, $"; iteration and step counts scaled by {Fraction:G2} (at least {SplitBudgetPlanner.MinimumCount})") : "; nothing capped")
+        + (Capped ? string.Create(CultureInfo.InvariantCulture, $"; iteration and step counts scaled by {NumberText.G(Fraction, 2)} (at least {SplitBudgetPlanner.MinimumCount})") : "; nothing capped")
         + "; " + SplitBudgetPlanner.CostRule;
 }
 
@@ -139,7 +140,7 @@ public static class SplitBudgetPlanner
 
     /// <summary>The cost rule in words.</summary>
     public static readonly string CostRule = string.Create(CultureInfo.InvariantCulture,
-        $"cost = multiply-adds (forward; backward 2× for weight and input gradients, 1× for input gradients only; {TransposedConvolutionFactor:G2}× for the decoder's transposed convolutions) + output elements per layer, plus {UnitsPerLayerRun:G2} per layer per graph run and {UnitsPerParameterStep:G2} per trained parameter per Adam step, at {SecondsPerUnit:G2} s per unit (fixed, not timed)");
+        $"cost = multiply-adds (forward; backward 2× for weight and input gradients, 1× for input gradients only; {NumberText.G(TransposedConvolutionFactor, 2)}× for the decoder's transposed convolutions) + output elements per layer, plus {NumberText.G(UnitsPerLayerRun, 2)} per layer per graph run and {NumberText.G(UnitsPerParameterStep, 2)} per trained parameter per Adam step, at {NumberText.G(SecondsPerUnit, 2)} s per unit (fixed, not timed)");
 
     /// <summary>The points an audit attacks: the selection of <see cref="SplitAuditOptions.At"/> (or every split point),
     /// reshapes of an earlier point merged into it, then at most the quick or <see cref="SplitAuditOptions.MaxPoints"/> cap
@@ -306,8 +307,8 @@ public static class SplitBudgetPlanner
         if (options.Quick) return (QuickSeconds, string.Create(CultureInfo.InvariantCulture, $"quick: {QuickSeconds:F0} s"), null);
         var quick = Plan(model, analysis, options with { Quick = true, SecondsBudget = null }, dataImages, imageShape);
         return FullToQuick * quick.PlannedSeconds >= FullMinimumSeconds
-            ? (FullToQuick * quick.PlannedSeconds, string.Create(CultureInfo.InvariantCulture, $"full: {FullToQuick:G2}× the quick plan's {quick.PlannedSeconds:F0} s"), quick)
-            : (FullMinimumSeconds, string.Create(CultureInfo.InvariantCulture, $"full: at least {FullMinimumSeconds:F0} s, more than {FullToQuick:G2}× the quick plan's {quick.PlannedSeconds:F0} s"), quick);
+            ? (FullToQuick * quick.PlannedSeconds, string.Create(CultureInfo.InvariantCulture, $"full: {NumberText.G(FullToQuick, 2)}× the quick plan's {quick.PlannedSeconds:F0} s"), quick)
+            : (FullMinimumSeconds, string.Create(CultureInfo.InvariantCulture, $"full: at least {FullMinimumSeconds:F0} s, more than {NumberText.G(FullToQuick, 2)}× the quick plan's {quick.PlannedSeconds:F0} s"), quick);
     }
 
     /// <summary>Forward cost units per image of the given layers.</summary>

@@ -273,7 +273,7 @@ public static class SplitInversionAuditor
             var o = Score(SplitAttack.WhiteBox, settings, x0, run.Images, n, shape, options.Thresholds, sw);
             if (best is null || o.MeanPsnr.Estimate > best.MeanPsnr.Estimate) best = o;
         }
-        var choice = ran.Count > 1 ? " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", ran.Select(v => v.ToString("G3", CultureInfo.InvariantCulture))) + "})" : "";
+        var choice = ran.Count > 1 ? " (best mean PSNR of λ_TV ∈ {" + string.Join(", ", ran.Select(v => NumberText.G3(v))) + "})" : "";
         var budget = string.Create(CultureInfo.InvariantCulture, $"{string.Join(" + ", used)}/{hyper.Iterations} iterations");
         return best! with { Seconds = sw.Elapsed.TotalSeconds, Settings = best.Settings + choice + (retryNote ?? "") + (fallback ?? ""), Budget = budget };
     }

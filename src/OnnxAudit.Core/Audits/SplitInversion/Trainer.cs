@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 using OnnxAudit.Progress;
 using OnnxAudit.Runtime;
@@ -15,7 +16,7 @@ public sealed record TrainingBudget(int MaxSteps, int EvalEvery, int Patience, d
 {
     /// <summary>One line, e.g. "≤ 300 steps, early stop: held-out loss every 20 steps, patience 3, min. improvement 1 %".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"≤ {MaxSteps} steps, early stop on the held-out loss (checked every {EvalEvery} steps, stop after {Patience} checks without a {MinRelativeImprovement * 100:G3} % improvement)");
+        $"≤ {MaxSteps} steps, early stop on the held-out loss (checked every {EvalEvery} steps, stop after {Patience} checks without a {NumberText.G3(MinRelativeImprovement * 100)} % improvement)");
 }
 
 /// <summary>What one training run did: steps taken against the budget, why it stopped, and its losses.</summary>
@@ -38,7 +39,7 @@ public sealed record TrainingSummary(int Steps, TrainingBudget Budget, bool Stop
     public string Describe() => HeldOutImages == 0
         ? string.Create(CultureInfo.InvariantCulture, $"{Steps}/{Budget.MaxSteps} steps (no held-out images: full budget)")
         : string.Create(CultureInfo.InvariantCulture,
-            $"{Steps}/{Budget.MaxSteps} steps ({(StoppedEarly ? "stopped: held-out loss plateaued" : "budget used")}; kept step {BestStep}, held-out loss {BestHeldOutLoss:G3} on {HeldOutImages} images)");
+            $"{Steps}/{Budget.MaxSteps} steps ({(StoppedEarly ? "stopped: held-out loss plateaued" : "budget used")}; kept step {BestStep}, held-out loss {NumberText.G3(BestHeldOutLoss)} on {HeldOutImages} images)");
 }
 
 /// <summary>Mini-batch Adam training of the parameters a <see cref="GradientSession"/> takes as inputs

@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 using OnnxAudit.Audits;
 using OnnxAudit.Audits.Federated;
@@ -129,7 +130,7 @@ public static class FederatedAttackReport
         var clean = r.Attacks.FirstOrDefault(a => a.Attack == "Inverting Gradients")?.MeanPsnr ?? double.NaN;
         var lines = new List<ThresholdLine> { new(r.NoiseFloorPsnr, string.Create(ic, $"noise floor {r.NoiseFloorPsnr:F1} dB")) };
         if (double.IsFinite(clean)) lines.Add(new ThresholdLine(clean, string.Create(ic, $"no defence {clean:F1} dB"), Severity.Medium));
-        var chart = new ChartBlock(string.Create(ic, $"DP-SGD (C = {dp[0].Dp.Clip:G3}): Inverting PSNR over the noise multiplier σ"), ChartKind.Line,
+        var chart = new ChartBlock(string.Create(ic, $"DP-SGD (C = {NumberText.G3(dp[0].Dp.Clip)}): Inverting PSNR over the noise multiplier σ"), ChartKind.Line,
             "σ (log scale)", "mean PSNR (dB)", [new ChartSeries("Inverting Gradients on the DP-SGD update", [.. dp.Select(t => new ChartPoint(t.Dp.Sigma, t.MeanPsnr))])], lines, LogX: true);
         var at = DpSgdSweep.FloorReachedAt([.. dp.Select(t => (t.Dp.Sigma, t.MeanPsnr))], r.NoiseFloorPsnr);
         string where;
@@ -138,12 +139,12 @@ public static class FederatedAttackReport
             var row = dp.First(t => t.Dp.Sigma == sigma);
             var below = dp.Where(t => t.Dp.Sigma <= sigma).ToList();
             var falls = below.Zip(below.Skip(1), (a, b) => b.MeanPsnr < a.MeanPsnr).All(x => x);
-            where = string.Create(ic, $"from σ = {sigma:G3} (ρ ≈ {Rho(row.NoiseToSignal)}) on, every DP-SGD row is within {DpSgdSweep.FloorMarginDb:G3} dB of that floor: the noise drowns the gradient and a larger σ cannot lower the PSNR further")
-                + (below.Count > 1 ? string.Create(ic, $"; up to it the PSNR {(falls ? "falls at every step" : "does not fall at every step")}, from {below[0].MeanPsnr:F1} dB at σ = {below[0].Dp.Sigma:G3} (ρ ≈ {Rho(below[0].NoiseToSignal)}) to {row.MeanPsnr:F1} dB") : "");
+            where = string.Create(ic, $"from σ = {NumberText.G3(sigma)} (ρ ≈ {Rho(row.NoiseToSignal)}) on, every DP-SGD row is within {NumberText.G3(DpSgdSweep.FloorMarginDb)} dB of that floor: the noise drowns the gradient and a larger σ cannot lower the PSNR further")
+                + (below.Count > 1 ? string.Create(ic, $"; up to it the PSNR {(falls ? "falls at every step" : "does not fall at every step")}, from {below[0].MeanPsnr:F1} dB at σ = {NumberText.G3(below[0].Dp.Sigma)} (ρ ≈ {Rho(below[0].NoiseToSignal)}) to {row.MeanPsnr:F1} dB") : "");
         }
-        else where = string.Create(ic, $"no evaluated σ brings the attack within {DpSgdSweep.FloorMarginDb:G3} dB of it (the largest σ = {dp[^1].Dp.Sigma:G3} scores {dp[^1].MeanPsnr:F1} dB)");
+        else where = string.Create(ic, $"no evaluated σ brings the attack within {NumberText.G3(DpSgdSweep.FloorMarginDb)} dB of it (the largest σ = {NumberText.G3(dp[^1].Dp.Sigma)} scores {dp[^1].MeanPsnr:F1} dB)");
         var added = r.DpSgdSweepNote is null
-            ? string.Create(ic, $"; σ values of the 1–3 series with ρ in [{DpSgdSweep.RhoLow:G3}, {DpSgdSweep.RhoHigh:G3}) on these batches were added to the paper's. ")
+            ? string.Create(ic, $"; σ values of the 1–3 series with ρ in [{NumberText.G3(DpSgdSweep.RhoLow)}, {NumberText.G3(DpSgdSweep.RhoHigh)}) on these batches were added to the paper's. ")
             : ". ";
         var text = "DP-SGD sweep: what the attack sees is set by ρ = σC√P / ‖Σ_m clip_C(g_m)‖, the noise norm over the clipped gradient sum (cos(g̃, g) ≈ 1/√(1 + ρ²)), not by σ alone" +
             added + string.Create(ic, $"With the noise alone as its target the attack scores {r.NoiseFloorPsnr:F1} dB (the floor); {where}.");

@@ -1,3 +1,4 @@
+using OnnxAudit.Common;
 using System.Globalization;
 using OnnxAudit.Audits;
 using OnnxAudit.Audits.RConv;
@@ -131,7 +132,7 @@ public static class RConvReport
             Inv($"{i.Label}"),
             i.Psnr is { } p ? new TableCell(Fmt.Db(p)) { Value = p, Unit = "dB" } : "—",
             i.Ssim is { } s ? new TableCell(Fmt.F(s, 4)) { Value = s } : "—",
-            i.Detail.Succeeded ? Inv($"{i.Detail.Steps.Count} layers, max residual {i.Detail.Steps.Max(s => s.RelativeResidual):G2}")
+            i.Detail.Succeeded ? Inv($"{i.Detail.Steps.Count} layers, max residual {NumberText.G(i.Detail.Steps.Max(s => s.RelativeResidual), 2)}")
                 : $"stopped at {i.Detail.FailedLayer}: {i.Detail.FailureReason}",
         ]).ToList();
         var caption = Inv($"Reconstructions (seed {r.Seed}); mean PSNR {(r.MeanPsnr is { } m ? Fmt.Db(m) : "n/a")}, mean SSIM {(r.MeanSsim is { } ms ? Fmt.F(ms, 4) : "n/a")}; run times are in the timing block only, so that identical runs give identical reports.");
@@ -147,7 +148,7 @@ public static class RConvReport
         if (steps.Count == 0) return null;
         var rows = steps.GroupBy(s => s.Layer).Select(g => (IReadOnlyList<TableCell>)
         [
-            g.Key, Method(g.First().Method), Inv($"{g.Max(s => s.RelativeResidual):G2}"),
+            g.Key, Method(g.First().Method), Inv($"{NumberText.G(g.Max(s => s.RelativeResidual), 2)}"),
         ]).ToList();
         return new TableBlock("Per-layer solves, from the top of the network down (worst relative residual over the images)",
             [new("layer", RelativeWidth: 1.4), new("method", RelativeWidth: 1.6), new("worst residual", ColumnAlignment.Right)], rows) { PdfMaxRows = TableBlock.PerLayerPdfRows };
