@@ -85,8 +85,14 @@ public sealed record SplitPlan(IReadOnlyList<PointPlan> Points, double BudgetSec
     /// <summary>One line for the report, e.g. "planned 178 s of a 180 s budget (quick); counts scaled by 0.31".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"time plan: {PlannedSeconds:F0} s planned{(!double.IsFinite(BudgetSeconds) ? "" : PlannedSeconds <= BudgetSeconds * (1 + 1e-9) ? $" within a {BudgetSeconds:F0} s budget ({BudgetRule})" : $", over the {BudgetSeconds:F0} s budget ({BudgetRule}) even at the minimum counts")}, {UncappedSeconds:F0} s at the configured counts")
-        + (Capped ? string.Create(CultureInfo.InvariantCulture, $"; iteration and step counts scaled by {NumberText.G(Fraction, 2)} (at least {SplitBudgetPlanner.MinimumCount})") : "; nothing capped")
+        + (Capped ? "; " + ScaledCounts() : "; nothing capped")
         + "; " + SplitBudgetPlanner.CostRule;
+
+    /// <summary>"iteration and step counts scaled by 0.31 (at least 20)", or "at their minimum (20)" when no factor fits.</summary>
+    // why: over the budget even at the minimum counts the bisection returns 0, which printed as "scaled by 0" (resnet18@224).
+    public string ScaledCounts() => Fraction > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"iteration and step counts scaled by {NumberText.G(Fraction, 2)} (at least {SplitBudgetPlanner.MinimumCount})")
+        : string.Create(CultureInfo.InvariantCulture, $"iteration and step counts at their minimum ({SplitBudgetPlanner.MinimumCount}; no common factor fits the budget)");
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public static class SplitVerdict
         ArgumentNullException.ThrowIfNull(options);
         return string.Create(CultureInfo.InvariantCulture,
             $"at most {SplitAuditOptions.QuickMaxPoints} split points, {options.WhiteBoxIterations(5000)} white-box iterations, at most {options.Steps} training steps (early stop on a held-out loss), {options.Images} target images")
-            + (plan is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; {(plan.Capped ? $"counts scaled by {NumberText.G(plan.Fraction, 2)} by" : "within")} the time plan ({plan.PlannedSeconds:F0} s planned of a {plan.BudgetSeconds:F0} s budget)"));
+            + (plan is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; {(plan.Capped ? plan.ScaledCounts() + " by" : "within")} the time plan ({plan.PlannedSeconds:F0} s planned of a {plan.BudgetSeconds:F0} s budget)"));
     }
 
     /// <summary>What a full run adds to a quick split verdict.</summary>

@@ -58,6 +58,11 @@ public sealed class SplitBudgetPlannerTests
         Assert.All(dropped, a => Assert.StartsWith("not run: the time plan would cut its shadow training", a.NotRun, StringComparison.Ordinal));
         Assert.All(dropped, a => Assert.Equal(0, a.Seconds));
         Assert.Contains(tiny.Points, p => p.For(SplitAttack.WhiteBox)!.FirstLook);
+        // no common factor fits: the plan says the counts are at their minimum, not "scaled by 0"
+        Assert.Equal(0, tiny.Fraction);
+        Assert.Contains($"counts at their minimum ({SplitBudgetPlanner.MinimumCount}", tiny.Describe(), StringComparison.Ordinal);
+        Assert.DoesNotContain("scaled by 0 ", tiny.Describe(), StringComparison.Ordinal);
+        Assert.Contains("counts scaled by 0.", quick.Describe(), StringComparison.Ordinal);
         // over the budget even at the minimum counts: the white-box λ_TV = 0 companion runs are dropped and stated; the quick
         // plan, which fits, keeps them
         var withTv = tiny.Points.Select(p => p.For(SplitAttack.WhiteBox)!).Where(w => !w.Exact).ToList();
