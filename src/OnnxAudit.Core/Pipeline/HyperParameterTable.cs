@@ -15,8 +15,6 @@ public static class HyperParameterTable
     /// <summary>The section id.</summary>
     public const string SectionId = "hyper-parameters";
 
-    internal static string G(double v) => NumberText.G3(v);
-
     /// <summary>The section for the threats that were assessed (a threat not assessed has no row).</summary>
     public static ReportSection Build(ReportRequest request, IReadOnlyList<AuditContribution> contributions, SplitPlan? splitPlan = null)
     {
@@ -36,21 +34,21 @@ public static class HyperParameterTable
             var attack = e.Quick ? Math.Min(2, e.AttackBatches) : e.AttackBatches;
             Row(t, "analytic attack (Pan et al.)", string.Create(ic, $"{attack} insecure + {attack} random batches; hardening check on {(e.Quick ? 100 : 200)} batches"));
             if (f.Inverting is { } inv)
-                Row(t, "Inverting Gradients", string.Create(ic, $"{inv.Iterations} iterations × {inv.Restarts} restart(s), Adam lr {G(inv.LearningRate)}, λ_TV {G(inv.TvWeight)}, {f.Batches} victim batch(es)"));
+                Row(t, "Inverting Gradients", string.Create(ic, $"{inv.Iterations} iterations × {inv.Restarts} restart(s), Adam lr {NumberText.G3(inv.LearningRate)}, λ_TV {NumberText.G3(inv.TvWeight)}, {f.Batches} victim batch(es)"));
             if (f.Dlg is { } dlg)
                 Row(t, "DLG (labels from the gradient)", string.Create(ic, $"{dlg.Evaluations} L-BFGS evaluations × {dlg.Restarts} restart(s)"));
             Row(t, "defences (attacked by Inverting)", string.Join("; ", (f.Defences ?? FederatedAuditOptions.PaperDefences).Select(d => d.Name)));
             if (f.SweepRuns > 0)
-                Row(t, "DP-SGD sweep", string.Create(ic, $"added σ rows: {{1, 3}}·10^k with noise ÷ clipped signal ρ = σC√P/‖Σ clip_C(g_m)‖ in [{G(Audits.Federated.DpSgdSweep.RhoLow)}, {G(Audits.Federated.DpSgdSweep.RhoHigh)}) on the audited batches; noise floor = Inverting on the noise alone; a row is at the floor within {G(Audits.Federated.DpSgdSweep.FloorMarginDb)} dB"));
-            Row(t, "thresholds", string.Create(ic, $"an attack leaks at mean PSNR ≥ {G(f.LeakPsnr)} dB; a sample is recovered at ≥ {G(Audits.LeakageThresholds.RecoveredPsnr)} dB; seed {f.Seed}"));
+                Row(t, "DP-SGD sweep", string.Create(ic, $"added σ rows: {{1, 3}}·10^k with noise ÷ clipped signal ρ = σC√P/‖Σ clip_C(g_m)‖ in [{NumberText.G3(Audits.Federated.DpSgdSweep.RhoLow)}, {NumberText.G3(Audits.Federated.DpSgdSweep.RhoHigh)}) on the audited batches; noise floor = Inverting on the noise alone; a row is at the floor within {NumberText.G3(Audits.Federated.DpSgdSweep.FloorMarginDb)} dB"));
+            Row(t, "thresholds", string.Create(ic, $"an attack leaks at mean PSNR ≥ {NumberText.G3(f.LeakPsnr)} dB; a sample is recovered at ≥ {NumberText.G3(Audits.LeakageThresholds.RecoveredPsnr)} dB; seed {f.Seed}"));
         }
         if (Ran(ReportAssembler.ConvolutionalThreat))
         {
             const string t = "Convolutional";
             var r = AuditPipeline.RConvOptions(request);
             Row(t, "reconstructed images", string.Create(ic, $"{r.Images} (single-sample gradients), seed {r.Seed}"));
-            Row(t, "tolerances", string.Create(ic, $"rank {G(r.RankTolerance)}, joint solve {G(r.JointTolerance)}, residual limit {G(r.JointResidualLimit)}"));
-            Row(t, "threshold", string.Create(ic, $"a reconstruction succeeds at PSNR ≥ {G(Audits.RConv.ConvolutionalVerdict.SuccessPsnr)} dB (peak 1)"));
+            Row(t, "tolerances", string.Create(ic, $"rank {NumberText.G3(r.RankTolerance)}, joint solve {NumberText.G3(r.JointTolerance)}, residual limit {NumberText.G3(r.JointResidualLimit)}"));
+            Row(t, "threshold", string.Create(ic, $"a reconstruction succeeds at PSNR ≥ {NumberText.G3(Audits.RConv.ConvolutionalVerdict.SuccessPsnr)} dB (peak 1)"));
         }
         if (Ran(ReportAssembler.SplitThreat))
         {
@@ -62,7 +60,7 @@ public static class HyperParameterTable
             var classes = Enum.GetValues<DepthClass>().Select(c =>
             {
                 var d = WhiteBoxHyperparameters.Defaults(c);
-                return string.Create(ic, $"{WhiteBoxHyperparameters.Label(c)} lr {G(s.Lr ?? d.LearningRate)} λ_TV {G(s.Tv ?? d.TvWeight)}");
+                return string.Create(ic, $"{WhiteBoxHyperparameters.Label(c)} lr {NumberText.G3(s.Lr ?? d.LearningRate)} λ_TV {NumberText.G3(s.Tv ?? d.TvWeight)}");
             });
             Row(t, "white-box (Adam, AMSGrad)", string.Create(ic, $"{s.WhiteBoxIterations(WhiteBoxHyperparameters.Defaults(DepthClass.Conv1).Iterations)} iterations per point; {string.Join("; ", classes)}")
                 + (s.Tv is null ? "; a positive λ_TV is retried with λ_TV 0" : ""));
@@ -77,8 +75,8 @@ public static class HyperParameterTable
                 foreach (var p in splitPlan.Points.Where(p => p.Equivalent.Count > 0))
                     Row(t, $"not attacked again: {string.Join(", ", p.Equivalent.Select(e => e.ProducerLabel))}", $"a reshape of {p.Point.ProducerLabel} ({p.Point.Tensor}): the same information, so it takes that point's verdict");
             }
-            Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {G(s.Thresholds.Psnr)} dB or mean SSIM ≥ {G(s.Thresholds.Ssim)}")
-                + (s.Quick ? string.Create(ic, $"; quick: within {G(SplitVerdict.QuickPsnrMargin)} dB / {G(SplitVerdict.QuickSsimMargin)} of them by the 95% upper bound") : ""));
+            Row(t, "thresholds", string.Create(ic, $"unsafe at mean PSNR ≥ {NumberText.G3(s.Thresholds.Psnr)} dB or mean SSIM ≥ {NumberText.G3(s.Thresholds.Ssim)}")
+                + (s.Quick ? string.Create(ic, $"; quick: within {NumberText.G3(SplitVerdict.QuickPsnrMargin)} dB / {NumberText.G3(SplitVerdict.QuickSsimMargin)} of them by the 95% upper bound") : ""));
         }
         TableColumn[] cols = [new("threat", ColumnAlignment.Left, 1), new("setting", ColumnAlignment.Left, 1.6), new("value", ColumnAlignment.Left, 4)];
         ReportBlock table = rows.Count == 0
